@@ -1,0 +1,1 @@
+"""The only place where keys are made or used. Pure functions over PyNaCl and cryptography."""

@@ -1,0 +1,105 @@
+"""The few primitives every other crypto module builds on.
+
+Every function here has a twin in `web/static/js/hotline-crypto.js`; the vectors in
+`tests/vectors/` keep them identical.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+import nacl.bindings as sodium
+import nacl.pwhash.argon2id as argon2id_mod
+
+from crypto.errors import DecryptionError
+
+KEY_BYTES = 32
+NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES  # 24
+TAG_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES  # 16
+SALT_BYTES = argon2id_mod.SALTBYTES  # 16
+
+
+@dataclass(frozen=True)
+class Argon2Params:
+    """Argon2id cost. Production defaults live in hotline config; tests pass cheap ones."""
+
+    ops: int
+    mem_bytes: int
+
+    def __post_init__(self) -> None:
+        if self.ops < argon2id_mod.OPSLIMIT_MIN:
+            raise ValueError("Argon2id ops below libsodium's minimum")
+        if self.mem_bytes < argon2id_mod.MEMLIMIT_MIN:
+            raise ValueError("Argon2id memory below libsodium's minimum")
+
+
+def random_bytes(size: int = KEY_BYTES) -> bytes:
+    return secrets.token_bytes(size)
+
+
+def argon2id(secret: bytes, salt: bytes, params: Argon2Params, size: int = KEY_BYTES) -> bytes:
+    if len(salt) != SALT_BYTES:
+        raise ValueError("Argon2id salt must be 16 bytes")
+    # PyNaCl calls libsodium through cffi, which releases the GIL: concurrent requests
+    # run their Argon2id in parallel, never behind one lock.
+    result: bytes = argon2id_mod.kdf(
+        size, secret, salt, opslimit=params.ops, memlimit=params.mem_bytes
+    )
+    return result
+
+
+def normalise_password(password: str) -> bytes:
+    return unicodedata.normalize("NFC", password).encode("utf-8")
+
+
+def keyed_hash(key: bytes, label: str, *parts: bytes, size: int = KEY_BYTES) -> bytes:
+    """Keyed BLAKE2b over a context label and length-framed parts (no concatenation ambiguity)."""
+    if not 16 <= len(key) <= 64:
+        raise ValueError("BLAKE2b key must be 16 to 64 bytes")
+    framed = bytearray(_frame(label.encode("ascii")))
+    for part in parts:
+        framed += _frame(part)
+    digest: bytes = sodium.crypto_generichash_blake2b_salt_personal(
+        bytes(framed), digest_size=size, key=key
+    )
+    return digest
+
+
+def _frame(part: bytes) -> bytes:
+    return len(part).to_bytes(4, "big") + part
+
+
+def seal(key: bytes, plaintext: bytes, purpose: str) -> bytes:
+    """XChaCha20-Poly1305 with a random nonce; the purpose is bound as associated data."""
+    _check_key(key)
+    nonce = random_bytes(NONCE_BYTES)
+    body: bytes = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        plaintext, purpose.encode("ascii"), nonce, key
+    )
+    return nonce + body
+
+
+def open_sealed(key: bytes, sealed: bytes, purpose: str) -> bytes:
+    _check_key(key)
+    if len(sealed) < NONCE_BYTES + TAG_BYTES:
+        raise DecryptionError("ciphertext too short")
+    nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
+    try:
+        plaintext: bytes = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            body, purpose.encode("ascii"), nonce, key
+        )
+    except Exception as exc:  # libsodium raises CryptoError; keep one type for callers
+        raise DecryptionError("ciphertext did not open") from exc
+    return plaintext
+
+
+def constant_time_equal(a: bytes, b: bytes) -> bool:
+    return hmac.compare_digest(a, b)
+
+
+def _check_key(key: bytes) -> None:
+    if len(key) != KEY_BYTES:
+        raise ValueError("symmetric keys are 32 bytes")

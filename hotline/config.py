@@ -1,0 +1,127 @@
+"""All configuration, read in one place from HOTLINE_* environment variables.
+
+Secrets not given in the environment are generated on first run and kept in
+`<instance>/secrets.json` (mode 0600). The pepper in that file must be backed up apart
+from the database: without it no reporter can return and no handler can log in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+_SECRET_NAMES = ("SECRET_KEY", "PEPPER", "CHANNEL_TOKEN", "RECEIPT_SALT", "PSEUDONYM_KEY")
+_SECRET_SIZES = {
+    "SECRET_KEY": 32,
+    "PEPPER": 32,
+    "CHANNEL_TOKEN": 32,
+    "RECEIPT_SALT": 16,
+    "PSEUDONYM_KEY": 32,
+}
+MiB = 1024 * 1024
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"HOTLINE_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(f"HOTLINE_{name}")
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"HOTLINE_{name} must be an integer") from exc
+
+
+def default_instance_path() -> Path:
+    return Path(_env("INSTANCE_PATH", str(Path.cwd() / "instance"))).resolve()
+
+
+def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build the app's config: defaults, then environment, then explicit overrides."""
+    overrides = dict(overrides or {})
+    instance = Path(overrides.get("INSTANCE_PATH") or default_instance_path())
+    instance.mkdir(parents=True, exist_ok=True, mode=0o700)
+    config: dict[str, Any] = {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": _env("DATABASE_URL", f"sqlite:///{instance / 'hotline.db'}"),
+        "ARGON2_RECEIPT_OPS": _env_int("ARGON2_RECEIPT_OPS", 3),
+        "ARGON2_RECEIPT_MEM": _env_int("ARGON2_RECEIPT_MEM", 64 * MiB),
+        "ARGON2_PASSWORD_OPS": _env_int("ARGON2_PASSWORD_OPS", 3),
+        "ARGON2_PASSWORD_MEM": _env_int("ARGON2_PASSWORD_MEM", 256 * MiB),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "1") != "0",
+        "RECEIPT_RATE_LIMIT": _env("RECEIPT_RATE_LIMIT", "10 per minute;60 per hour"),
+        "RECEIPT_GLOBAL_RATE_LIMIT": _env("RECEIPT_GLOBAL_RATE_LIMIT", "300 per minute"),
+        "REPORT_RATE_LIMIT": _env("REPORT_RATE_LIMIT", "10 per minute;100 per hour"),
+        "REPORT_GLOBAL_RATE_LIMIT": _env("REPORT_GLOBAL_RATE_LIMIT", "120 per minute"),
+        "MAX_FIELD_CHARS": _env_int("MAX_FIELD_CHARS", 20_000),
+        "MAX_CONTENT_LENGTH": _env_int("MAX_REQUEST_BYTES", 256 * 1024),
+        "ACKNOWLEDGE_DAYS": _env_int("ACKNOWLEDGE_DAYS", 7),
+        "FEEDBACK_MONTHS": _env_int("FEEDBACK_MONTHS", 3),
+        "ROUTING_FILE": _env("ROUTING_FILE", str(Path(__file__).parent / "data" / "routing.json")),
+        "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
+        "SMS_NUMBER": _env("SMS_NUMBER", ""),
+        "SESSION_COOKIE_SAMESITE": "Strict",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": _env("COOKIE_SECURE", "0") == "1",
+    }
+    explicit_secrets = {name: overrides.pop(name) for name in _SECRET_NAMES if name in overrides}
+    config.update(overrides)
+    config.update(_load_secrets(Path(config["INSTANCE_PATH"]), explicit_secrets))
+    return config
+
+
+def _load_secrets(instance: Path, explicit: Mapping[str, Any]) -> dict[str, Any]:
+    """Each secret: explicit override, else HOTLINE_<NAME>, else instance file (made if absent)."""
+    path = instance / "secrets.json"
+    stored: dict[str, str] = {}
+    if path.exists():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    changed = False
+    result: dict[str, Any] = {}
+    for name in _SECRET_NAMES:
+        if name in explicit:
+            result[name] = explicit[name]
+            continue
+        env_value = os.environ.get(f"HOTLINE_{name}")
+        if env_value is not None:
+            result[name] = env_value
+            continue
+        if name not in stored:
+            stored[name] = secrets.token_hex(_SECRET_SIZES[name])
+            changed = True
+        result[name] = stored[name]
+    if changed:
+        _write_private(path, json.dumps(stored, indent=2))
+    return result
+
+
+def _write_private(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def secret_bytes(value: str | bytes, name: str, size: int) -> bytes:
+    """Secrets are given as hex; decode and check length."""
+    if isinstance(value, bytes):
+        raw = value
+    else:
+        try:
+            raw = bytes.fromhex(value)
+        except ValueError as exc:
+            raise RuntimeError(f"HOTLINE_{name} must be hex") from exc
+    if len(raw) < size:
+        raise RuntimeError(f"HOTLINE_{name} must be at least {size} bytes")
+    return raw

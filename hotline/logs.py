@@ -1,0 +1,73 @@
+"""Structured, content-free logging.
+
+Each line is JSON with the event name and only allow-listed fields (ids, counts, channel,
+category). Exceptions are logged by type and location, never by message or locals, since
+a message could quote user input. Werkzeug's access log, which carries client addresses,
+is silenced.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from datetime import UTC, datetime
+from typing import Any
+
+ALLOWED_FIELDS = frozenset(
+    {
+        "case_id",
+        "channel",
+        "category",
+        "grants",
+        "handler_id",
+        "desk",
+        "attempt",
+        "status",
+        "endpoint",
+        "method",
+        "code",
+        "count",
+        "limit",
+        "reason",
+        "kind",
+    }
+)
+_OUR_PREFIX = "hotline"
+_configured = False
+
+
+class ContentFreeFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+        }
+        if record.name.startswith(_OUR_PREFIX):
+            entry["event"] = str(record.msg)
+            for key in ALLOWED_FIELDS & record.__dict__.keys():
+                value = record.__dict__[key]
+                if isinstance(value, (str, int, float, bool)) or value is None:
+                    entry[key] = value
+        else:
+            # Third-party messages are reduced to their template, never the filled-in args.
+            entry["event"] = str(record.msg)[:200]
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["exception"] = record.exc_info[0].__name__
+            frames = traceback.extract_tb(record.exc_info[2])[-3:]
+            entry["where"] = [f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno}" for f in frames]
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure(level: str = "INFO") -> None:
+    global _configured
+    root = logging.getLogger()
+    if not _configured:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(ContentFreeFormatter())
+        root.addHandler(handler)
+        _configured = True
+    logging.getLogger(_OUR_PREFIX).setLevel(level.upper())
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -1,0 +1,24 @@
+"""Typed models, one aggregate per file. Importing this package registers every table."""
+
+from hotline.models.base import Base
+from hotline.models.case import Case, CaseStatus, Channel
+from hotline.models.desk import Desk, DeskKind
+from hotline.models.grant import CaseGrant
+from hotline.models.handler import Handler
+from hotline.models.message import Author, Message
+from hotline.models.routing import Category, category_desks
+
+__all__ = [
+    "Author",
+    "Base",
+    "Case",
+    "CaseGrant",
+    "CaseStatus",
+    "Category",
+    "Channel",
+    "Desk",
+    "DeskKind",
+    "Handler",
+    "Message",
+    "category_desks",
+]

@@ -1,0 +1,33 @@
+"""A handler: public keys, peppered wrapped private keys and login verifier. Never a password."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.models.base import Base
+from hotline.models.desk import Desk
+
+
+class Handler(Base):
+    __tablename__ = "handlers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(120), default="")
+    desk_id: Mapped[int] = mapped_column(ForeignKey("desks.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    x25519_public: Mapped[bytes] = mapped_column(LargeBinary(32))
+    mlkem_public: Mapped[bytes] = mapped_column(LargeBinary(1184))
+    kdf_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
+    kdf_ops: Mapped[int] = mapped_column(Integer)
+    kdf_mem: Mapped[int] = mapped_column(Integer)
+    login_verifier: Mapped[bytes] = mapped_column(LargeBinary(32))
+    wrapped_private: Mapped[bytes] = mapped_column(LargeBinary)
+    recovery_wrapped_private: Mapped[bytes] = mapped_column(LargeBinary)
+    created_on: Mapped[date] = mapped_column(Date)
+
+    desk: Mapped[Desk] = relationship(lazy="joined")

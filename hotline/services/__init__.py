@@ -1,0 +1,1 @@
+"""All business logic. Services take plain arguments and return plain dataclasses."""

@@ -1,0 +1,96 @@
+"""Handler accounts: create with keys, list, and check a password (server-side path)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crypto import handler_keys
+from hotline.models import Desk, Handler
+from hotline.services import dates
+from hotline.services.context import ServiceContext
+from hotline.services.errors import Conflict, InvalidInput, NotFound
+
+log = logging.getLogger("hotline.accounts")
+MIN_PASSWORD_CHARS = 12
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+@dataclass(frozen=True)
+class CreatedHandler:
+    handler_id: int
+    username: str
+    desk: str
+    recovery_key: str
+
+
+@dataclass(frozen=True)
+class HandlerSummary:
+    handler_id: int
+    username: str
+    display_name: str
+    role: str
+    desk: str
+    active: bool
+
+
+def create_handler(
+    session: Session,
+    ctx: ServiceContext,
+    username: str,
+    desk_slug: str,
+    password: str,
+    display_name: str | None = None,
+    role: str = "",
+) -> CreatedHandler:
+    if not _USERNAME.match(username):
+        raise InvalidInput(
+            "username: 2-64 of a-z 0-9 . _ -, starting with a letter or digit", field="username"
+        )
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise InvalidInput(
+            f"password must be at least {MIN_PASSWORD_CHARS} characters", field="password"
+        )
+    desk = session.scalar(select(Desk).where(Desk.slug == desk_slug))
+    if desk is None:
+        raise NotFound(f"no desk named {desk_slug}", field="desk")
+    params = ctx.keyring.password_params
+    keys = handler_keys.create(password, params)
+    pepper = ctx.keyring.pepper
+    handler = Handler(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        desk_id=desk.id,
+        active=True,
+        x25519_public=keys.public.x25519,
+        mlkem_public=keys.public.mlkem,
+        kdf_salt=keys.salt,
+        kdf_ops=params.ops,
+        kdf_mem=params.mem_bytes,
+        login_verifier=pepper.tag("login", keys.auth),
+        wrapped_private=pepper.wrap("handler-private", keys.wrapped_private),
+        recovery_wrapped_private=pepper.wrap("handler-recovery", keys.recovery_wrapped_private),
+        created_on=dates.today(),
+    )
+    session.add(handler)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(f"a handler named {username} exists already", field="username") from exc
+    log.info("handler.created", extra={"handler_id": handler.id, "desk": desk.slug})
+    return CreatedHandler(handler.id, username, desk.slug, keys.recovery_key)
+
+
+def list_handlers(session: Session) -> list[HandlerSummary]:
+    rows = session.scalars(select(Handler).order_by(Handler.id))
+    return [
+        HandlerSummary(h.id, h.username, h.display_name, h.role, h.desk.slug, h.active)
+        for h in rows
+    ]

@@ -1,0 +1,49 @@
+"""Case metadata for operators and handlers: never content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.models import Case, CaseGrant
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    case_id: str
+    category: str
+    channel: str
+    status: str
+    received_on: date
+    acknowledge_by: date
+    feedback_by: date
+    grants: int
+
+
+def list_cases(session: Session, limit: int = 50, offset: int = 0) -> list[CaseSummary]:
+    grants = (
+        select(CaseGrant.case_id, func.count().label("n")).group_by(CaseGrant.case_id).subquery()
+    )
+    rows = session.execute(
+        select(Case, func.coalesce(grants.c.n, 0))
+        .outerjoin(grants, grants.c.case_id == Case.id)
+        .order_by(Case.acknowledge_by, Case.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        CaseSummary(
+            c.id,
+            c.category,
+            c.channel.value,
+            c.status.value,
+            c.received_on,
+            c.acknowledge_by,
+            c.feedback_by,
+            int(n),
+        )
+        for c, n in rows
+    ]

@@ -1,0 +1,135 @@
+"""A handler unlocks their private keys with their password and opens cases granted to them.
+
+This is the server-side path used by the CLI (the external ombudsperson working offline)
+and by tests; in the console the same steps run in the handler's browser.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from crypto import handler_keys, sealing
+from crypto.errors import DecryptionError
+from crypto.grants import CaseKeys, open_grant
+from crypto.handler_keys import HandlerPrivateKeys
+from crypto.primitives import Argon2Params, constant_time_equal, random_bytes
+from hotline.models import Author, Case, CaseGrant, Handler, Message
+from hotline.services import dates, validation
+from hotline.services.context import ServiceContext
+from hotline.services.errors import InvalidCredentials, NotFound, NotGranted
+from hotline.services.followup import MessageView
+
+log = logging.getLogger("hotline.handler_access")
+_BAD_LOGIN = "unknown username or wrong password"
+
+
+@dataclass(frozen=True)
+class UnlockedHandler:
+    handler_id: int
+    username: str
+    private: HandlerPrivateKeys
+
+
+@dataclass(frozen=True)
+class HandlerCase:
+    case_id: str
+    category: str
+    channel: str
+    status: str
+    received_on: date
+    acknowledge_by: date
+    feedback_by: date
+    report: dict[str, Any]
+    messages: list[MessageView]
+
+
+def unlock(session: Session, ctx: ServiceContext, username: str, password: str) -> UnlockedHandler:
+    handler = session.scalar(select(Handler).where(Handler.username == username))
+    if handler is None or not handler.active:
+        # Spend the same Argon2id time so a missing account is not told apart by timing.
+        handler_keys.password_secrets(password, random_bytes(16), ctx.keyring.password_params)
+        raise InvalidCredentials(_BAD_LOGIN)
+    params = Argon2Params(ops=handler.kdf_ops, mem_bytes=handler.kdf_mem)
+    derived = handler_keys.password_secrets(password, handler.kdf_salt, params)
+    pepper = ctx.keyring.pepper
+    if not constant_time_equal(pepper.tag("login", derived.auth), handler.login_verifier):
+        log.info("handler.login_failed", extra={"handler_id": handler.id})
+        raise InvalidCredentials(_BAD_LOGIN)
+    try:
+        wrapped = pepper.unwrap("handler-private", handler.wrapped_private)
+        private = handler_keys.unwrap_private(wrapped, derived.unwrap_key)
+    except DecryptionError as exc:
+        log.error("handler.unwrap_failed", extra={"handler_id": handler.id})
+        raise InvalidCredentials(_BAD_LOGIN) from exc
+    return UnlockedHandler(handler.id, handler.username, private)
+
+
+def _case_keys(session: Session, who: UnlockedHandler, case_id: str) -> tuple[Case, CaseKeys]:
+    case = session.scalar(
+        select(Case).where(Case.id == case_id).options(selectinload(Case.messages))
+    )
+    if case is None:
+        raise NotFound("no such case", field="case_id")
+    grant = session.scalar(
+        select(CaseGrant).where(
+            CaseGrant.case_id == case_id,
+            CaseGrant.handler_id == who.handler_id,
+            CaseGrant.released.is_(True),
+        )
+    )
+    if grant is None:
+        raise NotGranted("this case is not assigned to you")
+    try:
+        return case, open_grant(grant.sealed_keys, who.private)
+    except DecryptionError as exc:
+        log.error("grant.open_failed", extra={"case_id": case_id, "handler_id": who.handler_id})
+        raise NotGranted("your key does not open this case") from exc
+
+
+def open_case(session: Session, who: UnlockedHandler, case_id: str) -> HandlerCase:
+    case, keys = _case_keys(session, who, case_id)
+    report = sealing.open_document(keys.case_key, case.sealed_report, sealing.REPORT)
+    messages = [
+        MessageView(
+            m.author.value,
+            sealing.open_text(keys.case_key, m.sealed_body, sealing.MESSAGE),
+            m.sent_on,
+        )
+        for m in case.messages
+    ]
+    log.info("case.handler_opened", extra={"case_id": case.id, "handler_id": who.handler_id})
+    return HandlerCase(
+        case_id=case.id,
+        category=case.category,
+        channel=case.channel.value,
+        status=case.status.value,
+        received_on=case.received_on,
+        acknowledge_by=case.acknowledge_by,
+        feedback_by=case.feedback_by,
+        report=report,
+        messages=messages,
+    )
+
+
+def reply(
+    session: Session, ctx: ServiceContext, who: UnlockedHandler, case_id: str, body: object
+) -> None:
+    text = validation.clean_text(body, "body", ctx.max_field_chars)
+    case, keys = _case_keys(session, who, case_id)
+    session.add(
+        Message(
+            case_id=case.id,
+            author=Author.HANDLER,
+            handler_id=who.handler_id,
+            sealed_body=sealing.seal_text(keys.case_key, text, sealing.MESSAGE),
+            sent_on=dates.today(),
+        )
+    )
+    session.commit()
+    log.info("case.handler_reply", extra={"case_id": case.id, "handler_id": who.handler_id})

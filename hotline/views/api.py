@@ -1,0 +1,171 @@
+"""JSON API. The channel endpoints serve the chat and SMS adapters, behind a bearer token."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_limiter import Limiter
+
+from hotline import db
+from hotline.limits import configured, global_key
+from hotline.models import Channel
+from hotline.services import followup, intake, routing
+from hotline.services.context import ServiceContext
+from hotline.services.errors import InvalidInput, ServiceError
+from hotline.views.json_input import bool_field, id_list_field, json_object, string_field
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_REPORT_REQUIRED = ("category", "body", "channel", "language")
+_REPORT_OPTIONAL = (
+    "when",
+    "where",
+    "who",
+    "how_known",
+    "external_only",
+    "excluded_handlers",
+    "idempotency_key",
+)
+
+
+class ChannelAuthError(ServiceError):
+    code = "unauthorized"
+    status = 401
+
+
+class ChannelApiDisabled(ServiceError):
+    code = "channel_api_disabled"
+    status = 503
+
+
+def service_context() -> ServiceContext:
+    ctx: ServiceContext = current_app.extensions["hotline.services"]
+    return ctx
+
+
+def channel_token_required(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        expected = str(current_app.config.get("CHANNEL_TOKEN") or "")
+        if not expected:
+            raise ChannelApiDisabled("the channel API is off: HOTLINE_CHANNEL_TOKEN is not set")
+        header = request.headers.get("Authorization", "")
+        scheme, _, given = header.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), expected.encode()
+        ):
+            raise ChannelAuthError("a valid channel token is required")
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def make_api_blueprint(limiter: Limiter) -> Blueprint:
+    bp = Blueprint("api", __name__, url_prefix="/api/v1")
+    receipt_limits = [
+        limiter.limit(lambda: configured("RECEIPT_RATE_LIMIT")),
+        limiter.shared_limit(
+            lambda: configured("RECEIPT_GLOBAL_RATE_LIMIT"),
+            scope="receipt-global",
+            key_func=global_key,
+        ),
+    ]
+    report_limits = [
+        limiter.limit(lambda: configured("REPORT_RATE_LIMIT")),
+        limiter.shared_limit(
+            lambda: configured("REPORT_GLOBAL_RATE_LIMIT"),
+            scope="report-global",
+            key_func=global_key,
+        ),
+    ]
+
+    def with_limits(limits: list[Any], view: F) -> F:
+        for limit in reversed(limits):
+            view = limit(view)
+        return view
+
+    @bp.get("/categories")
+    @limiter.limit("120 per minute")
+    def categories() -> Response:
+        return jsonify(
+            categories=[
+                {"slug": c.slug, "labels": {"en": c.label_en, "ja": c.label_ja}}
+                for c in routing.categories(db.session())
+            ]
+        )
+
+    @channel_token_required
+    def channel_report() -> tuple[Response, int]:
+        payload = json_object(_REPORT_REQUIRED, _REPORT_OPTIONAL)
+        channel_name = string_field(payload, "channel", 8)
+        if channel_name not in {c.value for c in Channel}:
+            raise InvalidInput("channel must be web, chat or sms", field="channel")
+        idem = payload.get("idempotency_key", request.headers.get("Idempotency-Key"))
+        fields = {"what_happened": payload["body"]}
+        fields.update(
+            {k: payload[k] for k in ("when", "where", "who", "how_known") if k in payload}
+        )
+        result = intake.submit(
+            db.session(),
+            service_context(),
+            intake.IntakeRequest(
+                category=string_field(payload, "category", 40),
+                channel=Channel(channel_name),
+                language=string_field(payload, "language", 8),
+                fields=fields,
+                external_only=bool_field(payload, "external_only"),
+                excluded_handler_ids=id_list_field(payload, "excluded_handlers"),
+                idempotency_key=idem,
+            ),
+        )
+        body = {
+            "case_id": result.case_id,
+            "receipt": result.receipt,
+            "acknowledge_by": result.acknowledge_by.isoformat(),
+        }
+        return jsonify(body), 200 if result.replayed else 201
+
+    @channel_token_required
+    def channel_followup() -> Response:
+        payload = json_object(("receipt",))
+        case = followup.open_case(
+            db.session(), service_context(), string_field(payload, "receipt", 64)
+        )
+        return jsonify(
+            case_id=case.case_id,
+            status=case.status,
+            outcome=case.outcome,
+            acknowledge_by=case.acknowledge_by.isoformat(),
+            feedback_by=case.feedback_by.isoformat(),
+            messages=[
+                {"author": m.author, "body": m.body, "date": m.sent_on.isoformat()}
+                for m in case.messages
+            ],
+        )
+
+    @channel_token_required
+    def channel_followup_message() -> tuple[Response, int]:
+        payload = json_object(("receipt", "body"))
+        case_id = followup.add_message(
+            db.session(), service_context(), string_field(payload, "receipt", 64), payload["body"]
+        )
+        return jsonify(case_id=case_id, stored=True), 201
+
+    bp.add_url_rule(
+        "/channel/reports", view_func=with_limits(report_limits, channel_report), methods=["POST"]
+    )
+    bp.add_url_rule(
+        "/channel/followup",
+        view_func=with_limits(receipt_limits, channel_followup),
+        methods=["POST"],
+    )
+    bp.add_url_rule(
+        "/channel/followup/messages",
+        view_func=with_limits(receipt_limits, channel_followup_message),
+        methods=["POST"],
+    )
+    return bp
