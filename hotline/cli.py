@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from hotline import db, migrate
@@ -34,7 +35,7 @@ def _fail(error: ServiceError) -> None:
     raise click.ClickException(error.message)
 
 
-db_group = click.Group("db", help="Database schema.")
+db_group = AppGroup("db", help="Database schema.")
 
 
 @db_group.command("upgrade")
@@ -44,7 +45,7 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
-routing_group = click.Group("routing", help="Desks, categories and routing policy.")
+routing_group = AppGroup("routing", help="Desks, categories and routing policy.")
 
 
 @routing_group.command("load")
@@ -64,7 +65,7 @@ def routing_load(path: str | None, if_empty: bool) -> None:
     click.echo(f"loaded {desks} desks and {categories} categories")
 
 
-handlers_group = click.Group("handlers", help="Handler accounts.")
+handlers_group = AppGroup("handlers", help="Handler accounts.")
 
 
 @handlers_group.command("create")
@@ -100,7 +101,7 @@ def handlers_list() -> None:
         click.echo(f"{h.handler_id}\t{h.username}\t{h.desk}\t{state}\t{h.display_name}")
 
 
-cases_group = click.Group("cases", help="Cases: metadata, and offline decryption.")
+cases_group = AppGroup("cases", help="Cases: metadata, and offline decryption.")
 
 
 @cases_group.command("list")
@@ -164,7 +165,7 @@ def cases_decrypt(case_id: str, username: str, password_stdin: bool, as_json: bo
         click.echo(f"\n--- {m.author}, {m.sent_on} ---\n{m.body}")
 
 
-demo_group = click.Group("demo", help="Demonstration data.")
+demo_group = AppGroup("demo", help="Demonstration data.")
 
 DEMO_HANDLERS = (
     ("compliance", "compliance.officer", "Compliance officer", "Compliance office"),
