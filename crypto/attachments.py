@@ -6,6 +6,7 @@ file, and the stream never needs the whole file in memory.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 
 import nacl.bindings as sodium
@@ -70,7 +71,7 @@ def decrypt_stream(file_key: bytes, chunks: Iterable[bytes]) -> Iterator[bytes]:
     except Exception as exc:
         raise DecryptionError("file header invalid") from exc
     finished = False
-    for block in _rechunk([rest, *blocks], CHUNK_BYTES + ABYTES):
+    for block in _rechunk(itertools.chain([rest], blocks), CHUNK_BYTES + ABYTES):
         if not block:
             continue
         if finished:

@@ -156,6 +156,6 @@ def parse_recovery_key(text: str) -> bytes:
         raw = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
     except ValueError as exc:
         raise DecryptionError("recovery key is not valid") from exc
-    if len(raw) != KEY_BYTES:
+    if len(raw) != KEY_BYTES or base64.b32encode(raw).decode().rstrip("=") != cleaned:
         raise DecryptionError("recovery key is not valid")
     return raw

@@ -15,7 +15,7 @@ from crypto.errors import InvalidReceipt
 from crypto.primitives import Argon2Params, argon2id, keyed_hash
 
 DIGITS = 16
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u3000]+")
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u3000\u30fc\uff0d]+")
 
 # Damm's totally anti-symmetric quasigroup of order 10: catches every single-digit
 # error and every transposition of adjacent digits.

@@ -18,6 +18,7 @@ MESSAGE = "hotline:message:v1"
 NOTE = "hotline:note:v1"
 REPORTER_KEY = "hotline:reporter-case-key:v1"
 FILE_KEY = "hotline:file-key:v1"
+ATTACHMENT_META = "hotline:attachment-meta:v1"
 
 
 def seal_document(key: bytes, document: dict[str, Any], purpose: str) -> bytes:

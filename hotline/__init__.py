@@ -6,14 +6,30 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
 
-from hotline import cli, db, http_errors, limits, logs, security
-from hotline.config import load_config
+from hotline import cli, db, http_errors, limits, logs, security, uploads
+from hotline.blobs import BlobStore
+from hotline.config import load_config, secret_bytes
+from hotline.kv import make_store
 from hotline.services.context import ServiceContext
+from hotline.services.proof_of_work import ProofOfWork
+from hotline.services.throttle import ReceiptThrottle
 from hotline.views.api import make_api_blueprint
+from hotline.views.reporter import LANGUAGES, make_reporter_blueprint, status_label
+from hotline.views.web_api import make_web_api_blueprint
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+
+def select_locale() -> str:
+    """The reporter's explicit choice, else the browser's stated preference; never tracked."""
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -25,13 +41,57 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(WEB_DIR / "static"),
     )
     app.config.update(settings)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(WEB_DIR / "translations"))
+    app.config.setdefault("WTF_CSRF_SSL_STRICT", False)  # we send no Referer by policy
     logs.configure(app.config["LOG_LEVEL"])
+
     app.extensions["hotline.services"] = ServiceContext.from_config(app.config)
     db.init_app(app)
+    store = make_store(app.config["REDIS_URL"])
+    app.extensions["hotline.kv"] = store
+    app.extensions["hotline.blobs"] = BlobStore(Path(app.config["INSTANCE_PATH"]) / "blobs")
+    app.extensions["hotline.pow"] = ProofOfWork(
+        secret_bytes(app.config["SECRET_KEY"], "SECRET_KEY", 32),
+        store,
+        int(app.config["POW_BITS"]),
+        int(app.config["POW_TTL_SECONDS"]),
+    )
+    app.extensions["hotline.throttle"] = ReceiptThrottle(
+        store,
+        int(app.config["RECEIPT_FREE_FAILURES"]),
+        int(app.config["RECEIPT_MAX_DELAY_SECONDS"]),
+    )
+
+    Babel(app, locale_selector=select_locale)
+    csrf = CSRFProtect(app)
     limiter = limits.make_limiter(app)
     app.extensions["hotline.limiter"] = limiter
-    app.register_blueprint(make_api_blueprint(limiter))
+    api = make_api_blueprint(limiter)
+    web_api = make_web_api_blueprint(limiter)
+    csrf.exempt(api)  # JSON only (415 otherwise), token- or ciphertext-authenticated
+    csrf.exempt(web_api)
+    app.register_blueprint(api)
+    app.register_blueprint(web_api)
+    app.register_blueprint(make_reporter_blueprint(limiter))
+
+    uploads.register(app)
     http_errors.register(app)
     security.register(app)
     cli.register(app)
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        lang = select_locale()
+        return {
+            "lang": lang,
+            "other_lang": "ja" if lang == "en" else "en",
+            "sms_number": app.config["SMS_NUMBER"],
+            "max_attachments": app.config["MAX_ATTACHMENTS"],
+            "max_attachment_mb": int(app.config["MAX_ATTACHMENT_BYTES"]) // (1024 * 1024),
+            "max_field_chars": app.config["MAX_FIELD_CHARS"],
+            "ack_days": app.config["ACKNOWLEDGE_DAYS"],
+            "feedback_months": app.config["FEEDBACK_MONTHS"],
+            "status_label": status_label,
+        }
+
     return app

@@ -62,7 +62,15 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "REPORT_RATE_LIMIT": _env("REPORT_RATE_LIMIT", "10 per minute;100 per hour"),
         "REPORT_GLOBAL_RATE_LIMIT": _env("REPORT_GLOBAL_RATE_LIMIT", "120 per minute"),
         "MAX_FIELD_CHARS": _env_int("MAX_FIELD_CHARS", 20_000),
-        "MAX_CONTENT_LENGTH": _env_int("MAX_REQUEST_BYTES", 256 * 1024),
+        "MAX_JSON_BYTES": _env_int("MAX_JSON_BYTES", 512 * 1024),
+        "MAX_ATTACHMENT_BYTES": _env_int("MAX_ATTACHMENT_BYTES", 10 * MiB),
+        "MAX_ATTACHMENTS": _env_int("MAX_ATTACHMENTS", 5),
+        "POW_BITS": _env_int("POW_BITS", 16),
+        "POW_TTL_SECONDS": _env_int("POW_TTL_SECONDS", 600),
+        "RECEIPT_FREE_FAILURES": _env_int("RECEIPT_FREE_FAILURES", 3),
+        "RECEIPT_MAX_DELAY_SECONDS": _env_int("RECEIPT_MAX_DELAY_SECONDS", 300),
+        "REDIS_URL": _env("REDIS_URL", ""),
+        "PAGE_RATE_LIMIT": _env("PAGE_RATE_LIMIT", "120 per minute"),
         "ACKNOWLEDGE_DAYS": _env_int("ACKNOWLEDGE_DAYS", 7),
         "FEEDBACK_MONTHS": _env_int("FEEDBACK_MONTHS", 3),
         "ROUTING_FILE": _env("ROUTING_FILE", str(Path(__file__).parent / "data" / "routing.json")),
@@ -74,6 +82,11 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     }
     explicit_secrets = {name: overrides.pop(name) for name in _SECRET_NAMES if name in overrides}
     config.update(overrides)
+    # Whole requests may carry the files; JSON bodies are capped separately (MAX_JSON_BYTES).
+    config.setdefault(
+        "MAX_CONTENT_LENGTH",
+        int(config["MAX_ATTACHMENTS"]) * (int(config["MAX_ATTACHMENT_BYTES"]) + 64 * 1024) + MiB,
+    )
     config.update(_load_secrets(Path(config["INSTANCE_PATH"]), explicit_secrets))
     return config
 

@@ -1,5 +1,6 @@
 """Typed models, one aggregate per file. Importing this package registers every table."""
 
+from hotline.models.attachment import Attachment
 from hotline.models.base import Base
 from hotline.models.case import Case, CaseStatus, Channel
 from hotline.models.desk import Desk, DeskKind
@@ -9,6 +10,7 @@ from hotline.models.message import Author, Message
 from hotline.models.routing import Category, category_desks
 
 __all__ = [
+    "Attachment",
     "Author",
     "Base",
     "Case",

@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import Date, Enum, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hotline.models.attachment import Attachment
 from hotline.models.base import Base
 from hotline.models.grant import CaseGrant
 from hotline.models.message import Message
@@ -64,6 +65,12 @@ class Case(Base):
 
     grants: Mapped[list[CaseGrant]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Attachment.added_on",
+        lazy="raise",
     )
     messages: Mapped[list[Message]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="Message.id", lazy="raise"

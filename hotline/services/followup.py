@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,10 +13,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from crypto import receipts, sealing
 from crypto.errors import DecryptionError, InvalidReceipt
+from hotline.blobs import BlobStore, UploadedFile
 from hotline.models import Author, Case, Message
-from hotline.services import dates, validation
+from hotline.services import attachments, dates, validation
 from hotline.services.context import ServiceContext
-from hotline.services.errors import InvalidReceiptCode, ReceiptNotFound
+from hotline.services.errors import InvalidReceiptCode, NotFound, ReceiptNotFound
 
 log = logging.getLogger("hotline.followup")
 _NOT_FOUND = "no case matches this receipt; check the 16 digits and try again"
@@ -39,6 +41,7 @@ class ReporterCase:
     feedback_by: date
     report: dict[str, Any]
     messages: list[MessageView]
+    attachments: list[attachments.AttachmentView]
 
 
 def _unlock(session: Session, ctx: ServiceContext, receipt_text: str) -> tuple[Case, bytes]:
@@ -49,7 +52,9 @@ def _unlock(session: Session, ctx: ServiceContext, receipt_text: str) -> tuple[C
     derived = receipts.derive(digits, ctx.keyring.receipt_salt, ctx.keyring.receipt_params)
     tag = ctx.keyring.pepper.tag("receipt-lookup", derived.lookup_tag)
     case = session.scalar(
-        select(Case).where(Case.lookup_tag == tag).options(selectinload(Case.messages))
+        select(Case)
+        .where(Case.lookup_tag == tag)
+        .options(selectinload(Case.messages), selectinload(Case.attachments))
     )
     if case is None:
         raise ReceiptNotFound(_NOT_FOUND, field="receipt")
@@ -82,12 +87,29 @@ def open_case(session: Session, ctx: ServiceContext, receipt_text: str) -> Repor
         feedback_by=case.feedback_by,
         report=report,
         messages=messages,
+        attachments=[attachments.describe(case_key, a) for a in case.attachments],
     )
 
 
-def add_message(session: Session, ctx: ServiceContext, receipt_text: str, body: object) -> str:
-    text = validation.clean_text(body, "body", ctx.max_field_chars)
+def add_message(
+    session: Session,
+    ctx: ServiceContext,
+    receipt_text: str,
+    body: object,
+    uploads: tuple[UploadedFile, ...] = (),
+    blobs: BlobStore | None = None,
+) -> str:
+    text = validation.clean_text(body, "body", ctx.max_field_chars, required=not uploads)
     case, case_key = _unlock(session, ctx, receipt_text)
+    if uploads:
+        if blobs is None:
+            raise ValueError("attachments need a blob store")
+        attachments.add_server_sealed(
+            session, blobs, case.id, case_key, uploads, Author.REPORTER, dates.today()
+        )
+    if not text:
+        session.commit()
+        return case.id
     session.add(
         Message(
             case_id=case.id,
@@ -99,3 +121,16 @@ def add_message(session: Session, ctx: ServiceContext, receipt_text: str, body: 
     session.commit()
     log.info("case.reporter_message", extra={"case_id": case.id})
     return case.id
+
+
+def attachment_plaintext(
+    session: Session, ctx: ServiceContext, blobs: BlobStore, receipt_text: str, attachment_id: str
+) -> tuple[attachments.AttachmentView, Iterator[bytes]]:
+    case, case_key = _unlock(session, ctx, receipt_text)
+    for item in case.attachments:
+        if item.id == attachment_id:
+            return (
+                attachments.describe(case_key, item),
+                attachments.plaintext_chunks(blobs, case_key, item),
+            )
+    raise NotFound("no such file on this case", field="attachment")

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from crypto import receipts, sealing
 from crypto.grants import CaseKeys, make_grant
 from crypto.primitives import keyed_hash, open_sealed, seal
-from hotline.models import Case, CaseGrant, CaseStatus, Channel
-from hotline.services import dates, routing, validation
+from hotline.blobs import BlobStore, UploadedFile
+from hotline.models import Author, Case, CaseGrant, CaseStatus, Channel
+from hotline.services import attachments, dates, routing, validation
 from hotline.services.context import ServiceContext
 from hotline.services.errors import InvalidInput
 from hotline.services.ids import new_case_id
@@ -37,6 +38,7 @@ class IntakeRequest:
     external_only: bool = False
     excluded_handler_ids: tuple[int, ...] = ()
     idempotency_key: str | None = None
+    attachments: tuple[UploadedFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,14 @@ class IntakeResult:
     replayed: bool = field(default=False)
 
 
-def submit(session: Session, ctx: ServiceContext, request: IntakeRequest) -> IntakeResult:
+def submit(
+    session: Session,
+    ctx: ServiceContext,
+    request: IntakeRequest,
+    blobs: BlobStore | None = None,
+) -> IntakeResult:
+    if request.attachments and blobs is None:
+        raise ValueError("attachments need a blob store")
     fields = validation.report_fields(request.fields, ctx.max_field_chars)
     language = validation.language(request.language)
     idempotency = _idempotency_tag(ctx, request.idempotency_key)
@@ -100,6 +109,16 @@ def submit(session: Session, ctx: ServiceContext, request: IntakeRequest) -> Int
             )
             for r in recipients
         )
+        if request.attachments and blobs is not None:
+            attachments.add_server_sealed(
+                session,
+                blobs,
+                case.id,
+                keys.case_key,
+                request.attachments,
+                Author.REPORTER,
+                received,
+            )
         try:
             session.commit()
         except IntegrityError:

@@ -17,6 +17,7 @@ from hotline.services import followup, intake, routing
 from hotline.services.context import ServiceContext
 from hotline.services.errors import InvalidInput, ServiceError
 from hotline.views.json_input import bool_field, id_list_field, json_object, string_field
+from hotline.views.receipt_guard import guarded
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -132,9 +133,8 @@ def make_api_blueprint(limiter: Limiter) -> Blueprint:
     @channel_token_required
     def channel_followup() -> Response:
         payload = json_object(("receipt",))
-        case = followup.open_case(
-            db.session(), service_context(), string_field(payload, "receipt", 64)
-        )
+        receipt = string_field(payload, "receipt", 64)
+        case = guarded(lambda: followup.open_case(db.session(), service_context(), receipt))
         return jsonify(
             case_id=case.case_id,
             status=case.status,
@@ -150,8 +150,9 @@ def make_api_blueprint(limiter: Limiter) -> Blueprint:
     @channel_token_required
     def channel_followup_message() -> tuple[Response, int]:
         payload = json_object(("receipt", "body"))
-        case_id = followup.add_message(
-            db.session(), service_context(), string_field(payload, "receipt", 64), payload["body"]
+        receipt = string_field(payload, "receipt", 64)
+        case_id = guarded(
+            lambda: followup.add_message(db.session(), service_context(), receipt, payload["body"])
         )
         return jsonify(case_id=case_id, stored=True), 201
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Collection
 from typing import Any
 
@@ -19,10 +22,25 @@ class MalformedJson(ServiceError):
     code = "malformed_json"
 
 
-def json_object(required: Collection[str], optional: Collection[str] = ()) -> dict[str, Any]:
-    if request.mimetype != "application/json":
+def json_object(
+    required: Collection[str], optional: Collection[str] = (), form_field: str | None = None
+) -> dict[str, Any]:
+    """The request's JSON object; with form_field, multipart requests carry it in that part."""
+    if form_field and request.mimetype == "multipart/form-data":
+        try:
+            payload = json.loads(request.form.get(form_field, ""))
+        except ValueError:
+            payload = None
+    elif request.mimetype != "application/json":
         raise UnsupportedMediaType("send JSON with Content-Type: application/json")
-    payload = request.get_json(silent=True)
+    else:
+        payload = request.get_json(silent=True)
+    return check_object(payload, required, optional)
+
+
+def check_object(
+    payload: object, required: Collection[str], optional: Collection[str] = ()
+) -> dict[str, Any]:
     if payload is None:
         raise MalformedJson("the request body is not valid JSON")
     if not isinstance(payload, dict):
@@ -59,3 +77,22 @@ def id_list_field(payload: dict[str, Any], name: str, max_items: int = 50) -> tu
     ):
         raise InvalidInput(f"{name} must be a list of handler ids", field=name)
     return tuple(value)
+
+
+def b64_field(
+    payload: dict[str, Any], name: str, exact: int | None = None, maximum: int = 512 * 1024
+) -> bytes:
+    value = payload.get(name)
+    if not isinstance(value, str) or len(value) > maximum * 4 // 3 + 4:
+        raise InvalidInput(f"{name} must be base64 text", field=name)
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput(f"{name} must be base64 text", field=name) from exc
+    if (exact is not None and len(raw) != exact) or len(raw) > maximum:
+        raise InvalidInput(f"{name} has the wrong size", field=name)
+    return raw
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")

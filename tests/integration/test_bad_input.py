@@ -93,7 +93,7 @@ def test_transport_errors(world: World) -> None:
         (dict(json=GOOD, headers={"Authorization": "Bearer wrong"}), 401, "unauthorized"),
         (dict(json=GOOD, headers={"Authorization": f"Basic {world.token}"}), 401, "unauthorized"),
         (
-            dict(data="x" * 300_000, content_type="application/json", headers=world.auth()),
+            dict(data="x" * 600_000, content_type="application/json", headers=world.auth()),
             413,
             "request_entity_too_large",
         ),

@@ -1,0 +1,134 @@
+"""Attachments on a case: sealing their keys and descriptions, reading them back.
+
+Ciphertext blobs are committed to the blob folder before the database transaction that
+references them, so a crash can leave an orphan blob (swept later) but never a row whose
+file is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from crypto import sealing
+from crypto.attachments import decrypt_stream, open_file_key, seal_file_key
+from hotline.blobs import BlobStore, UploadedFile
+from hotline.models import Attachment, Author
+from hotline.services.errors import InvalidInput
+
+META_MAX_BYTES = 4096
+SEALED_FILE_KEY_BYTES = 24 + 16 + 32
+
+
+@dataclass(frozen=True)
+class BrowserSealedFile:
+    upload: UploadedFile
+    sealed_file_key: bytes
+    sealed_meta: bytes
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    attachment_id: str
+    author: str
+    added_on: date
+    name: str
+    content_type: str
+    size: int
+    metadata_stripped: bool
+
+
+def add_server_sealed(
+    session: Session,
+    blobs: BlobStore,
+    case_id: str,
+    case_key: bytes,
+    uploads: Sequence[UploadedFile],
+    author: Author,
+    today: date,
+) -> None:
+    for upload in uploads:
+        if upload.file_key is None:
+            raise ValueError("server-sealed upload without its file key")
+        meta = {
+            "name": upload.filename,
+            "type": upload.content_type,
+            "size": upload.plain_bytes,
+            "metadata_stripped": upload.metadata_stripped,
+        }
+        blobs.commit(upload.blob_id)
+        session.add(
+            Attachment(
+                id=upload.blob_id,
+                case_id=case_id,
+                author=author,
+                sealed_file_key=seal_file_key(case_key, upload.file_key),
+                sealed_meta=sealing.seal_document(case_key, meta, sealing.ATTACHMENT_META),
+                stored_bytes=upload.stored_bytes,
+                added_on=today,
+            )
+        )
+
+
+def add_browser_sealed(
+    session: Session,
+    blobs: BlobStore,
+    case_id: str,
+    files: Sequence[BrowserSealedFile],
+    author: Author,
+    today: date,
+) -> None:
+    for item in files:
+        if len(item.sealed_file_key) != SEALED_FILE_KEY_BYTES:
+            raise InvalidInput("sealed file key has the wrong size", field="attachments")
+        if not 0 < len(item.sealed_meta) <= META_MAX_BYTES:
+            raise InvalidInput("sealed file description has the wrong size", field="attachments")
+        blobs.commit(item.upload.blob_id)
+        session.add(
+            Attachment(
+                id=item.upload.blob_id,
+                case_id=case_id,
+                author=author,
+                sealed_file_key=item.sealed_file_key,
+                sealed_meta=item.sealed_meta,
+                stored_bytes=item.upload.stored_bytes,
+                added_on=today,
+            )
+        )
+
+
+def describe(case_key: bytes, attachment: Attachment) -> AttachmentView:
+    meta: dict[str, Any] = sealing.open_document(
+        case_key, attachment.sealed_meta, sealing.ATTACHMENT_META
+    )
+    return AttachmentView(
+        attachment.id,
+        attachment.author.value,
+        attachment.added_on,
+        str(meta.get("name") or "file"),
+        str(meta.get("type") or ""),
+        int(meta.get("size") or 0),
+        bool(meta.get("metadata_stripped")),
+    )
+
+
+def plaintext_chunks(blobs: BlobStore, case_key: bytes, attachment: Attachment) -> Iterator[bytes]:
+    """Decrypt a file chunk by chunk straight into the response: never to disk."""
+    file_key = open_file_key(case_key, attachment.sealed_file_key)
+
+    def read() -> Iterator[bytes]:
+        with open(blobs.path(attachment.id), "rb") as handle:
+            while chunk := handle.read(256 * 1024):
+                yield chunk
+
+    return decrypt_stream(file_key, read())
+
+
+def ciphertext_chunks(blobs: BlobStore, attachment: Attachment) -> Iterator[bytes]:
+    with open(blobs.path(attachment.id), "rb") as handle:
+        while chunk := handle.read(256 * 1024):
+            yield chunk

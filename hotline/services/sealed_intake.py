@@ -1,0 +1,147 @@
+"""Intake of reports the browser has already encrypted (web form with JavaScript).
+
+The server never sees the text or the receipt: it gets ciphertext, the lookup tag, the
+reporter's wrapped case key and one hybrid grant per recipient. It checks that the grants go
+to exactly the handlers its own routing chooses, adds the pepper layer, and stores.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crypto.grants import MLKEM_CIPHERTEXT_BYTES
+from crypto.handler_keys import X25519_BYTES
+from crypto.primitives import KEY_BYTES, NONCE_BYTES, TAG_BYTES
+from hotline.blobs import BlobStore
+from hotline.models import Author, Case, CaseGrant, CaseStatus, Channel
+from hotline.services import attachments, dates, routing, validation
+from hotline.services.context import ServiceContext
+from hotline.services.errors import Conflict, InvalidInput
+from hotline.services.ids import new_case_id
+
+log = logging.getLogger("hotline.intake")
+
+GRANT_BYTES = X25519_BYTES + MLKEM_CIPHERTEXT_BYTES + NONCE_BYTES + TAG_BYTES + 2 * KEY_BYTES
+REPORTER_KEY_BYTES = NONCE_BYTES + TAG_BYTES + KEY_BYTES
+LOOKUP_TAG_BYTES = 32
+MAX_SEALED_REPORT_BYTES = 256 * 1024
+
+
+class GrantMismatch(InvalidInput):
+    code = "grant_mismatch"
+    status = 409
+
+
+@dataclass(frozen=True)
+class SealedGrant:
+    handler_id: int
+    sealed_keys: bytes
+
+
+@dataclass(frozen=True)
+class SealedSubmission:
+    category: str
+    language: str
+    external_only: bool
+    excluded_handler_ids: tuple[int, ...]
+    sealed_report: bytes
+    lookup_tag: bytes
+    reporter_wrapped_key: bytes
+    grants: tuple[SealedGrant, ...]
+    files: tuple[attachments.BrowserSealedFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class SealedResult:
+    case_id: str
+    acknowledge_by: date
+
+
+def check_shapes(sub: SealedSubmission) -> None:
+    if not NONCE_BYTES + TAG_BYTES < len(sub.sealed_report) <= MAX_SEALED_REPORT_BYTES:
+        raise InvalidInput("sealed report has the wrong size", field="sealed_report")
+    if len(sub.lookup_tag) != LOOKUP_TAG_BYTES:
+        raise InvalidInput("lookup tag must be 32 bytes", field="lookup_tag")
+    if len(sub.reporter_wrapped_key) != REPORTER_KEY_BYTES:
+        raise InvalidInput("reporter key has the wrong size", field="reporter_wrapped_key")
+    for grant in sub.grants:
+        if len(grant.sealed_keys) != GRANT_BYTES:
+            raise InvalidInput("a grant has the wrong size", field="grants")
+    if len({g.handler_id for g in sub.grants}) != len(sub.grants):
+        raise InvalidInput("two grants for one handler", field="grants")
+
+
+def submit_sealed(
+    session: Session, ctx: ServiceContext, sub: SealedSubmission, blobs: BlobStore | None = None
+) -> SealedResult:
+    check_shapes(sub)
+    language = validation.language(sub.language)
+    expected = routing.recipients(
+        session, sub.category, sub.external_only, sub.excluded_handler_ids
+    )
+    if {r.handler_id for r in expected} != {g.handler_id for g in sub.grants}:
+        raise GrantMismatch(
+            "the report is not encrypted for exactly the handlers it is routed "
+            "to; reload the page and try again",
+            field="grants",
+        )
+    received = dates.today()
+    pepper = ctx.keyring.pepper
+    case = Case(
+        id=new_case_id(),
+        category=sub.category,
+        channel=Channel.WEB,
+        language=language,
+        status=CaseStatus.RECEIVED,
+        external_only=sub.external_only,
+        received_on=received,
+        acknowledge_by=dates.acknowledge_by(received, ctx.acknowledge_days),
+        feedback_by=dates.feedback_by(received, None, ctx.acknowledge_days, ctx.feedback_months),
+        sealed_report=sub.sealed_report,
+        lookup_tag=pepper.tag("receipt-lookup", sub.lookup_tag),
+        reporter_wrapped_key=pepper.wrap("reporter-key", sub.reporter_wrapped_key),
+    )
+    session.add(case)
+    session.add_all(
+        CaseGrant(
+            case_id=case.id,
+            handler_id=g.handler_id,
+            sealed_keys=g.sealed_keys,
+            released=True,
+            granted_on=received,
+        )
+        for g in sub.grants
+    )
+    if sub.files:
+        if blobs is None:
+            raise ValueError("attachments need a blob store")
+        attachments.add_browser_sealed(
+            session, blobs, case.id, sub.files, Author.REPORTER, received
+        )
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        # Only a lookup-tag collision can get here (1 in 10^15): the browser makes a new receipt.
+        raise Conflict("please submit again", field="lookup_tag") from exc
+    log.info(
+        "case.received",
+        extra={
+            "case_id": case.id,
+            "channel": "web",
+            "kind": "sealed",
+            "category": sub.category,
+            "grants": len(sub.grants),
+        },
+    )
+    return SealedResult(case.id, case.acknowledge_by)
+
+
+def blob_ids(files: Sequence[attachments.BrowserSealedFile]) -> list[str]:
+    return [f.upload.blob_id for f in files]

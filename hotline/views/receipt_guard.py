@@ -1,0 +1,27 @@
+"""Wrap every receipt attempt: refuse while a growing delay runs, count wrong receipts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app
+
+from hotline.limits import client_key
+from hotline.services.errors import ReceiptNotFound
+from hotline.services.throttle import ReceiptThrottle
+
+T = TypeVar("T")
+
+
+def guarded(attempt: Callable[[], T]) -> T:
+    throttle: ReceiptThrottle = current_app.extensions["hotline.throttle"]
+    client = client_key()
+    throttle.check(client)
+    try:
+        result = attempt()
+    except ReceiptNotFound:
+        throttle.failed(client)
+        raise
+    throttle.succeeded(client)
+    return result

@@ -1,0 +1,285 @@
+"""Reporter pages: landing, report form (no-JavaScript path posts here), receipt, follow-up.
+
+With JavaScript on, the same pages are enhanced by web/js/reporter.js, which encrypts in the
+browser and talks to /api/v1; these views then only serve the pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _babel_gettext
+from flask_limiter import Limiter
+from sqlalchemy import select
+from werkzeug.wrappers.response import Response as BaseResponse
+
+from hotline import db
+from hotline.blobs import BlobStore
+from hotline.limits import configured, global_key
+from hotline.models import Channel, Handler
+from hotline.services import followup, intake, routing
+from hotline.services.errors import ServiceError
+from hotline.uploads import finished_uploads
+from hotline.views.api import service_context
+from hotline.views.receipt_guard import guarded
+
+LANGUAGES = ("en", "ja")
+
+
+def _(text: str, **values: str) -> str:
+    return str(_babel_gettext(text, **values))
+
+
+REPORT_FIELDS = ("what_happened", "when", "where", "who", "how_known")
+
+
+def error_text(error: ServiceError) -> str:
+    """The reporter-facing wording of a service error, in the page's language."""
+    messages = {
+        "invalid_receipt": _(
+            "That receipt is not valid. Check the 16 digits: the last one "
+            "is a check digit, so a typo is caught here."
+        ),
+        "receipt_not_found": _("No case matches this receipt. Check the 16 digits and try again."),
+        "too_many_attempts": _("Too many wrong receipts. Please wait a few minutes and try again."),
+        "unknown_category": _("Please choose a category."),
+        "no_recipients": _(
+            "No one can receive this report right now. Please try again "
+            "later or use another way to report."
+        ),
+    }
+    if error.code in messages:
+        return messages[error.code]
+    if error.code == "invalid_input" and error.field:
+        labels = field_labels()
+        label = labels.get(error.field, error.field)
+        if "longer than" in error.message:
+            return _("“%(field)s” is too long.", field=label)
+        if "empty" in error.message or "required" in error.message:
+            return _("Please fill in “%(field)s”.", field=label)
+        return _("“%(field)s” could not be accepted.", field=label)
+    return _("Your request could not be accepted. Please check it and try again.")
+
+
+def status_label(status: str) -> str:
+    labels = {
+        "received": _("Received"),
+        "acknowledged": _("Acknowledged"),
+        "assessing": _("Being assessed"),
+        "investigating": _("Under investigation"),
+        "closed": _("Closed"),
+    }
+    return labels.get(status, status)
+
+
+def field_labels() -> dict[str, str]:
+    return {
+        "what_happened": _("What happened?"),
+        "when": _("When did it happen?"),
+        "where": _("Where did it happen?"),
+        "who": _("Who is involved?"),
+        "how_known": _("How do you know about it?"),
+        "body": _("Your message"),
+        "category": _("Category"),
+        "attachments": _("Files"),
+    }
+
+
+def _blobs() -> BlobStore:
+    store: BlobStore = current_app.extensions["hotline.blobs"]
+    return store
+
+
+def _handler_directory() -> list[dict[str, Any]]:
+    rows = db.session().scalars(
+        select(Handler).where(Handler.active.is_(True)).order_by(Handler.display_name)
+    )
+    return [{"id": h.id, "name": h.display_name, "role": h.role} for h in rows]
+
+
+def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
+    bp = Blueprint("reporter", __name__)
+    page_limit = limiter.limit(lambda: configured("PAGE_RATE_LIMIT"))
+    report_limit = limiter.limit(lambda: configured("REPORT_RATE_LIMIT"))
+    report_global = limiter.shared_limit(
+        lambda: configured("REPORT_GLOBAL_RATE_LIMIT"), scope="report-global", key_func=global_key
+    )
+    receipt_limit = limiter.limit(lambda: configured("RECEIPT_RATE_LIMIT"))
+    receipt_global = limiter.shared_limit(
+        lambda: configured("RECEIPT_GLOBAL_RATE_LIMIT"), scope="receipt-global", key_func=global_key
+    )
+
+    def render_form(
+        error: str | None = None, values: dict[str, Any] | None = None, status: int = 200
+    ) -> tuple[str, int]:
+        return render_template(
+            "reporter/report.html",
+            categories=routing.categories(db.session()),
+            handlers=_handler_directory(),
+            error=error,
+            values=values or {},
+        ), status
+
+    @bp.get("/")
+    @page_limit
+    def index() -> str:
+        return render_template("reporter/index.html", saved=request.args.get("done") == "1")
+
+    @bp.get("/language/<code>")
+    @page_limit
+    def language(code: str) -> BaseResponse:
+        if code in LANGUAGES:
+            session["lang"] = code
+        target = request.args.get("next", "/")
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"
+        return redirect(target)
+
+    @bp.get("/report")
+    @page_limit
+    def report_form() -> tuple[str, int]:
+        return render_form()
+
+    @bp.post("/report")
+    @report_global
+    @report_limit
+    def report_submit() -> tuple[str, int]:
+        form = request.form
+        values: dict[str, Any] = {name: form.get(name, "") for name in REPORT_FIELDS}
+        values["category"] = form.get("category", "")
+        values["external_only"] = form.get("external_only") == "1"
+        try:
+            excluded = tuple(int(v) for v in form.getlist("exclude"))
+        except ValueError:
+            excluded = ()
+        values["exclude"] = excluded
+        uploads, upload_errors = finished_uploads()
+        if upload_errors:
+            return render_form(
+                _("An image could not be read. Please send it in another format or leave it out."),
+                values,
+                400,
+            )
+        fields = {k: v for k, v in values.items() if k in REPORT_FIELDS}
+        try:
+            result = intake.submit(
+                db.session(),
+                service_context(),
+                intake.IntakeRequest(
+                    category=values["category"],
+                    channel=Channel.WEB,
+                    language=str(session.get("lang") or "en"),
+                    fields=fields,
+                    external_only=values["external_only"],
+                    excluded_handler_ids=excluded,
+                    attachments=tuple(uploads),
+                ),
+                _blobs(),
+            )
+        except ServiceError as error:
+            return render_form(error_text(error), values, error.status)
+        return render_template(
+            "reporter/receipt.html",
+            receipt=result.receipt,
+            case_id=result.case_id,
+            acknowledge_by=result.acknowledge_by,
+        ), 201
+
+    @bp.post("/receipt/saved")
+    @page_limit
+    def receipt_saved() -> BaseResponse:
+        if request.form.get("saved") != "1":
+            return redirect(url_for("reporter.index"))
+        return redirect(url_for("reporter.index", done="1"))
+
+    def render_case(
+        receipt: str, error: str | None = None, notice: str | None = None, status: int = 200
+    ) -> tuple[str, int]:
+        case = guarded(lambda: followup.open_case(db.session(), service_context(), receipt))
+        return render_template(
+            "reporter/case.html",
+            case=case,
+            receipt=receipt,
+            error=error,
+            notice=notice,
+            labels=field_labels(),
+        ), status
+
+    @bp.get("/followup")
+    @page_limit
+    def followup_form() -> str:
+        return render_template("reporter/followup.html", error=None)
+
+    @bp.post("/followup")
+    @receipt_global
+    @receipt_limit
+    def followup_open() -> tuple[str, int]:
+        receipt = request.form.get("receipt", "")
+        try:
+            return render_case(receipt)
+        except ServiceError as error:
+            return render_template("reporter/followup.html", error=error_text(error)), error.status
+
+    @bp.post("/followup/reply")
+    @receipt_global
+    @receipt_limit
+    def followup_reply() -> tuple[str, int]:
+        receipt = request.form.get("receipt", "")
+        uploads, upload_errors = finished_uploads()
+        try:
+            if upload_errors:
+                return render_case(
+                    receipt,
+                    error=_("An image could not be read. Please send it in another format."),
+                    status=400,
+                )
+            guarded(
+                lambda: followup.add_message(
+                    db.session(),
+                    service_context(),
+                    receipt,
+                    request.form.get("body", ""),
+                    tuple(uploads),
+                    _blobs(),
+                )
+            )
+            return render_case(receipt, notice=_("Your message was sent."))
+        except ServiceError as error:
+            if error.code in ("invalid_receipt", "receipt_not_found", "too_many_attempts"):
+                return render_template(
+                    "reporter/followup.html", error=error_text(error)
+                ), error.status
+            return render_case(receipt, error=error_text(error), status=error.status)
+
+    @bp.post("/followup/files/<attachment_id>")
+    @receipt_global
+    @receipt_limit
+    def followup_file(attachment_id: str) -> Response | tuple[str, int]:
+        receipt = request.form.get("receipt", "")
+        try:
+            view, chunks = guarded(
+                lambda: followup.attachment_plaintext(
+                    db.session(), service_context(), _blobs(), receipt, attachment_id
+                )
+            )
+        except ServiceError as error:
+            return render_template("reporter/followup.html", error=error_text(error)), error.status
+        safe_name = "".join(ch for ch in view.name if ch.isalnum() or ch in "._- ") or "file"
+        return Response(
+            stream_with_context(chunks),
+            mimetype="application/octet-stream",
+            headers={"Content-Disposition": f'attachment; filename="{safe_name}"'},
+        )
+
+    return bp

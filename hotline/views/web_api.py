@@ -1,0 +1,241 @@
+"""JSON API of the reporter's browser: routing preview, proof of work, sealed reports and
+sealed follow-up. Everything here is ciphertext or public keys; no token, strict limits."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask_limiter import Limiter
+
+from hotline import db
+from hotline.blobs import BlobStore
+from hotline.limits import configured, global_key
+from hotline.services import attachments, routing, sealed_followup, sealed_intake
+from hotline.services.errors import InvalidInput
+from hotline.services.proof_of_work import ProofOfWork
+from hotline.uploads import finished_uploads
+from hotline.views.api import service_context
+from hotline.views.json_input import (
+    b64,
+    b64_field,
+    bool_field,
+    check_object,
+    id_list_field,
+    json_object,
+    string_field,
+)
+from hotline.views.receipt_guard import guarded
+
+_REPORT_FIELDS = (
+    "category",
+    "language",
+    "sealed_report",
+    "lookup_tag",
+    "reporter_wrapped_key",
+    "grants",
+    "pow",
+)
+_REPORT_OPTIONAL = ("external_only", "excluded_handlers", "attachments")
+
+
+def _blobs() -> BlobStore:
+    store: BlobStore = current_app.extensions["hotline.blobs"]
+    return store
+
+
+def _pow() -> ProofOfWork:
+    checker: ProofOfWork = current_app.extensions["hotline.pow"]
+    return checker
+
+
+def _excluded_from_query() -> tuple[int, ...]:
+    raw = request.args.get("exclude", "")
+    try:
+        ids = tuple(int(v) for v in raw.split(",") if v.strip())
+    except ValueError as exc:
+        raise InvalidInput("exclude must be handler ids", field="exclude") from exc
+    if len(ids) > 50:
+        raise InvalidInput("too many exclusions", field="exclude")
+    return ids
+
+
+def _browser_files(payload: dict[str, Any]) -> tuple[attachments.BrowserSealedFile, ...]:
+    uploads, errors = finished_uploads()
+    if errors:
+        raise InvalidInput(errors[0], field="attachments")
+    described = payload.get("attachments", [])
+    if not isinstance(described, list) or len(described) != len(uploads):
+        raise InvalidInput(
+            "each uploaded file needs its sealed key and description", field="attachments"
+        )
+    files = []
+    for upload, item in zip(uploads, described, strict=True):
+        entry = check_object(item, ("sealed_file_key", "sealed_meta"))
+        files.append(
+            attachments.BrowserSealedFile(
+                upload,
+                b64_field(entry, "sealed_file_key", exact=attachments.SEALED_FILE_KEY_BYTES),
+                b64_field(entry, "sealed_meta", maximum=attachments.META_MAX_BYTES),
+            )
+        )
+    return tuple(files)
+
+
+def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
+    bp = Blueprint("web_api", __name__, url_prefix="/api/v1")
+    report_limit = limiter.limit(lambda: configured("REPORT_RATE_LIMIT"))
+    report_global = limiter.shared_limit(
+        lambda: configured("REPORT_GLOBAL_RATE_LIMIT"), scope="report-global", key_func=global_key
+    )
+    receipt_limit = limiter.limit(lambda: configured("RECEIPT_RATE_LIMIT"))
+    receipt_global = limiter.shared_limit(
+        lambda: configured("RECEIPT_GLOBAL_RATE_LIMIT"), scope="receipt-global", key_func=global_key
+    )
+    page_limit = limiter.limit(lambda: configured("PAGE_RATE_LIMIT"))
+
+    @bp.get("/routing")
+    @page_limit
+    def routing_preview() -> Response:
+        """Who a report with these options goes to: the browser encrypts for exactly these."""
+        category = request.args.get("category", "")
+        external_only = request.args.get("external_only", "0") in ("1", "true", "on")
+        found = routing.recipients(db.session(), category, external_only, _excluded_from_query())
+        keyring = service_context().keyring
+        return jsonify(
+            recipients=[
+                {
+                    "handler_id": r.handler_id,
+                    "desk": r.desk,
+                    "x25519": b64(r.public.x25519),
+                    "mlkem": b64(r.public.mlkem),
+                }
+                for r in found
+            ],
+            receipt_salt=b64(keyring.receipt_salt),
+            argon2={
+                "ops": keyring.receipt_params.ops,
+                "mem_bytes": keyring.receipt_params.mem_bytes,
+            },
+        )
+
+    @bp.get("/pow")
+    @page_limit
+    def pow_challenge() -> Response:
+        challenge = _pow().issue()
+        return jsonify(
+            challenge=b64(challenge.challenge), bits=challenge.bits, expires_in=challenge.expires_in
+        )
+
+    @bp.post("/reports")
+    @report_global
+    @report_limit
+    def sealed_report() -> tuple[Response, int]:
+        payload = json_object(_REPORT_FIELDS, _REPORT_OPTIONAL, form_field="report")
+        proof = check_object(payload["pow"], ("challenge", "nonce"))
+        _pow().redeem(b64_field(proof, "challenge", exact=32), b64_field(proof, "nonce", exact=8))
+        grants_raw = payload["grants"]
+        if not isinstance(grants_raw, list) or not 0 < len(grants_raw) <= 50:
+            raise InvalidInput("grants must be a list", field="grants")
+        grants = []
+        for item in grants_raw:
+            entry = check_object(item, ("handler_id", "sealed_keys"))
+            if not isinstance(entry["handler_id"], int):
+                raise InvalidInput("grant handler_id must be a number", field="grants")
+            grants.append(
+                sealed_intake.SealedGrant(
+                    entry["handler_id"],
+                    b64_field(entry, "sealed_keys", exact=sealed_intake.GRANT_BYTES),
+                )
+            )
+        submission = sealed_intake.SealedSubmission(
+            category=string_field(payload, "category", 40),
+            language=string_field(payload, "language", 8),
+            external_only=bool_field(payload, "external_only"),
+            excluded_handler_ids=id_list_field(payload, "excluded_handlers"),
+            sealed_report=b64_field(
+                payload, "sealed_report", maximum=sealed_intake.MAX_SEALED_REPORT_BYTES
+            ),
+            lookup_tag=b64_field(payload, "lookup_tag", exact=32),
+            reporter_wrapped_key=b64_field(
+                payload, "reporter_wrapped_key", exact=sealed_intake.REPORTER_KEY_BYTES
+            ),
+            grants=tuple(grants),
+            files=_browser_files(payload),
+        )
+        result = sealed_intake.submit_sealed(db.session(), service_context(), submission, _blobs())
+        return jsonify(
+            case_id=result.case_id, acknowledge_by=result.acknowledge_by.isoformat()
+        ), 201
+
+    @bp.post("/followup")
+    @receipt_global
+    @receipt_limit
+    def sealed_followup_open() -> Response:
+        payload = json_object(("lookup_tag",))
+        tag = b64_field(payload, "lookup_tag", exact=32)
+        case = guarded(lambda: sealed_followup.open_case(db.session(), service_context(), tag))
+        return jsonify(
+            case_id=case.case_id,
+            category=case.category,
+            status=case.status,
+            outcome=case.outcome,
+            received_on=case.received_on.isoformat(),
+            acknowledge_by=case.acknowledge_by.isoformat(),
+            feedback_by=case.feedback_by.isoformat(),
+            sealed_report=b64(case.sealed_report),
+            reporter_wrapped_key=b64(case.reporter_wrapped_key),
+            messages=[
+                {
+                    "author": m.author,
+                    "sealed_body": b64(m.sealed_body),
+                    "date": m.sent_on.isoformat(),
+                }
+                for m in case.messages
+            ],
+            attachments=[
+                {
+                    "id": a.attachment_id,
+                    "author": a.author,
+                    "sealed_file_key": b64(a.sealed_file_key),
+                    "sealed_meta": b64(a.sealed_meta),
+                    "stored_bytes": a.stored_bytes,
+                    "date": a.added_on.isoformat(),
+                }
+                for a in case.attachments
+            ],
+        )
+
+    @bp.post("/followup/messages")
+    @receipt_global
+    @receipt_limit
+    def sealed_followup_message() -> tuple[Response, int]:
+        payload = json_object(("lookup_tag", "sealed_body"), ("attachments",), form_field="message")
+        tag = b64_field(payload, "lookup_tag", exact=32)
+        body = b64_field(payload, "sealed_body", maximum=sealed_followup.MAX_SEALED_MESSAGE_BYTES)
+        files = _browser_files(payload)
+        case_id = guarded(
+            lambda: sealed_followup.add_message(
+                db.session(), service_context(), tag, body, files, _blobs()
+            )
+        )
+        return jsonify(case_id=case_id, stored=True), 201
+
+    @bp.post("/followup/attachments/<attachment_id>")
+    @receipt_global
+    @receipt_limit
+    def sealed_attachment(attachment_id: str) -> Response:
+        payload = json_object(("lookup_tag",))
+        tag = b64_field(payload, "lookup_tag", exact=32)
+        item = guarded(
+            lambda: sealed_followup.attachment(db.session(), service_context(), tag, attachment_id)
+        )
+        chunks = attachments.ciphertext_chunks(_blobs(), item)
+        return Response(
+            stream_with_context(chunks),
+            mimetype="application/octet-stream",
+            headers={"X-Sealed-File-Key": base64.b64encode(item.sealed_file_key).decode()},
+        )
+
+    return bp

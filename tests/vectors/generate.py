@@ -1,0 +1,632 @@
+"""Write the Python <-> JavaScript test vectors in this folder.
+
+Run from the project root:  .venv/bin/python tests/vectors/generate.py [--fresh]
+
+Every input is hard-coded, and every AEAD nonce is fixed, so the output is deterministic.
+The only exceptions are hybrid grants (ML-KEM encapsulation takes no caller randomness)
+and secretstream attachments (libsodium picks the stream header): for those, an existing
+vector is kept as long as it still opens to the expected values with the current code,
+so regenerating changes nothing unless the format changed. `--fresh` makes new ones.
+`tests/unit/test_vectors.py` checks every file against the Python implementation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import nacl.bindings as sodium
+from cryptography.hazmat.primitives.asymmetric.mlkem import MLKEM768PrivateKey
+
+from crypto import attachments, grants, handler_keys, padding, receipts, sealing
+from crypto.errors import CryptoError
+from crypto.primitives import Argon2Params, argon2id, keyed_hash, normalise_password
+
+HERE = Path(__file__).resolve().parent
+CHEAP = Argon2Params(ops=1, mem_bytes=8192)
+
+Json = dict[str, Any]
+
+# Labels and purposes, repeated here on purpose: a change in crypto/ must show up as a
+# failing vector, not silently regenerate.
+RECEIPT_LOOKUP_LABEL = "hotline:receipt:lookup:v1"
+RECEIPT_WRAP_LABEL = "hotline:receipt:wrap:v1"
+RECOVERY_WRAP_LABEL = "hotline:recovery:wrap:v1"
+PASSWORD_PURPOSE = "hotline:handler-private:password:v1"
+RECOVERY_PURPOSE = "hotline:handler-private:recovery:v1"
+GRANT_LABEL = "hotline:grant:x25519+mlkem768:v1"
+GRANT_PURPOSE = "hotline:grant:case-keys:v1"
+
+
+def _hex(data: bytes) -> str:
+    return data.hex()
+
+
+def _pattern(length: int, start: int = 0, step: int = 1) -> bytes:
+    """Deterministic test bytes: (start + i * step) mod 256."""
+    return bytes((start + i * step) % 256 for i in range(length))
+
+
+def _nonce(n: int) -> bytes:
+    return _pattern(24, start=0xA0 + n)
+
+
+def _aead(key: bytes, plaintext: bytes, purpose: str, nonce: bytes) -> bytes:
+    """What crypto.primitives.seal produces, with a chosen nonce: nonce | ciphertext | tag."""
+    body: bytes = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        plaintext, purpose.encode("ascii"), nonce, key
+    )
+    return nonce + body
+
+
+def _frame(label: str, parts: list[bytes]) -> bytes:
+    out = bytearray()
+    for item in [label.encode("ascii"), *parts]:
+        out += len(item).to_bytes(4, "big") + item
+    return bytes(out)
+
+
+def _load(name: str) -> Json | None:
+    path = HERE / name
+    if not path.exists():
+        return None
+    loaded: Json = json.loads(path.read_text("utf-8"))
+    return loaded
+
+
+# --- argon2id.json ----------------------------------------------------------------------
+
+
+def build_argon2id() -> Json:
+    receipt = "123456789012345" + str(receipts.damm_digit("123456789012345"))
+    inputs: list[tuple[str, str]] = [
+        ("password", "correct horse battery staple"),
+        ("password", "パスワード123"),
+        ("password (NFD input, hashed as NFC)", "cafe\u0301 cr\u00e8me"),
+        ("password", ""),
+        ("receipt", receipt),
+    ]
+    vectors = []
+    for index, (kind, text) in enumerate(inputs):
+        secret = normalise_password(text) if kind.startswith("password") else text.encode("ascii")
+        salt = _pattern(16, start=index * 16)
+        for ops, mem in ((1, 8192), (2, 8192), (1, 65536), (2, 65536)):
+            size = 64 if kind.startswith("password") else 32
+            output = argon2id(secret, salt, Argon2Params(ops=ops, mem_bytes=mem), size=size)
+            vectors.append(
+                {
+                    "kind": kind,
+                    "input": text,
+                    "input_hex": _hex(secret),
+                    "salt_hex": _hex(salt),
+                    "ops": ops,
+                    "mem_bytes": mem,
+                    "size": size,
+                    "output_hex": _hex(output),
+                }
+            )
+    return {
+        "description": "Argon2id v1.3 (libsodium crypto_pwhash, ALG_ARGON2ID13). input_hex is "
+        "the exact secret: passwords NFC-normalised then UTF-8; receipts as ASCII digits.",
+        "vectors": vectors,
+    }
+
+
+# --- keyed_hash.json --------------------------------------------------------------------
+
+
+def build_keyed_hash() -> Json:
+    cases: list[tuple[bytes, str, list[bytes], int]] = [
+        (_pattern(32), "l", [b"ab", b"c"], 32),
+        (_pattern(32), "l", [b"a", b"bc"], 32),
+        (_pattern(32), "l", [], 32),
+        (_pattern(32), "l", [b""], 32),
+        (_pattern(16, 0x10), "hotline:test:v1", [b"hello", b"world"], 32),
+        (_pattern(64, 0x40), RECEIPT_LOOKUP_LABEL, [], 32),
+        (_pattern(64, 0x40), RECEIPT_WRAP_LABEL, [], 32),
+        (_pattern(32, 0x20), RECOVERY_WRAP_LABEL, [], 32),
+        (_pattern(64, 0x80), GRANT_LABEL, [_pattern(32, 1), _pattern(1088, 2), b"x" * 3], 32),
+        (_pattern(32, 7, 3), "hotline:pepper:tag:login", ["日本".encode()], 32),
+        (_pattern(32), "size-64", [b"part"], 64),
+    ]
+    vectors = []
+    for key, label, parts, size in cases:
+        vectors.append(
+            {
+                "key_hex": _hex(key),
+                "label": label,
+                "parts_hex": [_hex(part) for part in parts],
+                "size": size,
+                "message_hex": _hex(_frame(label, parts)),
+                "output_hex": _hex(keyed_hash(key, label, *parts, size=size)),
+            }
+        )
+    return {
+        "description": "keyed_hash(key, label, *parts, size): BLAKE2b with key (16..64 bytes) "
+        "and digest length `size` over message = frame(label ASCII) | frame(part)... where "
+        "frame(x) = 4-byte big-endian length of x, then x. No salt or personalisation.",
+        "vectors": vectors,
+    }
+
+
+# --- receipts.json ----------------------------------------------------------------------
+
+
+def build_receipts() -> Json:
+    bodies = [
+        "000000000000000",
+        "123456789012345",
+        "999999999999999",
+        "572000000000000",
+        "314159265358979",
+        "271828182845904",
+        "100000000000000",
+        "000000000000001",
+    ]
+    damm: list[Json] = [
+        {
+            "body": body,
+            "check_digit": receipts.damm_digit(body),
+            "receipt": body + str(receipts.damm_digit(body)),
+        }
+        for body in bodies
+    ]
+    sample: str = damm[1]["receipt"]
+    full_width = sample.translate({0x30 + i: 0xFF10 + i for i in range(10)})
+    bad_check = sample[:-1] + str((int(sample[-1]) + 1) % 10)
+    parse_inputs = [
+        sample,
+        receipts.format_receipt(sample),
+        "-".join(sample[i : i + 4] for i in range(0, 16, 4)),
+        f"  {receipts.format_receipt(sample)}  ",
+        full_width,
+        "\u3000".join(full_width[i : i + 4] for i in range(0, 16, 4)),
+        sample[:15],
+        sample + "0",
+        sample[:15] + "a",
+        bad_check,
+        "",
+    ]
+    parse: list[Json] = []
+    for text in parse_inputs:
+        try:
+            parse.append({"input": text, "output": receipts.parse(text)})
+        except CryptoError as exc:
+            parse.append({"input": text, "output": None, "error": type(exc).__name__})
+    derive = []
+    for index, receipt in enumerate([sample, damm[0]["receipt"], damm[4]["receipt"]]):
+        salt = _pattern(16, start=0x30 + index)
+        master = argon2id(receipt.encode("ascii"), salt, CHEAP)
+        derived = receipts.derive(receipt, salt, CHEAP)
+        derive.append(
+            {
+                "receipt": receipt,
+                "salt_hex": _hex(salt),
+                "ops": CHEAP.ops,
+                "mem_bytes": CHEAP.mem_bytes,
+                "master_hex": _hex(master),
+                "lookup_tag_hex": _hex(derived.lookup_tag),
+                "wrap_key_hex": _hex(derived.wrap_key),
+            }
+        )
+    return {
+        "description": "Receipts: 15 digits + Damm check digit. master = Argon2id(ASCII digits, "
+        "salt, ops, mem, 32 bytes); lookup_tag = keyed_hash(master, lookup_label); wrap_key = "
+        "keyed_hash(master, wrap_label). parse: output null means the input is refused. "
+        "damm_table[i][d]: the next interim digit from interim i on digit d; a receipt is "
+        "valid when the interim after all 16 digits is 0.",
+        "damm_table": ["".join(str(d) for d in row) for row in receipts._DAMM],
+        "lookup_label": RECEIPT_LOOKUP_LABEL,
+        "wrap_label": RECEIPT_WRAP_LABEL,
+        "damm": damm,
+        "format": [
+            {"receipt": d["receipt"], "formatted": receipts.format_receipt(d["receipt"])}
+            for d in damm[:3]
+        ],
+        "parse": parse,
+        "derive": derive,
+    }
+
+
+# --- padding.json -----------------------------------------------------------------------
+
+
+def build_padding() -> Json:
+    lengths = [0, 1, 1019, 1020, 1021, 2044, 2045, 4092, 4093, 5000, 100000, 131068, 131069]
+    examples = [b"", b"hello", "日本語".encode()]
+    bad = bytearray(padding.pad(b"hello"))
+    bad[:4] = (1021).to_bytes(4, "big")
+    return {
+        "description": "pad(data) = 4-byte big-endian len(data) | data | zero bytes, to the "
+        "smallest power of two >= 1024 that holds len(data) + 4. unpad refuses a length "
+        "greater than len(padded) - 4.",
+        "buckets": [{"length": n, "padded_length": padding.bucket_size(n)} for n in lengths],
+        "examples": [
+            {"data_hex": _hex(data), "padded_hex": _hex(padding.pad(data))} for data in examples
+        ],
+        "invalid": [{"padded_hex": _hex(bytes(bad)), "reason": "length 1021 > 1020"}],
+    }
+
+
+# --- aead.json --------------------------------------------------------------------------
+
+
+def build_aead() -> Json:
+    cases: list[tuple[bytes, str, bytes]] = [
+        (_pattern(32), "hotline:test:v1", b""),
+        (_pattern(32), "hotline:test:v1", b"hello"),
+        (_pattern(32, 0x55), sealing.MESSAGE, "返信ありがとうございます。".encode()),
+        (_pattern(32, 0x66), sealing.REPORTER_KEY, _pattern(32, 0x77)),
+        (_pattern(32, 0x88), "", _pattern(300, 0x99, 7)),
+    ]
+    vectors = []
+    for index, (key, purpose, plaintext) in enumerate(cases):
+        nonce = _nonce(index)
+        vectors.append(
+            {
+                "key_hex": _hex(key),
+                "purpose": purpose,
+                "nonce_hex": _hex(nonce),
+                "plaintext_hex": _hex(plaintext),
+                "sealed_hex": _hex(_aead(key, plaintext, purpose, nonce)),
+            }
+        )
+    first = vectors[1]
+    sealed = bytes.fromhex(first["sealed_hex"])
+    tampered = bytearray(sealed)
+    tampered[-1] ^= 1
+    negative = [
+        {
+            "key_hex": first["key_hex"],
+            "purpose": "hotline:test:v2",
+            "sealed_hex": first["sealed_hex"],
+            "reason": "wrong purpose",
+        },
+        {
+            "key_hex": _hex(_pattern(32, 1)),
+            "purpose": first["purpose"],
+            "sealed_hex": first["sealed_hex"],
+            "reason": "wrong key",
+        },
+        {
+            "key_hex": first["key_hex"],
+            "purpose": first["purpose"],
+            "sealed_hex": _hex(bytes(tampered)),
+            "reason": "tag altered",
+        },
+        {
+            "key_hex": first["key_hex"],
+            "purpose": first["purpose"],
+            "sealed_hex": _hex(sealed[:39]),
+            "reason": "shorter than nonce + tag",
+        },
+    ]
+    return {
+        "description": "seal(key, plaintext, purpose) = nonce(24) | XChaCha20-Poly1305-IETF "
+        "ciphertext | tag(16), additional data = purpose as ASCII. Real seals use a random "
+        "nonce; these use the fixed nonce given. Negative vectors must fail to open.",
+        "vectors": vectors,
+        "negative": negative,
+    }
+
+
+# --- handler_keys.json ------------------------------------------------------------------
+
+
+def build_handler_keys() -> Json:
+    x25519 = []
+    for start in (0, 0x40, 0xE0):
+        secret = _pattern(32, start)
+        x25519.append(
+            {"secret_hex": _hex(secret), "public_hex": _hex(sodium.crypto_scalarmult_base(secret))}
+        )
+    mlkem = []
+    for start in (0, 0x80):
+        seed = _pattern(64, start)
+        mlkem.append(
+            {"seed_hex": _hex(seed), "public_hex": _hex(handler_keys.mlkem_public_from_seed(seed))}
+        )
+    passwords: list[Json] = []
+    for index, password in enumerate(["correct horse battery staple", "パスワード", "cafe\u0301"]):
+        salt = _pattern(16, 0xC0 + index)
+        derived = handler_keys.password_secrets(password, salt, CHEAP)
+        passwords.append(
+            {
+                "password": password,
+                "password_nfc_hex": _hex(normalise_password(password)),
+                "salt_hex": _hex(salt),
+                "ops": CHEAP.ops,
+                "mem_bytes": CHEAP.mem_bytes,
+                "auth_hex": _hex(derived.auth),
+                "unwrap_key_hex": _hex(derived.unwrap_key),
+            }
+        )
+    private = handler_keys.HandlerPrivateKeys(x25519=_pattern(32, 0x40), mlkem_seed=_pattern(64))
+    unwrap_key = bytes.fromhex(passwords[0]["unwrap_key_hex"])
+    wrapped = {
+        "bundle_hex": _hex(private.bundle()),
+        "unwrap_key_hex": _hex(unwrap_key),
+        "purpose": PASSWORD_PURPOSE,
+        "nonce_hex": _hex(_nonce(10)),
+        "wrapped_hex": _hex(_aead(unwrap_key, private.bundle(), PASSWORD_PURPOSE, _nonce(10))),
+    }
+    raw = _pattern(32, 0x11, 5)
+    recovery_key = handler_keys.format_recovery_key(raw)
+    recovery_wrap_key = keyed_hash(raw, RECOVERY_WRAP_LABEL)
+    recovery = {
+        "raw_hex": _hex(raw),
+        "recovery_key": recovery_key,
+        "label": RECOVERY_WRAP_LABEL,
+        "wrap_key_hex": _hex(recovery_wrap_key),
+        "bundle_hex": _hex(private.bundle()),
+        "purpose": RECOVERY_PURPOSE,
+        "nonce_hex": _hex(_nonce(11)),
+        "wrapped_hex": _hex(
+            _aead(recovery_wrap_key, private.bundle(), RECOVERY_PURPOSE, _nonce(11))
+        ),
+    }
+    return {
+        "description": "Handler keys. X25519 public = scalarmult_base(secret). ML-KEM-768 public "
+        "(1184 bytes) from the 64-byte seed (d | z, FIPS 203 keygen_internal; noble "
+        "ml_kem768.keygen(seed)). Argon2id(NFC password, salt, 64 bytes) = auth(32) | "
+        "unwrap_key(32). The private bundle = x25519 secret(32) | ML-KEM seed(64), sealed "
+        "(see aead.json) under unwrap_key or under the recovery wrap key = "
+        "keyed_hash(raw recovery key, label). Recovery key text = base32 of the 32 raw bytes, "
+        "no padding, groups of 4 joined by '-'.",
+        "x25519": x25519,
+        "mlkem768": mlkem,
+        "password_secrets": passwords,
+        "wrapped_private": wrapped,
+        "recovery": recovery,
+    }
+
+
+# --- grants.json ------------------------------------------------------------------------
+
+
+def _grant_details(grant: bytes, private: handler_keys.HandlerPrivateKeys) -> Json:
+    public = private.public()
+    ephemeral, ct = grant[:32], grant[32:1120]
+    x_secret = sodium.crypto_scalarmult(private.x25519, ephemeral)
+    m_secret = MLKEM768PrivateKey.from_seed_bytes(private.mlkem_seed).decapsulate(ct)
+    wrap_key = keyed_hash(
+        m_secret + x_secret, GRANT_LABEL, ephemeral, ct, public.x25519, public.mlkem
+    )
+    return {
+        "x25519_shared_hex": _hex(x_secret),
+        "mlkem_shared_hex": _hex(m_secret),
+        "wrap_key_hex": _hex(wrap_key),
+    }
+
+
+def build_grants(fresh: bool) -> Json:
+    old = (
+        {}
+        if fresh
+        else {v["grant_hex"]: v for v in (_load("grants.json") or {}).get("vectors", [])}
+    )
+    recipients = [
+        handler_keys.HandlerPrivateKeys(x25519=_pattern(32, 0x40), mlkem_seed=_pattern(64)),
+        handler_keys.HandlerPrivateKeys(
+            x25519=_pattern(32, 0x31, 3), mlkem_seed=_pattern(64, 9, 5)
+        ),
+    ]
+    vectors = []
+    for index, private in enumerate(recipients):
+        keys = grants.CaseKeys(
+            case_key=_pattern(32, 0x10 * (index + 1)), notes_key=_pattern(32, 0x90 + index, 3)
+        )
+        grant = _reuse_grant(old, private, keys) or grants.make_grant(keys, private.public())
+        public = private.public()
+        vectors.append(
+            {
+                "recipient": {
+                    "x25519_secret_hex": _hex(private.x25519),
+                    "mlkem_seed_hex": _hex(private.mlkem_seed),
+                    "x25519_public_hex": _hex(public.x25519),
+                    "mlkem_public_hex": _hex(public.mlkem),
+                },
+                "case_key_hex": _hex(keys.case_key),
+                "notes_key_hex": _hex(keys.notes_key),
+                "grant_hex": _hex(grant),
+                **_grant_details(grant, private),
+            }
+        )
+    return {
+        "description": "Hybrid grant = ephemeral X25519 public(32) | ML-KEM-768 ciphertext(1088) "
+        "| seal(wrap_key, case_key | notes_key, purpose). x25519_shared = scalarmult(recipient "
+        "x25519 secret, ephemeral); mlkem_shared = decapsulate(ciphertext); wrap_key = "
+        "keyed_hash(mlkem_shared | x25519_shared, label, ephemeral, ciphertext, recipient "
+        "x25519 public, recipient ML-KEM public). Encapsulation is randomised, so the vector "
+        "is: open grant_hex with the recipient's keys and get case_key and notes_key.",
+        "label": GRANT_LABEL,
+        "purpose": GRANT_PURPOSE,
+        "grant_bytes": 1224,
+        "vectors": vectors,
+    }
+
+
+def _reuse_grant(
+    old: dict[str, Json], private: handler_keys.HandlerPrivateKeys, keys: grants.CaseKeys
+) -> bytes | None:
+    for grant_hex in old:
+        try:
+            if grants.open_grant(bytes.fromhex(grant_hex), private) == keys:
+                return bytes.fromhex(grant_hex)
+        except CryptoError:
+            continue
+    return None
+
+
+# --- sealing.json -----------------------------------------------------------------------
+
+
+def build_sealing() -> Json:
+    case_key = _pattern(32, 0x10)
+    notes_key = _pattern(32, 0x90, 3)
+    documents = [
+        (
+            sealing.REPORT,
+            {
+                "category": "fraud",
+                "title": "架空請求",
+                "body": (
+                    "経理部で架空の請求書が毎月処理されています。\n証拠は共有フォルダにあります。"
+                ),
+                "people": ["山田", "Smith"],
+                "since": "2024-03",
+                "amount_yen": 500000,
+                "anonymous": True,
+                "contact": None,
+            },
+        ),
+    ]
+    texts = [
+        (case_key, sealing.MESSAGE, "ご報告ありがとうございます。調査を開始しました。"),
+        (case_key, sealing.MESSAGE, ""),
+        (notes_key, sealing.NOTE, "Internal note: interview scheduled."),
+    ]
+    out_documents = []
+    for index, (purpose, document) in enumerate(documents):
+        raw = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        padded = padding.pad(raw.encode("utf-8"))
+        out_documents.append(
+            {
+                "key": "case_key",
+                "purpose": purpose,
+                "document": document,
+                "serialised": raw,
+                "nonce_hex": _hex(_nonce(20 + index)),
+                "sealed_hex": _hex(_aead(case_key, padded, purpose, _nonce(20 + index))),
+            }
+        )
+    out_texts = []
+    for index, (key, purpose, text) in enumerate(texts):
+        padded = padding.pad(text.encode("utf-8"))
+        out_texts.append(
+            {
+                "key": "case_key" if key == case_key else "notes_key",
+                "purpose": purpose,
+                "text": text,
+                "nonce_hex": _hex(_nonce(30 + index)),
+                "sealed_hex": _hex(_aead(key, padded, purpose, _nonce(30 + index))),
+            }
+        )
+    reporter_wrap_key = _pattern(32, 0x21, 11)
+    file_key = _pattern(32, 0x33, 13)
+    return {
+        "description": "Case content: seal(key, pad(UTF-8 bytes), purpose) (see aead.json and "
+        "padding.json). Documents are JSON with sorted keys, separators ',' and ':', non-ASCII "
+        "kept as UTF-8 ('serialised' is the exact text); any valid JSON object opens. "
+        "The reporter's copy of the case key and a file key are sealed without padding.",
+        "case_key_hex": _hex(case_key),
+        "notes_key_hex": _hex(notes_key),
+        "documents": out_documents,
+        "texts": out_texts,
+        "reporter_case_key": {
+            "wrap_key_hex": _hex(reporter_wrap_key),
+            "purpose": sealing.REPORTER_KEY,
+            "nonce_hex": _hex(_nonce(40)),
+            "sealed_hex": _hex(
+                _aead(reporter_wrap_key, case_key, sealing.REPORTER_KEY, _nonce(40))
+            ),
+        },
+        "file_key": {
+            "file_key_hex": _hex(file_key),
+            "purpose": sealing.FILE_KEY,
+            "nonce_hex": _hex(_nonce(41)),
+            "sealed_hex": _hex(_aead(case_key, file_key, sealing.FILE_KEY, _nonce(41))),
+        },
+    }
+
+
+# --- attachments.json -------------------------------------------------------------------
+
+
+def attachment_plaintext(length: int) -> bytes:
+    """Byte i of an attachment vector's plaintext is i mod 251."""
+    return bytes(i % 251 for i in range(length))
+
+
+def build_attachments(fresh: bool) -> Json:
+    file_key = _pattern(32, 0x33, 13)
+    old = (
+        {}
+        if fresh
+        else {v["length"]: v for v in (_load("attachments.json") or {}).get("vectors", [])}
+    )
+    vectors = []
+    for length in (0, 100, attachments.CHUNK_BYTES, attachments.CHUNK_BYTES + 100):
+        plaintext = attachment_plaintext(length)
+        ciphertext = _reuse_stream(old.get(length), file_key, plaintext)
+        if ciphertext is None:
+            ciphertext = b"".join(attachments.encrypt_stream(file_key, [plaintext]))
+        vectors.append(
+            {
+                "length": length,
+                "plaintext_sha256": hashlib.sha256(plaintext).hexdigest(),
+                "ciphertext_hex": _hex(ciphertext),
+            }
+        )
+    return {
+        "description": "Attachments: libsodium secretstream XChaCha20-Poly1305 under file_key. "
+        "ciphertext = header(24) | blocks; each block is push(64 KiB of plaintext, no AD) with "
+        "TAG_MESSAGE, and the last block (the remainder, possibly empty) has TAG_FINAL, so a "
+        "block is 65536 + 17 bytes except the last. Nothing may follow the FINAL block. "
+        "Plaintext byte i is i mod 251. Headers are random: open these and compare.",
+        "file_key_hex": _hex(file_key),
+        "chunk_bytes": attachments.CHUNK_BYTES,
+        "vectors": vectors,
+    }
+
+
+def _reuse_stream(old: Json | None, file_key: bytes, plaintext: bytes) -> bytes | None:
+    if old is None:
+        return None
+    ciphertext = bytes.fromhex(old["ciphertext_hex"])
+    try:
+        if b"".join(attachments.decrypt_stream(file_key, [ciphertext])) == plaintext:
+            return ciphertext
+    except CryptoError:
+        return None
+    return None
+
+
+# --- main -------------------------------------------------------------------------------
+
+
+def builders(fresh: bool = False) -> dict[str, Callable[[], Json]]:
+    return {
+        "argon2id.json": build_argon2id,
+        "keyed_hash.json": build_keyed_hash,
+        "receipts.json": build_receipts,
+        "padding.json": build_padding,
+        "aead.json": build_aead,
+        "handler_keys.json": build_handler_keys,
+        "grants.json": lambda: build_grants(fresh),
+        "sealing.json": build_sealing,
+        "attachments.json": lambda: build_attachments(fresh),
+    }
+
+
+def render(data: Json) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    fresh = "--fresh" in argv
+    for name, build in builders(fresh).items():
+        path = HERE / name
+        text = render(build())
+        changed = not path.exists() or path.read_text("utf-8") != text
+        path.write_text(text, "utf-8")
+        print(f"{'wrote' if changed else 'unchanged'} {path.relative_to(HERE.parent.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
