@@ -163,6 +163,11 @@ def cases_decrypt(case_id: str, username: str, password_stdin: bool, as_json: bo
         click.echo(f"\n[{name}]\n{text}")
     for m in case.messages:
         click.echo(f"\n--- {m.author}, {m.sent_on} ---\n{m.body}")
+    files = handler_access.attachments_of(session, who, case_id)
+    if files:
+        click.echo("\nFiles (open them in the console; the CLI never writes plaintext to disk):")
+        for f in files:
+            click.echo(f"  {f.attachment_id}  {f.name}  {f.content_type}  {f.size} bytes")
 
 
 demo_group = AppGroup("demo", help="Demonstration data.")

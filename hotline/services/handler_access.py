@@ -19,8 +19,9 @@ from crypto.errors import DecryptionError
 from crypto.grants import CaseKeys, open_grant
 from crypto.handler_keys import HandlerPrivateKeys
 from crypto.primitives import Argon2Params, constant_time_equal, random_bytes
-from hotline.models import Author, Case, CaseGrant, Handler, Message
-from hotline.services import dates, validation
+from hotline.blobs import BlobStore
+from hotline.models import Attachment, Author, Case, CaseGrant, Handler, Message
+from hotline.services import attachments, dates, validation
 from hotline.services.context import ServiceContext
 from hotline.services.errors import InvalidCredentials, NotFound, NotGranted
 from hotline.services.followup import MessageView
@@ -133,3 +134,24 @@ def reply(
     )
     session.commit()
     log.info("case.handler_reply", extra={"case_id": case.id, "handler_id": who.handler_id})
+
+
+def attachments_of(session: Session, who: UnlockedHandler, case_id: str
+                   ) -> list[attachments.AttachmentView]:
+    case, keys = _case_keys(session, who, case_id)
+    items = session.scalars(select(Attachment).where(Attachment.case_id == case.id)
+                            .order_by(Attachment.added_on, Attachment.id))
+    return [attachments.describe(keys.case_key, a) for a in items]
+
+
+def attachment_plaintext(session: Session, blobs: BlobStore, who: UnlockedHandler, case_id: str,
+                         attachment_id: str) -> tuple[attachments.AttachmentView, bytes]:
+    """Decrypt one file in memory for the offline CLI or tests; the console does this in JS."""
+    case, keys = _case_keys(session, who, case_id)
+    item = session.scalar(select(Attachment).where(Attachment.case_id == case.id,
+                                                   Attachment.id == attachment_id))
+    if item is None:
+        raise NotFound("no such file on this case", field="attachment")
+    log.info("case.handler_file", extra={"case_id": case.id, "handler_id": who.handler_id})
+    data = b"".join(attachments.plaintext_chunks(blobs, keys.case_key, item))
+    return attachments.describe(keys.case_key, item), data

@@ -120,6 +120,17 @@ def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
             },
         )
 
+    @bp.get("/receipt-params")
+    @page_limit
+    def receipt_params() -> Response:
+        """What the browser needs to turn a receipt into its lookup tag and wrap key."""
+        keyring = service_context().keyring
+        return jsonify(
+            receipt_salt=b64(keyring.receipt_salt),
+            argon2={"ops": keyring.receipt_params.ops,
+                    "mem_bytes": keyring.receipt_params.mem_bytes},
+        )
+
     @bp.get("/pow")
     @page_limit
     def pow_challenge() -> Response:
