@@ -34,9 +34,10 @@ web/static/build/.built: web/node_modules/.installed $(wildcard web/js/*.js)
 translations: python-deps
 	$(BIN)/pybabel compile -d web/translations
 
-# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
+# Debian's Chromium and CJK fonts for the browser tests (Playwright downloads no browser).
 browser:
-	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@{ test -x $(CHROMIUM) && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
 run: setup
 	$(FLASK) db upgrade

@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crypto import receipts  # noqa: E402
-from hotline import create_app, db, migrate  # noqa: E402
-from hotline.services import accounts, routing  # noqa: E402
+from crypto import receipts
+from hotline import create_app, db, migrate
+from hotline.services import accounts, routing
 
 
 def argon2_seconds(app, runs: int = 7) -> float:  # type: ignore[no-untyped-def]

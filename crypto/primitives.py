@@ -1,7 +1,7 @@
 """The few primitives every other crypto module builds on.
 
-Every function here has a twin in `web/static/js/hotline-crypto.js`; the vectors in
-`tests/vectors/` keep them identical.
+Every function here has a twin in `web/js/hotline-crypto.js` (bundled into
+web/static/build/); the vectors in `tests/vectors/` keep them identical.
 """
 
 from __future__ import annotations

@@ -22,7 +22,9 @@ ATTACHMENT_META = "hotline:attachment-meta:v1"
 
 
 def seal_document(key: bytes, document: dict[str, Any], purpose: str) -> bytes:
-    raw = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    raw = json.dumps(
+        document, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
+    )
     return seal(key, pad(raw.encode("utf-8")), purpose)
 
 

@@ -136,20 +136,26 @@ def reply(
     log.info("case.handler_reply", extra={"case_id": case.id, "handler_id": who.handler_id})
 
 
-def attachments_of(session: Session, who: UnlockedHandler, case_id: str
-                   ) -> list[attachments.AttachmentView]:
+def attachments_of(
+    session: Session, who: UnlockedHandler, case_id: str
+) -> list[attachments.AttachmentView]:
     case, keys = _case_keys(session, who, case_id)
-    items = session.scalars(select(Attachment).where(Attachment.case_id == case.id)
-                            .order_by(Attachment.added_on, Attachment.id))
+    items = session.scalars(
+        select(Attachment)
+        .where(Attachment.case_id == case.id)
+        .order_by(Attachment.added_on, Attachment.id)
+    )
     return [attachments.describe(keys.case_key, a) for a in items]
 
 
-def attachment_plaintext(session: Session, blobs: BlobStore, who: UnlockedHandler, case_id: str,
-                         attachment_id: str) -> tuple[attachments.AttachmentView, bytes]:
+def attachment_plaintext(
+    session: Session, blobs: BlobStore, who: UnlockedHandler, case_id: str, attachment_id: str
+) -> tuple[attachments.AttachmentView, bytes]:
     """Decrypt one file in memory for the offline CLI or tests; the console does this in JS."""
     case, keys = _case_keys(session, who, case_id)
-    item = session.scalar(select(Attachment).where(Attachment.case_id == case.id,
-                                                   Attachment.id == attachment_id))
+    item = session.scalar(
+        select(Attachment).where(Attachment.case_id == case.id, Attachment.id == attachment_id)
+    )
     if item is None:
         raise NotFound("no such file on this case", field="attachment")
     log.info("case.handler_file", extra={"case_id": case.id, "handler_id": who.handler_id})

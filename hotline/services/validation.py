@@ -15,6 +15,10 @@ REQUIRED_FIELDS = ("what_happened",)
 def clean_text(value: object, field: str, max_chars: int, required: bool = True) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"{field} must be text", field=field)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates from a JSON "\ud800" escape
+        raise InvalidInput(f"{field} is not valid text", field=field) from exc
     text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").strip()
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
         raise InvalidInput(f"{field} contains control characters", field=field)

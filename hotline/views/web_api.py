@@ -127,8 +127,10 @@ def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
         keyring = service_context().keyring
         return jsonify(
             receipt_salt=b64(keyring.receipt_salt),
-            argon2={"ops": keyring.receipt_params.ops,
-                    "mem_bytes": keyring.receipt_params.mem_bytes},
+            argon2={
+                "ops": keyring.receipt_params.ops,
+                "mem_bytes": keyring.receipt_params.mem_bytes,
+            },
         )
 
     @bp.get("/pow")

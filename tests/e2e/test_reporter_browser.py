@@ -1,0 +1,301 @@
+"""Reporter journeys in real Chromium: JavaScript on (browser encrypts), off (server encrypts)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import secrets
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+
+from hotline import db
+from hotline.models import Attachment, Case
+from hotline.services import handler_access
+from tests.e2e.conftest import E2E_HANDLERS, ROOT, LiveServer
+from tests.support import find_plaintext, raw_database_bytes, receipt_forms
+
+WRITTEN: list[str] = []
+GPS_MARK = b"GPSLatitudeRef"
+
+
+def exif_gps_jpeg(path: Path) -> Path:
+    image = Image.new("RGB", (64, 48), (30, 120, 200))
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # Make
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "N"
+    gps[2] = (35.0, 41.0, 22.0)
+    gps[3] = "E"
+    gps[4] = (139.0, 41.0, 30.0)
+    image.save(path, format="JPEG", exif=exif)
+    assert Image.open(path).getexif().get_ifd(0x8825), "test image must carry GPS"
+    return path
+
+
+def marker(label: str) -> str:
+    text = f"{label} {secrets.token_hex(6)} 経費の不正請求"
+    WRITTEN.append(text)
+    return text
+
+
+def unlock(server: LiveServer, username: str) -> handler_access.UnlockedHandler:
+    return handler_access.unlock(
+        db.session(), server.app.extensions["hotline.services"], username, E2E_HANDLERS[username][1]
+    )
+
+
+def newest_case(server: LiveServer) -> Case:
+    cases = db.session().scalars(select(Case)).all()
+    known = getattr(server, "_seen", set())
+    fresh = [c for c in cases if c.id not in known]
+    assert len(fresh) == 1, f"expected one new case, found {len(fresh)}"
+    known.add(fresh[0].id)
+    server._seen = known  # type: ignore[attr-defined]
+    return fresh[0]
+
+
+def fill_report(page: Page, what: str, where: str, image: Path | None) -> None:
+    page.select_option("#category", "fraud_accounting")
+    page.fill("#what_happened", what)
+    page.fill("#where", where)
+    page.fill("#when", "last March")
+    if image is not None:
+        page.set_input_files("#files", str(image))
+
+
+def test_js_on_report_receipt_followup(
+    browser: Browser, live_server: LiveServer, artifacts: Path, tmp_path: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server.url}/report")
+    expect(page.locator(".mode-browser")).to_be_visible()
+    page.screenshot(path=str(artifacts / "report-form-en.png"), full_page=True)
+
+    what, where = marker("js report"), marker("js where")
+    image = exif_gps_jpeg(tmp_path / "evidence.jpg")
+    fill_report(page, what, where, image)
+    page.click("#submit-report")
+    expect(page.locator("#receipt-view")).to_be_visible(timeout=30_000)
+    receipt = page.inner_text("#receipt-code").strip()
+    assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", receipt), receipt
+    expect(page.locator("#form-error")).to_be_hidden()
+    expect(page.locator("#ack-date")).to_have_text(re.compile(r"\d{4}-\d{2}-\d{2}"))
+    WRITTEN.extend(receipt_forms(receipt))
+    page.screenshot(path=str(artifacts / "receipt-en.png"), full_page=True)
+    expect(page.locator("#copy-receipt")).to_be_visible()
+    argon_ms = page.evaluate(
+        "performance.getEntriesByName('hotline-argon2id').map(e => e.duration)"
+    )
+    (artifacts.parent / "browser-argon2id-test-params.json").write_text(json.dumps(argon_ms))
+
+    # The server never received the text, the receipt or the photo's GPS data.
+    bodies = live_server.recorder.all()
+    assert find_plaintext({"requests": bodies}, [what, where, *receipt_forms(receipt)]) == []
+    assert GPS_MARK not in bodies and b"SecretCam" not in bodies
+
+    with live_server.app.app_context():
+        case = newest_case(live_server)
+        who = unlock(live_server, "comp.one")
+        opened = handler_access.open_case(db.session(), who, case.id)
+        assert opened.report["fields"]["what_happened"] == what
+        assert opened.report["fields"]["where"] == where
+        item = db.session().scalars(select(Attachment).where(Attachment.case_id == case.id)).one()
+        view, data = handler_access.attachment_plaintext(
+            db.session(), live_server.app.extensions["hotline.blobs"], who, case.id, item.id
+        )
+        assert view.metadata_stripped and view.name == "evidence.jpg"
+        cleaned = Image.open(io.BytesIO(data))
+        assert cleaned.size == (64, 48)
+        assert not cleaned.getexif() and GPS_MARK not in data and b"SecretCam" not in data
+        answer = marker("handler answer")
+        handler_access.reply(
+            db.session(), live_server.app.extensions["hotline.services"], who, case.id, answer
+        )
+
+    page.goto(f"{live_server.url}/followup")
+    page.fill("#receipt", receipt.replace(" ", "-"))
+    page.click("#followup-form button[type=submit]")
+    expect(page.locator("#case-view")).to_be_visible(timeout=30_000)
+    expect(page.locator("#case-view .messages")).to_contain_text(answer)
+    expect(page.locator("#case-view")).to_contain_text(what)
+    reply = marker("reporter reply")
+    page.fill("#reply-body", reply)
+    page.click("#reply-form button[type=submit]")
+    expect(page.locator("#case-view [data-slot=reply-status]")).to_have_text(
+        "Your message was sent.", timeout=30_000
+    )
+    expect(page.locator("#case-view .messages")).to_contain_text(reply)
+    page.screenshot(path=str(artifacts / "followup-en.png"), full_page=True)
+    assert find_plaintext({"requests": live_server.recorder.all()}, [reply, answer]) == []
+    assert errors == []
+    with live_server.app.app_context():
+        opened = handler_access.open_case(db.session(), unlock(live_server, "audit.one"), case.id)
+        assert [m.body for m in opened.messages] == [answer, reply]
+    context.close()
+
+
+def test_js_off_report_and_followup(
+    browser: Browser, live_server: LiveServer, artifacts: Path, tmp_path: Path
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/report")
+    expect(page.locator(".mode-server")).to_be_visible()
+    what, where = marker("nojs report"), marker("nojs where")
+    fill_report(page, what, where, exif_gps_jpeg(tmp_path / "nojs.jpg"))
+    page.check("#route-external")
+    page.click("#submit-report")
+    expect(page.locator("#receipt-code")).to_be_visible()
+    receipt = page.inner_text("#receipt-code").strip()
+    WRITTEN.extend(receipt_forms(receipt))
+    page.screenshot(path=str(artifacts / "receipt-nojs-en.png"), full_page=True)
+    page.check("#saved")
+    page.click("#done")
+    expect(page.locator(".notice")).to_be_visible()
+
+    with live_server.app.app_context():
+        case = newest_case(live_server)
+        who = unlock(live_server, "ombuds.one")
+        assert (
+            handler_access.open_case(db.session(), who, case.id).report["fields"]["what_happened"]
+            == what
+        )
+        item = db.session().scalars(select(Attachment).where(Attachment.case_id == case.id)).one()
+        _, data = handler_access.attachment_plaintext(
+            db.session(), live_server.app.extensions["hotline.blobs"], who, case.id, item.id
+        )
+        assert not Image.open(io.BytesIO(data)).getexif() and GPS_MARK not in data
+        with pytest.raises(handler_access.NotGranted):
+            handler_access.open_case(db.session(), unlock(live_server, "comp.one"), case.id)
+
+    page.goto(f"{live_server.url}/followup")
+    page.fill("#receipt", receipt)
+    page.click("#followup-form button[type=submit]")
+    expect(page.locator("#case-view")).to_contain_text(what)
+    reply = marker("nojs reply")
+    page.fill("#reply-body", reply)
+    page.click("#reply-form button[type=submit]")
+    expect(page.locator(".notice")).to_be_visible()
+    expect(page.locator("#case-view .messages")).to_contain_text(reply)
+    page.screenshot(path=str(artifacts / "followup-nojs-en.png"), full_page=True)
+    context.close()
+
+
+def test_wrong_receipts(browser: Browser, live_server: LiveServer) -> None:
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/followup")
+    before = len(live_server.recorder.bodies)
+    page.fill("#receipt", "1234 5678 9012 3456")  # check digit wrong
+    page.click("#followup-form button[type=submit]")
+    expect(page.locator("#form-error")).to_contain_text("check digit")
+    assert len(live_server.recorder.bodies) == before, "a typo must be caught before any request"
+    from crypto import receipts
+
+    page.fill("#receipt", receipts.format_receipt(receipts.generate()))
+    page.click("#followup-form button[type=submit]")
+    expect(page.locator("#form-error")).to_contain_text("No case matches", timeout=30_000)
+    page.close()
+
+
+def test_oversize_file(browser: Browser, live_server: LiveServer, tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"\0" * (2 * 1024 * 1024 + 1))
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/report")
+    fill_report(page, marker("oversize"), "x", None)
+    page.set_input_files("#files", str(big))
+    page.click("#submit-report")
+    expect(page.locator("#form-error")).to_contain_text("too large")
+    page.close()
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/report")
+    fill_report(page, marker("oversize nojs"), "x", None)
+    page.set_input_files("#files", str(big))
+    page.click("#submit-report")
+    expect(page.locator("body")).to_contain_text("too large")
+    context.close()
+    leftovers = [p for p in (live_server.instance / "blobs").iterdir() if p.suffix == ".part"]
+    assert leftovers == []
+
+
+def test_japanese_pages(browser: Browser, live_server: LiveServer, artifacts: Path) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 800}, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/")
+    page.click("a.lang")
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    page.screenshot(path=str(artifacts / "landing-ja.png"), full_page=True)
+    page.goto(f"{live_server.url}/report")
+    expect(page.locator("main > h1")).to_contain_text("通報")
+    page.screenshot(path=str(artifacts / "report-form-ja.png"), full_page=True)
+    what = marker("日本語の通報")
+    fill_report(page, what, "大阪工場", None)
+    page.click("#submit-report")
+    expect(page.locator("#receipt-view")).to_be_visible(timeout=30_000)
+    receipt = page.inner_text("#receipt-code").strip()
+    WRITTEN.extend(receipt_forms(receipt))
+    page.screenshot(path=str(artifacts / "receipt-ja.png"), full_page=True)
+    page.goto(f"{live_server.url}/followup")
+    page.fill("#receipt", receipt)
+    page.click("#followup-form button[type=submit]")
+    expect(page.locator("#case-view")).to_contain_text(what, timeout=30_000)
+    page.screenshot(path=str(artifacts / "followup-ja.png"), full_page=True)
+    with live_server.app.app_context():
+        newest_case(live_server)
+    context.close()
+
+
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("path", ["/", "/report", "/followup"])
+def test_accessibility(browser: Browser, live_server: LiveServer, path: str) -> None:
+    context = browser.new_context(bypass_csp=True, viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    page.goto(f"{live_server.url}{path}")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        (v["id"], v["impact"], len(v["nodes"]))
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+    # Readable at 360 px: nothing wider than the viewport.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()
+
+
+def test_keyboard_only_report(browser: Browser, live_server: LiveServer) -> None:
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/report")
+    page.keyboard.press("Tab")  # skip link
+    expect(page.locator("a.skip")).to_be_focused()
+    page.locator("#category").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    expect(page.locator("#what_happened")).to_be_focused()
+    page.close()
+
+
+def test_zz_no_plaintext_anywhere(live_server: LiveServer) -> None:
+    live_server.app.extensions["hotline.db"].dispose()
+    blobs = b"".join(p.read_bytes() for p in (live_server.instance / "blobs").iterdir())
+    haystacks = {
+        "database": raw_database_bytes(live_server.database_url),
+        "logs": live_server.logs.text.encode(),
+        "blobs": blobs,
+    }
+    secrets_ = WRITTEN + [p for _, p, _, _ in E2E_HANDLERS.values()]
+    assert len(WRITTEN) >= 8
+    assert find_plaintext(haystacks, secrets_) == []
+    assert GPS_MARK not in blobs
