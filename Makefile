@@ -54,8 +54,9 @@ test: setup browser lint
 	HOTLINE_TEST_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
-bench: setup
+bench: setup browser
 	$(BIN)/python bench/intake.py
+	HOTLINE_TEST_CHROMIUM=$(CHROMIUM) $(BIN)/python bench/browser_argon2.py
 
 clean:
 	rm -rf $(VENV) web/node_modules web/static/build .pytest_cache .mypy_cache .ruff_cache
