@@ -140,6 +140,11 @@ def unwrap_with_recovery_key(wrapped: bytes, recovery_key: str) -> HandlerPrivat
     )
 
 
+def recovery_auth(recovery_key: str) -> bytes:
+    """A value that proves possession of the recovery key (the server keeps a peppered tag)."""
+    return keyed_hash(parse_recovery_key(recovery_key), "hotline:recovery:auth:v1")
+
+
 def _recovery_wrap_key(raw: bytes) -> bytes:
     # The recovery key is 256 random bits: no password stretching is needed.
     return keyed_hash(raw, "hotline:recovery:wrap:v1")

@@ -128,7 +128,7 @@ def cases_decrypt(case_id: str, username: str, password_stdin: bool, as_json: bo
     session = db.session()
     try:
         who = handler_access.unlock(session, _ctx(), username, password)
-        case = handler_access.open_case(session, who, case_id)
+        case = handler_access.open_case(session, who, case_id, export=True)
     except ServiceError as error:
         _fail(error)
         return

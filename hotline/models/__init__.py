@@ -1,19 +1,25 @@
 """Typed models, one aggregate per file. Importing this package registers every table."""
 
 from hotline.models.attachment import Attachment
+from hotline.models.audit import AuditEvent, AuditHead
 from hotline.models.base import Base
 from hotline.models.case import Case, CaseStatus, Channel
 from hotline.models.desk import Desk, DeskKind
+from hotline.models.exclusion import CaseExclusion
 from hotline.models.grant import CaseGrant
 from hotline.models.handler import Handler
 from hotline.models.message import Author, Message
+from hotline.models.note import Note
 from hotline.models.routing import Category, category_desks
 
 __all__ = [
     "Attachment",
+    "AuditEvent",
+    "AuditHead",
     "Author",
     "Base",
     "Case",
+    "CaseExclusion",
     "CaseGrant",
     "CaseStatus",
     "Category",
@@ -22,5 +28,6 @@ __all__ = [
     "DeskKind",
     "Handler",
     "Message",
+    "Note",
     "category_desks",
 ]

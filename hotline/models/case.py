@@ -50,11 +50,16 @@ class Case(Base):
     )
     outcome: Mapped[str | None] = mapped_column(String(32), default=None)
     external_only: Mapped[bool] = mapped_column(default=False)
+    involves_executive: Mapped[bool] = mapped_column(default=False)
     received_on: Mapped[date] = mapped_column(Date)
     acknowledge_by: Mapped[date] = mapped_column(Date)
     acknowledged_on: Mapped[date | None] = mapped_column(Date, default=None)
     feedback_by: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # The nearest open deadline (acknowledgement, then feedback); None once closed.
+    next_deadline: Mapped[date | None] = mapped_column(Date, default=None, index=True)
+    escalated_on: Mapped[date | None] = mapped_column(Date, default=None)
+    purge_warned_on: Mapped[date | None] = mapped_column(Date, default=None)
     sealed_report: Mapped[bytes] = mapped_column(LargeBinary)
     lookup_tag: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     reporter_wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
@@ -76,4 +81,7 @@ class Case(Base):
         cascade="all, delete-orphan", passive_deletes=True, order_by="Message.id", lazy="raise"
     )
 
-    __table_args__ = (Index("ix_cases_status_ack", "status", "acknowledge_by"),)
+    __table_args__ = (
+        Index("ix_cases_status_ack", "status", "acknowledge_by"),
+        Index("ix_cases_deadline_id", "next_deadline", "id"),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Boolean, Enum, String
+from sqlalchemy import Boolean, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.models.base import Base
@@ -26,3 +26,8 @@ class Desk(Base):
         Enum(DeskKind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Receives every case that involves an executive (the audit committee).
+    receives_executive_cases: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where this desk's cases escalate when the acknowledgement deadline is missed: those
+    # handlers' grants are made at intake and held back until the escalation releases them.
+    escalation_desk_id: Mapped[int | None] = mapped_column(ForeignKey("desks.id"), default=None)

@@ -18,8 +18,13 @@ class Handler(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(120), default="")
-    desk_id: Mapped[int] = mapped_column(ForeignKey("desks.id"), index=True)
+    desk_id: Mapped[int | None] = mapped_column(ForeignKey("desks.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Admins configure routing and accounts and see statistics; they hold no desk, so
+    # routing never gives them a grant, and the console never shows them content.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Work address for content-free reminders; empty when the handler wants none.
+    email: Mapped[str] = mapped_column(String(254), default="")
     x25519_public: Mapped[bytes] = mapped_column(LargeBinary(32))
     mlkem_public: Mapped[bytes] = mapped_column(LargeBinary(1184))
     kdf_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
@@ -28,6 +33,11 @@ class Handler(Base):
     login_verifier: Mapped[bytes] = mapped_column(LargeBinary(32))
     wrapped_private: Mapped[bytes] = mapped_column(LargeBinary)
     recovery_wrapped_private: Mapped[bytes] = mapped_column(LargeBinary)
+    # Peppered tag of a value derived from the recovery key: proves possession of it.
+    recovery_verifier: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=None)
+    # TOTP secret sealed under the pepper; None until the handler has enrolled.
+    totp_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     created_on: Mapped[date] = mapped_column(Date)
+    last_digest_on: Mapped[date | None] = mapped_column(Date, default=None)
 
-    desk: Mapped[Desk] = relationship(lazy="joined")
+    desk: Mapped[Desk | None] = relationship(lazy="joined")

@@ -19,6 +19,7 @@ from hotline.services.errors import Conflict, InvalidInput, NotFound
 log = logging.getLogger("hotline.accounts")
 MIN_PASSWORD_CHARS = 12
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,14 @@ def create_handler(
     session: Session,
     ctx: ServiceContext,
     username: str,
-    desk_slug: str,
+    desk_slug: str | None,
     password: str,
     display_name: str | None = None,
     role: str = "",
+    email: str = "",
+    is_admin: bool = False,
 ) -> CreatedHandler:
+    """Create a desk handler, or (is_admin, no desk) an administrator who never gets grants."""
     if not _USERNAME.match(username):
         raise InvalidInput(
             "username: 2-64 of a-z 0-9 . _ -, starting with a letter or digit", field="username"
@@ -56,9 +60,16 @@ def create_handler(
         raise InvalidInput(
             f"password must be at least {MIN_PASSWORD_CHARS} characters", field="password"
         )
-    desk = session.scalar(select(Desk).where(Desk.slug == desk_slug))
-    if desk is None:
-        raise NotFound(f"no desk named {desk_slug}", field="desk")
+    if email and not _EMAIL.match(email):
+        raise InvalidInput("email address is not valid", field="email")
+    desk: Desk | None = None
+    if is_admin:
+        if desk_slug:
+            raise InvalidInput("administrators belong to no desk", field="desk")
+    else:
+        desk = session.scalar(select(Desk).where(Desk.slug == (desk_slug or "")))
+        if desk is None:
+            raise NotFound(f"no desk named {desk_slug}", field="desk")
     params = ctx.keyring.password_params
     keys = handler_keys.create(password, params)
     pepper = ctx.keyring.pepper
@@ -66,8 +77,10 @@ def create_handler(
         username=username,
         display_name=display_name or username,
         role=role,
-        desk_id=desk.id,
+        desk_id=desk.id if desk else None,
         active=True,
+        is_admin=is_admin,
+        email=email,
         x25519_public=keys.public.x25519,
         mlkem_public=keys.public.mlkem,
         kdf_salt=keys.salt,
@@ -76,6 +89,7 @@ def create_handler(
         login_verifier=pepper.tag("login", keys.auth),
         wrapped_private=pepper.wrap("handler-private", keys.wrapped_private),
         recovery_wrapped_private=pepper.wrap("handler-recovery", keys.recovery_wrapped_private),
+        recovery_verifier=pepper.tag("recovery", handler_keys.recovery_auth(keys.recovery_key)),
         created_on=dates.today(),
     )
     session.add(handler)
@@ -84,13 +98,16 @@ def create_handler(
     except IntegrityError as exc:
         session.rollback()
         raise Conflict(f"a handler named {username} exists already", field="username") from exc
-    log.info("handler.created", extra={"handler_id": handler.id, "desk": desk.slug})
-    return CreatedHandler(handler.id, username, desk.slug, keys.recovery_key)
+    desk_name = desk.slug if desk else "admin"
+    log.info("handler.created", extra={"handler_id": handler.id, "desk": desk_name})
+    return CreatedHandler(handler.id, username, desk_name, keys.recovery_key)
 
 
 def list_handlers(session: Session) -> list[HandlerSummary]:
     rows = session.scalars(select(Handler).order_by(Handler.id))
     return [
-        HandlerSummary(h.id, h.username, h.display_name, h.role, h.desk.slug, h.active)
+        HandlerSummary(
+            h.id, h.username, h.display_name, h.role, h.desk.slug if h.desk else "admin", h.active
+        )
         for h in rows
     ]

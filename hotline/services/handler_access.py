@@ -21,7 +21,7 @@ from crypto.handler_keys import HandlerPrivateKeys
 from crypto.primitives import Argon2Params, constant_time_equal, random_bytes
 from hotline.blobs import BlobStore
 from hotline.models import Attachment, Author, Case, CaseGrant, Handler, Message
-from hotline.services import attachments, dates, validation
+from hotline.services import attachments, audit, dates, validation
 from hotline.services.context import ServiceContext
 from hotline.services.errors import InvalidCredentials, NotFound, NotGranted
 from hotline.services.followup import MessageView
@@ -93,7 +93,9 @@ def _case_keys(session: Session, who: UnlockedHandler, case_id: str) -> tuple[Ca
         raise NotGranted("your key does not open this case") from exc
 
 
-def open_case(session: Session, who: UnlockedHandler, case_id: str) -> HandlerCase:
+def open_case(
+    session: Session, who: UnlockedHandler, case_id: str, export: bool = False
+) -> HandlerCase:
     case, keys = _case_keys(session, who, case_id)
     report = sealing.open_document(keys.case_key, case.sealed_report, sealing.REPORT)
     messages = [
@@ -104,6 +106,8 @@ def open_case(session: Session, who: UnlockedHandler, case_id: str) -> HandlerCa
         )
         for m in case.messages
     ]
+    audit.append(session, who.handler_id, "export" if export else "view", case.id)
+    session.commit()
     log.info("case.handler_opened", extra={"case_id": case.id, "handler_id": who.handler_id})
     return HandlerCase(
         case_id=case.id,
@@ -132,6 +136,7 @@ def reply(
             sent_on=dates.today(),
         )
     )
+    audit.append(session, who.handler_id, "reply", case.id)
     session.commit()
     log.info("case.handler_reply", extra={"case_id": case.id, "handler_id": who.handler_id})
 

@@ -20,7 +20,7 @@ from crypto.grants import CaseKeys, make_grant
 from crypto.primitives import keyed_hash, open_sealed, seal
 from hotline.blobs import BlobStore, UploadedFile
 from hotline.models import Author, Case, CaseGrant, CaseStatus, Channel
-from hotline.services import attachments, dates, routing, validation
+from hotline.services import attachments, dates, exclusions, routing, validation
 from hotline.services.context import ServiceContext
 from hotline.services.errors import InvalidInput
 from hotline.services.ids import new_case_id
@@ -39,6 +39,7 @@ class IntakeRequest:
     excluded_handler_ids: tuple[int, ...] = ()
     idempotency_key: str | None = None
     attachments: tuple[UploadedFile, ...] = ()
+    involves_executive: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,21 @@ def submit(
         if earlier is not None:
             return earlier
     recipients = routing.recipients(
-        session, request.category, request.external_only, request.excluded_handler_ids
+        session,
+        request.category,
+        request.external_only,
+        request.excluded_handler_ids,
+        request.involves_executive,
     )
     session.rollback()  # end the read transaction before the slow Argon2id run
 
-    document = {"category": request.category, "language": language, "fields": fields}
+    document: dict[str, object] = {
+        "category": request.category,
+        "language": language,
+        "fields": fields,
+    }
+    if request.involves_executive:
+        document["involves_executive"] = True
     received = dates.today()
     for attempt in range(_ATTEMPTS):
         receipt = receipts.generate()
@@ -83,11 +94,13 @@ def submit(
             language=language,
             status=CaseStatus.RECEIVED,
             external_only=request.external_only,
+            involves_executive=request.involves_executive,
             received_on=received,
             acknowledge_by=dates.acknowledge_by(received, ctx.acknowledge_days),
             feedback_by=dates.feedback_by(
                 received, None, ctx.acknowledge_days, ctx.feedback_months
             ),
+            next_deadline=dates.acknowledge_by(received, ctx.acknowledge_days),
             sealed_report=sealing.seal_document(keys.case_key, document, sealing.REPORT),
             lookup_tag=pepper.tag("receipt-lookup", derived.lookup_tag),
             reporter_wrapped_key=pepper.wrap(
@@ -104,11 +117,12 @@ def submit(
                 case_id=case.id,
                 handler_id=r.handler_id,
                 sealed_keys=make_grant(keys, r.public),
-                released=True,
+                released=not r.held,
                 granted_on=received,
             )
             for r in recipients
         )
+        session.add_all(exclusions.rows(pepper, case.id, request.excluded_handler_ids))
         if request.attachments and blobs is not None:
             attachments.add_server_sealed(
                 session,

@@ -1,8 +1,11 @@
 """Who receives a case. One function serves intake, the browser's preview and the server check.
 
-Minimal policy for now: a category maps to desks; every active handler of those desks
-receives a grant. "External ombudsperson only" replaces internal desks with external ones;
-named handlers (conflict of interest) are left out entirely.
+Policy (stored in the database, seeded from hotline/data/routing.json, edited by admins):
+- a category maps to internal desks; every active handler of those desks gets a grant;
+- a case involving an executive also goes to the desks that receive executive cases;
+- "external ombudsperson only" replaces every internal desk with the external desks;
+- each chosen desk's escalation desk gets grants too, held back until escalation;
+- handlers named for conflict of interest get nothing at all, now or later.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class Recipient:
     handler_id: int
     desk: str
     public: HandlerPublicKeys
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,35 +49,51 @@ def recipients(
     category: str,
     external_only: bool = False,
     excluded_handler_ids: Iterable[int] = (),
+    involves_executive: bool = False,
 ) -> list[Recipient]:
     found = session.scalar(select(Category).where(Category.slug == category))
     if found is None:
         raise UnknownCategory("unknown category", field="category")
+    active = list(session.scalars(select(Desk).where(Desk.active.is_(True))))
     if external_only:
-        desks = list(
-            session.scalars(
-                select(Desk).where(Desk.kind == DeskKind.EXTERNAL, Desk.active.is_(True))
-            )
-        )
+        chosen = [d for d in active if d.kind == DeskKind.EXTERNAL]
     else:
-        desks = [d for d in found.desks if d.active and d.kind == DeskKind.INTERNAL]
+        chosen = [d for d in found.desks if d.active and d.kind == DeskKind.INTERNAL]
+        if involves_executive:
+            chosen += [d for d in active if d.receives_executive_cases and d not in chosen]
+    chosen_ids = {d.id for d in chosen}
+    by_id = {d.id: d for d in active}
+    held_ids = {
+        d.escalation_desk_id
+        for d in chosen
+        if d.escalation_desk_id in by_id and d.escalation_desk_id not in chosen_ids
+    }
     excluded = set(excluded_handler_ids)
     handlers = session.scalars(
         select(Handler)
-        .where(Handler.desk_id.in_([d.id for d in desks]), Handler.active.is_(True))
+        .where(
+            Handler.desk_id.in_(chosen_ids | held_ids),
+            Handler.active.is_(True),
+            Handler.is_admin.is_(False),
+        )
         .order_by(Handler.id)
     )
-    chosen = [
-        Recipient(h.id, h.desk.slug, HandlerPublicKeys(h.x25519_public, h.mlkem_public))
+    result = [
+        Recipient(
+            h.id,
+            by_id[h.desk_id].slug if h.desk_id is not None else "",
+            HandlerPublicKeys(h.x25519_public, h.mlkem_public),
+            held=h.desk_id not in chosen_ids,
+        )
         for h in handlers
         if h.id not in excluded
     ]
-    if not chosen:
+    if not any(not r.held for r in result):
         raise NoRecipients(
             "no handler is available to receive this report right now; "
             "please try again later or use another channel"
         )
-    return chosen
+    return result
 
 
 def load_policy(session: Session, path: Path) -> tuple[int, int]:
@@ -84,8 +104,13 @@ def load_policy(session: Session, path: Path) -> tuple[int, int]:
         desk = desks.get(item["slug"]) or Desk(slug=item["slug"], active=True)
         desk.name_en, desk.name_ja = item["name_en"], item["name_ja"]
         desk.kind = DeskKind(item["kind"])
+        desk.receives_executive_cases = bool(item.get("receives_executive_cases", False))
         session.add(desk)
         desks[desk.slug] = desk
+    session.flush()
+    for item in policy["desks"]:
+        target = item.get("escalates_to")
+        desks[item["slug"]].escalation_desk_id = desks[target].id if target else None
     existing = {c.slug: c for c in session.scalars(select(Category))}
     for position, item in enumerate(policy["categories"]):
         category = existing.get(item["slug"]) or Category(slug=item["slug"])

@@ -20,7 +20,7 @@ from crypto.handler_keys import X25519_BYTES
 from crypto.primitives import KEY_BYTES, NONCE_BYTES, TAG_BYTES
 from hotline.blobs import BlobStore
 from hotline.models import Author, Case, CaseGrant, CaseStatus, Channel
-from hotline.services import attachments, dates, routing, validation
+from hotline.services import attachments, dates, exclusions, routing, validation
 from hotline.services.context import ServiceContext
 from hotline.services.errors import Conflict, InvalidInput
 from hotline.services.ids import new_case_id
@@ -55,6 +55,7 @@ class SealedSubmission:
     reporter_wrapped_key: bytes
     grants: tuple[SealedGrant, ...]
     files: tuple[attachments.BrowserSealedFile, ...] = ()
+    involves_executive: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def submit_sealed(
         received_on=received,
         acknowledge_by=dates.acknowledge_by(received, ctx.acknowledge_days),
         feedback_by=dates.feedback_by(received, None, ctx.acknowledge_days, ctx.feedback_months),
+        next_deadline=dates.acknowledge_by(received, ctx.acknowledge_days),
         sealed_report=sub.sealed_report,
         lookup_tag=pepper.tag("receipt-lookup", sub.lookup_tag),
         reporter_wrapped_key=pepper.wrap("reporter-key", sub.reporter_wrapped_key),

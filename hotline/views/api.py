@@ -30,6 +30,7 @@ _REPORT_OPTIONAL = (
     "external_only",
     "excluded_handlers",
     "idempotency_key",
+    "involves_executive",
 )
 
 
@@ -121,6 +122,7 @@ def make_api_blueprint(limiter: Limiter) -> Blueprint:
                 external_only=bool_field(payload, "external_only"),
                 excluded_handler_ids=id_list_field(payload, "excluded_handlers"),
                 idempotency_key=idem,
+                involves_executive=bool_field(payload, "involves_executive"),
             ),
         )
         body = {

@@ -159,6 +159,7 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
         values: dict[str, Any] = {name: form.get(name, "") for name in REPORT_FIELDS}
         values["category"] = form.get("category", "")
         values["external_only"] = form.get("external_only") == "1"
+        values["involves_executive"] = form.get("involves_executive") == "1"
         try:
             excluded = tuple(int(v) for v in form.getlist("exclude"))
         except ValueError:
@@ -184,6 +185,7 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
                     external_only=values["external_only"],
                     excluded_handler_ids=excluded,
                     attachments=tuple(uploads),
+                    involves_executive=values["involves_executive"],
                 ),
                 _blobs(),
             )

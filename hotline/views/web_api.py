@@ -37,7 +37,7 @@ _REPORT_FIELDS = (
     "grants",
     "pow",
 )
-_REPORT_OPTIONAL = ("external_only", "excluded_handlers", "attachments")
+_REPORT_OPTIONAL = ("external_only", "excluded_handlers", "attachments", "involves_executive")
 
 
 def _blobs() -> BlobStore:
@@ -101,13 +101,17 @@ def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
         """Who a report with these options goes to: the browser encrypts for exactly these."""
         category = request.args.get("category", "")
         external_only = request.args.get("external_only", "0") in ("1", "true", "on")
-        found = routing.recipients(db.session(), category, external_only, _excluded_from_query())
+        executive = request.args.get("executive", "0") in ("1", "true", "on")
+        found = routing.recipients(
+            db.session(), category, external_only, _excluded_from_query(), executive
+        )
         keyring = service_context().keyring
         return jsonify(
             recipients=[
                 {
                     "handler_id": r.handler_id,
                     "desk": r.desk,
+                    "held": r.held,
                     "x25519": b64(r.public.x25519),
                     "mlkem": b64(r.public.mlkem),
                 }
@@ -176,6 +180,7 @@ def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
             ),
             grants=tuple(grants),
             files=_browser_files(payload),
+            involves_executive=bool_field(payload, "involves_executive"),
         )
         result = sealed_intake.submit_sealed(db.session(), service_context(), submission, _blobs())
         return jsonify(

@@ -96,12 +96,14 @@ def test_report_followup_and_handler_reply(world: World) -> None:
 def test_only_routed_handlers_hold_grants(world: World) -> None:
     case = submit(world, category="harassment")
     with world.app.app_context():
-        granted = set(
-            db.session().scalars(
-                select(CaseGrant.handler_id).where(CaseGrant.case_id == case["case_id"])
-            )
-        )
-    assert granted == {world.handler_ids["harass.one"]}
+        grants = db.session().scalars(
+            select(CaseGrant).where(CaseGrant.case_id == case["case_id"])
+        ).all()
+    released = {g.handler_id for g in grants if g.released}
+    held = {g.handler_id for g in grants if not g.released}
+    assert released == {world.handler_ids["harass.one"]}
+    # The harassment desk escalates to compliance: their grants exist but are held back.
+    assert held == {world.handler_ids["comp.one"], world.handler_ids["comp.two"]}
     assert (
         open_as(world, "harass.one", case["case_id"]).report["fields"]["what_happened"]
         == case["body"]

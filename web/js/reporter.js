@@ -164,6 +164,7 @@ async function submitReport(form) {
   if (!fields.what_happened) throw new Shown(i18n.error_what);
   const files = checkFiles($('files'), form);
   const externalOnly = form.querySelector('input[name=external_only]:checked')?.value === '1';
+  const executive = Boolean(form.querySelector('input[name=involves_executive]')?.checked);
   const excluded = Array.from(form.querySelectorAll('input[name=exclude]:checked'))
     .map((el) => Number(el.value));
 
@@ -171,6 +172,7 @@ async function submitReport(form) {
   await hc.ready();
   const query = new URLSearchParams({
     category, external_only: externalOnly ? '1' : '0', exclude: excluded.join(','),
+    executive: executive ? '1' : '0',
   });
   const routing = await api(`/api/v1/routing?${query}`, { method: 'GET' });
 
@@ -183,10 +185,12 @@ async function submitReport(form) {
   await paint();
   const keys = hc.generateCaseKeys();
   const document_ = { category, language: form.dataset.lang || 'en', fields };
+  if (executive) document_.involves_executive = true;
   const payload = {
     category,
     language: form.dataset.lang || 'en',
     external_only: externalOnly,
+    involves_executive: executive,
     excluded_handlers: excluded,
     sealed_report: b64(hc.sealDocument(keys.caseKey, document_, hc.REPORT)),
     lookup_tag: b64(derived.lookupTag),

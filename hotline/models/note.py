@@ -1,0 +1,22 @@
+"""A handlers-only internal note, encrypted under the case's notes key (never the reporter's)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.models.base import Base
+
+
+class Note(Base):
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(
+        String(16), ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    handler_id: Mapped[int] = mapped_column(ForeignKey("handlers.id"))
+    sealed_body: Mapped[bytes] = mapped_column(LargeBinary)
+    written_on: Mapped[date] = mapped_column(Date)

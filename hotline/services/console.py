@@ -1,0 +1,214 @@
+"""What the handler console shows: the case list (metadata, paged by keyset so it stays fast
+at 100,000 cases) and one case's ciphertext bundle for the handler's browser to decrypt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from hotline.models import (
+    Attachment,
+    Case,
+    CaseGrant,
+    CaseStatus,
+    Handler,
+    Message,
+    Note,
+)
+from hotline.services import audit, dates
+from hotline.services.errors import InvalidInput
+from hotline.services.workflow import require_grant
+
+PAGE_MAX = 100
+# Cases without a deadline (closed) sort after every open one.
+_FAR = date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case_id: str
+    category: str
+    channel: str
+    status: str
+    received_on: date
+    next_deadline: date | None
+    days_open: int
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[CaseRow]
+    next_cursor: str | None
+    total: int
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    overdue_only: bool = False
+
+
+def _cursor(row: Case) -> str:
+    return f"{(row.next_deadline or _FAR).isoformat()}|{row.id}"
+
+
+def _parse_cursor(cursor: str) -> tuple[date, str]:
+    try:
+        day, case_id = cursor.split("|", 1)
+        return date.fromisoformat(day), case_id
+    except ValueError as exc:
+        raise InvalidInput("bad page cursor", field="cursor") from exc
+
+
+def list_cases(
+    session: Session, handler_id: int, filters: Filters, cursor: str | None = None, limit: int = 50
+) -> CasePage:
+    limit = max(1, min(limit, PAGE_MAX))
+    today = dates.today()
+    deadline = func.coalesce(Case.next_deadline, _FAR)
+    query = select(Case).join(
+        CaseGrant,
+        and_(
+            CaseGrant.case_id == Case.id,
+            CaseGrant.handler_id == handler_id,
+            CaseGrant.released.is_(True),
+        ),
+    )
+    if filters.status:
+        try:
+            query = query.where(Case.status == CaseStatus(filters.status))
+        except ValueError as exc:
+            raise InvalidInput("unknown status", field="status") from exc
+    if filters.category:
+        query = query.where(Case.category == filters.category)
+    if filters.channel:
+        query = query.where(Case.channel == filters.channel)
+    if filters.overdue_only:
+        query = query.where(Case.next_deadline < today)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if cursor:
+        after_day, after_id = _parse_cursor(cursor)
+        query = query.where(
+            or_(deadline > after_day, and_(deadline == after_day, Case.id > after_id))
+        )
+    rows = list(session.scalars(query.order_by(deadline, Case.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return CasePage(
+        rows=[
+            CaseRow(
+                c.id,
+                c.category,
+                c.channel.value,
+                c.status.value,
+                c.received_on,
+                c.next_deadline,
+                (today - c.received_on).days,
+                c.next_deadline is not None and c.next_deadline < today,
+            )
+            for c in rows
+        ],
+        next_cursor=_cursor(rows[-1]) if more and rows else None,
+        total=int(total),
+    )
+
+
+@dataclass(frozen=True)
+class SealedItem:
+    item_id: str
+    author: str
+    handler_name: str
+    day: date
+    sealed: bytes
+
+
+@dataclass(frozen=True)
+class CaseBundle:
+    case_id: str
+    category: str
+    channel: str
+    language: str
+    status: str
+    outcome: str | None
+    external_only: bool
+    involves_executive: bool
+    received_on: date
+    acknowledge_by: date
+    acknowledged_on: date | None
+    feedback_by: date
+    next_deadline: date | None
+    grant: bytes
+    sealed_report: bytes
+    messages: list[SealedItem]
+    notes: list[SealedItem]
+    attachments: list[tuple[str, str, date, bytes, bytes, int]]
+    holders: list[tuple[int, str, str, bool]]
+    trail: list[audit.AuditEntry]
+
+
+def open_bundle(session: Session, handler_id: int, case_id: str) -> CaseBundle:
+    """Everything the browser needs to show a case; audited as a view."""
+    case = require_grant(session, handler_id, case_id)
+    grant = session.scalar(
+        select(CaseGrant.sealed_keys).where(
+            CaseGrant.case_id == case.id, CaseGrant.handler_id == handler_id
+        )
+    )
+    assert grant is not None
+    names = {h.id: h.display_name for h in session.scalars(select(Handler))}
+    messages = [
+        SealedItem(
+            str(m.id), m.author.value, names.get(m.handler_id or -1, ""), m.sent_on, m.sealed_body
+        )
+        for m in session.scalars(
+            select(Message).where(Message.case_id == case.id).order_by(Message.id)
+        )
+    ]
+    notes = [
+        SealedItem(str(n.id), "handler", names.get(n.handler_id, ""), n.written_on, n.sealed_body)
+        for n in session.scalars(select(Note).where(Note.case_id == case.id).order_by(Note.id))
+    ]
+    files = [
+        (a.id, a.author.value, a.added_on, a.sealed_file_key, a.sealed_meta, a.stored_bytes)
+        for a in session.scalars(
+            select(Attachment)
+            .where(Attachment.case_id == case.id)
+            .order_by(Attachment.added_on, Attachment.id)
+        )
+    ]
+    holders = [
+        (g.handler_id, names.get(g.handler_id, ""), "", g.released)
+        for g in session.scalars(
+            select(CaseGrant).where(CaseGrant.case_id == case.id).order_by(CaseGrant.handler_id)
+        )
+    ]
+    audit.append(session, handler_id, "view", case.id)
+    session.commit()
+    return CaseBundle(
+        case_id=case.id,
+        category=case.category,
+        channel=case.channel.value,
+        language=case.language,
+        status=case.status.value,
+        outcome=case.outcome,
+        external_only=case.external_only,
+        involves_executive=case.involves_executive,
+        received_on=case.received_on,
+        acknowledge_by=case.acknowledge_by,
+        acknowledged_on=case.acknowledged_on,
+        feedback_by=case.feedback_by,
+        next_deadline=case.next_deadline,
+        grant=grant,
+        sealed_report=case.sealed_report,
+        messages=messages,
+        notes=notes,
+        attachments=files,
+        holders=holders,
+        trail=audit.trail(session, case.id),
+    )

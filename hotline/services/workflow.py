@@ -1,0 +1,211 @@
+"""Case handling by handlers: status (ISO 37002), notes, replies, grants, escalation.
+
+Every action is checked against the handler's released grant and written to the audit log
+in the same transaction. Content arrives sealed from the handler's browser.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from crypto.primitives import NONCE_BYTES, TAG_BYTES
+from hotline.models import Author, Case, CaseGrant, CaseStatus, Handler, Message, Note
+from hotline.services import audit, dates, exclusions
+from hotline.services.context import ServiceContext
+from hotline.services.errors import Conflict, InvalidInput, NotFound, NotGranted
+from hotline.services.sealed_intake import GRANT_BYTES
+
+log = logging.getLogger("hotline.workflow")
+
+ORDER = [
+    CaseStatus.RECEIVED,
+    CaseStatus.ACKNOWLEDGED,
+    CaseStatus.ASSESSING,
+    CaseStatus.INVESTIGATING,
+    CaseStatus.CLOSED,
+]
+OUTCOMES = ("substantiated", "partly_substantiated", "unsubstantiated", "not_actionable")
+MAX_SEALED_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    case_id: str
+    status: str
+    outcome: str | None
+    next_deadline: date | None
+
+
+def require_grant(session: Session, handler_id: int, case_id: str) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("no such case", field="case_id")
+    grant = session.scalar(
+        select(CaseGrant.id).where(
+            CaseGrant.case_id == case_id,
+            CaseGrant.handler_id == handler_id,
+            CaseGrant.released.is_(True),
+        )
+    )
+    if grant is None:
+        raise NotGranted("this case is not assigned to you")
+    return case
+
+
+def _check_sealed(sealed: bytes, field: str) -> None:
+    if not NONCE_BYTES + TAG_BYTES < len(sealed) <= MAX_SEALED_BYTES:
+        raise InvalidInput(f"{field} has the wrong size", field=field)
+
+
+def change_status(
+    session: Session,
+    ctx: ServiceContext,
+    handler_id: int,
+    case_id: str,
+    status: str,
+    outcome: str | None = None,
+) -> StatusChange:
+    case = require_grant(session, handler_id, case_id)
+    try:
+        target = CaseStatus(status)
+    except ValueError as exc:
+        raise InvalidInput("unknown status", field="status") from exc
+    if case.status == CaseStatus.CLOSED:
+        raise Conflict("this case is closed", field="status")
+    if ORDER.index(target) <= ORDER.index(case.status) and target != case.status:
+        raise Conflict(
+            "a case moves forward only: received, acknowledged, assessing, investigating, closed",
+            field="status",
+        )
+    if target == CaseStatus.CLOSED:
+        if outcome not in OUTCOMES:
+            raise InvalidInput("closing needs an outcome: " + ", ".join(OUTCOMES), field="outcome")
+    elif outcome is not None:
+        raise InvalidInput("only closing takes an outcome", field="outcome")
+    today = dates.today()
+    if case.acknowledged_on is None and target != CaseStatus.RECEIVED:
+        case.acknowledged_on = today
+        case.feedback_by = dates.feedback_by(
+            case.received_on, today, ctx.acknowledge_days, ctx.feedback_months
+        )
+    case.status = target
+    if target == CaseStatus.CLOSED:
+        case.outcome = outcome
+        case.closed_on = today
+        case.next_deadline = None
+    else:
+        case.next_deadline = (
+            case.acknowledge_by if target == CaseStatus.RECEIVED else case.feedback_by
+        )
+    audit.append(
+        session, handler_id, "status", case.id, target.value + (f":{outcome}" if outcome else "")
+    )
+    session.commit()
+    log.info(
+        "case.status", extra={"case_id": case.id, "handler_id": handler_id, "status": target.value}
+    )
+    return StatusChange(case.id, target.value, case.outcome, case.next_deadline)
+
+
+def add_reply(session: Session, handler_id: int, case_id: str, sealed_body: bytes) -> None:
+    """A reply to the reporter, sealed under the case key in the handler's browser."""
+    _check_sealed(sealed_body, "sealed_body")
+    case = require_grant(session, handler_id, case_id)
+    session.add(
+        Message(
+            case_id=case.id,
+            author=Author.HANDLER,
+            handler_id=handler_id,
+            sealed_body=sealed_body,
+            sent_on=dates.today(),
+        )
+    )
+    audit.append(session, handler_id, "reply", case.id)
+    session.commit()
+
+
+def add_note(session: Session, handler_id: int, case_id: str, sealed_body: bytes) -> None:
+    """An internal note sealed under the notes key, which the reporter never has."""
+    _check_sealed(sealed_body, "sealed_body")
+    case = require_grant(session, handler_id, case_id)
+    session.add(
+        Note(
+            case_id=case.id,
+            handler_id=handler_id,
+            sealed_body=sealed_body,
+            written_on=dates.today(),
+        )
+    )
+    audit.append(session, handler_id, "note", case.id)
+    session.commit()
+
+
+def grant(
+    session: Session,
+    ctx: ServiceContext,
+    handler_id: int,
+    case_id: str,
+    target_id: int,
+    sealed_keys: bytes,
+) -> None:
+    """A handler who holds the case key shares it with a colleague (grant made in-browser)."""
+    if len(sealed_keys) != GRANT_BYTES:
+        raise InvalidInput("the grant has the wrong size", field="sealed_keys")
+    case = require_grant(session, handler_id, case_id)
+    target = session.get(Handler, target_id)
+    if target is None or not target.active or target.is_admin or target.desk_id is None:
+        raise NotFound("no such handler", field="handler_id")
+    if exclusions.is_excluded(session, ctx.keyring.pepper, case.id, target_id):
+        # The reporter named this person: no key, ever, whoever asks.
+        raise NotGranted("this person was excluded from this case by the reporter")
+    existing = session.scalar(
+        select(CaseGrant).where(CaseGrant.case_id == case.id, CaseGrant.handler_id == target_id)
+    )
+    if existing is not None and existing.released:
+        raise Conflict("this handler already has the case", field="handler_id")
+    if existing is not None:
+        existing.sealed_keys, existing.released = sealed_keys, True
+    else:
+        session.add(
+            CaseGrant(
+                case_id=case.id,
+                handler_id=target_id,
+                sealed_keys=sealed_keys,
+                released=True,
+                granted_on=dates.today(),
+            )
+        )
+    audit.append(session, handler_id, "grant", case.id, f"to:{target_id}")
+    session.commit()
+
+
+def escalate_overdue(session: Session, today: date | None = None) -> int:
+    """Release held escalation grants of cases whose acknowledgement deadline has passed."""
+    today = today or dates.today()
+    overdue = list(
+        session.scalars(
+            select(Case).where(
+                Case.status == CaseStatus.RECEIVED,
+                Case.acknowledge_by < today,
+                Case.escalated_on.is_(None),
+            )
+        )
+    )
+    for case in overdue:
+        released = session.execute(
+            update(CaseGrant)
+            .where(CaseGrant.case_id == case.id, CaseGrant.released.is_(False))
+            .values(released=True)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        case.escalated_on = today
+        audit.append(session, None, "escalated", case.id, f"grants:{released}")
+    session.commit()
+    if overdue:
+        log.info("cases.escalated", extra={"count": len(overdue)})
+    return len(overdue)

@@ -1,0 +1,90 @@
+"""The signed-in handler's session: who they are, admin or not, and idle/absolute timeouts.
+
+The session cookie (Flask's, signed, SameSite=Strict, HttpOnly, no expiry date) holds only
+the handler id, the admin flag and two epoch seconds; never a key or a password proof.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import current_app, redirect, request, session, url_for
+
+from hotline.services.errors import ServiceError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class NotSignedIn(ServiceError):
+    code = "not_signed_in"
+    status = 401
+
+
+class AdminOnly(ServiceError):
+    code = "admin_only"
+    status = 403
+
+
+def sign_in(handler_id: int, is_admin: bool) -> None:
+    session.clear()
+    now = int(time.time())
+    session["handler_id"] = handler_id
+    session["is_admin"] = bool(is_admin)
+    session["auth_at"] = now
+    session["seen_at"] = now
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def current_handler_id() -> int | None:
+    handler_id = session.get("handler_id")
+    if not isinstance(handler_id, int):
+        return None
+    now = int(time.time())
+    idle = int(current_app.config["HANDLER_IDLE_MINUTES"]) * 60
+    absolute = int(current_app.config["HANDLER_MAX_HOURS"]) * 3600
+    if (
+        now - int(session.get("seen_at", 0)) > idle
+        or now - int(session.get("auth_at", 0)) > absolute
+    ):
+        session.clear()
+        return None
+    session["seen_at"] = now
+    return handler_id
+
+
+def is_admin() -> bool:
+    return current_handler_id() is not None and bool(session.get("is_admin"))
+
+
+def _refuse(error: ServiceError) -> Any:
+    if request.path.startswith(("/handler/api/", "/admin/api/")) or request.is_json:
+        raise error
+    return redirect(url_for("handler.login_page", next=request.path))
+
+
+def login_required(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_handler_id() is None:
+            return _refuse(NotSignedIn("please sign in"))
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def admin_required(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_handler_id() is None:
+            return _refuse(NotSignedIn("please sign in"))
+        if not session.get("is_admin"):
+            raise AdminOnly("administrators only")
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
