@@ -1,0 +1,93 @@
+"""A tracker store that never writes a conversation to disk.
+
+Conversations live in this process's memory (or in Redis with a TTL when
+BOT_TRACKER_REDIS_URL is set, for several Rasa instances) and are dropped:
+- as soon as the bot runs `action_forget_conversation` (after a report is filed, a reply is
+  sent or the reporter says goodbye), and
+- after `ttl_seconds` without activity.
+Rasa silently falls back to its default store if this module fails to import, so the test
+suite checks that this class is the one loaded (see bot/tests/test_tracker_store.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from typing import Any, Dict, Iterable, Optional, Text, Tuple
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.trackers import DialogueStateTracker
+
+log = logging.getLogger(__name__)
+FORGET_ACTION = "action_forget_conversation"
+LOADED_MARKER = "hotline-ephemeral-tracker-store"
+
+
+class EphemeralTrackerStore(TrackerStore, SerializedTrackerAsText):
+    def __init__(self, domain: Domain, ttl_seconds: Any = 1800,
+                 event_broker: Optional[EventBroker] = None, **kwargs: Any) -> None:
+        super().__init__(domain, event_broker, **kwargs)
+        self.ttl = int(ttl_seconds or 1800)
+        self._memory: Dict[Text, Tuple[float, Text]] = {}
+        self._redis = None
+        url = os.environ.get("BOT_TRACKER_REDIS_URL", "")
+        if url:
+            import redis  # only needed in production
+
+            self._redis = redis.Redis.from_url(url)
+        log.info("%s active (ttl %ss, %s)", LOADED_MARKER, self.ttl,
+                 "redis" if self._redis else "memory")
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, (expires, _) in self._memory.items() if expires <= now]:
+            del self._memory[key]
+
+    def _drop(self, sender_id: Text) -> None:
+        self._memory.pop(sender_id, None)
+        if self._redis is not None:
+            self._redis.delete(f"hotline:tracker:{sender_id}")
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        if any(isinstance(e, ActionExecuted) and e.action_name == FORGET_ACTION
+               for e in tracker.events):
+            self._drop(tracker.sender_id)
+            return
+        serialised = self.serialise_tracker(tracker)
+        if self._redis is not None:
+            self._redis.set(f"hotline:tracker:{tracker.sender_id}", serialised, ex=self.ttl)
+            return
+        self._sweep()
+        self._memory[tracker.sender_id] = (time.monotonic() + self.ttl, serialised)
+
+    async def _load(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        if self._redis is not None:
+            raw = self._redis.get(f"hotline:tracker:{sender_id}")
+            return self.deserialise_tracker(sender_id, raw.decode("utf-8")) if raw else None
+        self._sweep()
+        item = self._memory.get(sender_id)
+        return self.deserialise_tracker(sender_id, item[1]) if item else None
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await self._load(sender_id)
+
+    async def retrieve_full_tracker(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await self._load(sender_id)
+
+    async def keys(self) -> Iterable[Text]:
+        if self._redis is not None:
+            return [k.decode()[len("hotline:tracker:"):] for k in
+                    self._redis.scan_iter("hotline:tracker:*")]
+        self._sweep()
+        return list(self._memory)
+
+    def stored_count(self) -> int:
+        return len(self._memory)
+
+    def describe(self) -> Dict[str, Any]:
+        return json.loads(json.dumps({"marker": LOADED_MARKER, "ttl": self.ttl}))
