@@ -157,13 +157,26 @@ class EncryptingUpload(_UploadBase):
     def __init__(self, store: BlobStore, max_bytes: int, content_type: str, filename: str) -> None:
         super().__init__(store, max_bytes, content_type, filename)
         self.file_key = new_file_key()
-        self.is_image = content_type in IMAGE_TYPES
+        # Decided from the file's first bytes, never from the type the browser declared: a
+        # JPEG labelled application/octet-stream must lose its GPS data all the same.
+        self.image_type: str | None = None
+        self._decided = False
         self._buffer = bytearray()
         self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
         self._stripped = False
         self._plain_bytes = 0
         self._stored = 0
-        if not self.is_image:
+
+    @property
+    def is_image(self) -> bool:
+        return self.image_type is not None
+
+    def _decide(self) -> None:
+        self._decided = True
+        self.image_type = sniff_image(bytes(self._buffer[:8]))
+        if self.image_type is not None:
+            self.content_type = self.image_type
+        else:
             self._emit(
                 sodium.crypto_secretstream_xchacha20poly1305_init_push(self._state, self.file_key)
             )
@@ -174,7 +187,9 @@ class EncryptingUpload(_UploadBase):
 
     def _accept(self, data: bytes) -> None:
         self._buffer += data
-        if self.is_image:
+        if not self._decided and len(self._buffer) >= 8:
+            self._decide()
+        if not self._decided or self.is_image:
             return
         while len(self._buffer) > CHUNK_BYTES:
             chunk = bytes(self._buffer[:CHUNK_BYTES])
@@ -190,6 +205,8 @@ class EncryptingUpload(_UploadBase):
             )
 
     def _finish(self) -> None:
+        if not self._decided:
+            self._decide()
         if self.is_image:
             cleaned = strip_image_metadata(bytes(self._buffer), self.content_type)
             self._stripped = True
@@ -218,6 +235,15 @@ class EncryptingUpload(_UploadBase):
             self.filename,
             self._stripped,
         )
+
+
+def sniff_image(head: bytes) -> str | None:
+    """The image type by magic number, for the formats we re-encode."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    return None
 
 
 def strip_image_metadata(data: bytes, content_type: str) -> bytes:

@@ -34,7 +34,7 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(("/api/", "/handler/api/", "/admin/api/"))
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
@@ -52,7 +52,11 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 def service_error_response(error: ServiceError) -> Response:
-    return error_response(error.status, error.code, error.message, error.field)
+    response = error_response(error.status, error.code, error.message, error.field)
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(retry_after, int):
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def register(app: Flask) -> None:

@@ -11,12 +11,25 @@ from flask_limiter import Limiter
 CHANNEL_SESSION_HEADER = "X-Hotline-Session"
 
 
+def _authenticated_channel() -> bool:
+    expected = str(current_app.config.get("CHANNEL_TOKEN") or "")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), expected.encode()
+    )
+
+
 def client_key() -> str:
-    """Per-client key: the adapter's conversation id if a channel sent one, else the address.
+    """Per-client key: a channel adapter's conversation id (only when the request carries the
+    channel token, so nobody else can mint fresh budgets), else the client address.
 
     Either way only a keyed hash reaches the limiter's storage.
     """
-    source = request.headers.get(CHANNEL_SESSION_HEADER) or request.remote_addr or "unknown"
+    session_id = request.headers.get(CHANNEL_SESSION_HEADER)
+    if session_id and _authenticated_channel():
+        source = "channel:" + session_id
+    else:
+        source = request.remote_addr or "unknown"
     secret = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(secret, source.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
 

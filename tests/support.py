@@ -123,3 +123,34 @@ def config_for(url: str, instance: Path, **extra: Any) -> dict[str, Any]:
         "TESTING": True,
         **extra,
     }
+
+
+@contextmanager
+def paths_written() -> Iterator[list[str]]:
+    """Every path this process opens for writing inside the block, and any use of the
+    temporary-file folder (recorded as "<tempfile>"), so a test can prove where bytes went."""
+    import builtins
+    import tempfile
+
+    seen: list[str] = []
+    real_open, real_os_open, real_tmp = builtins.open, os.open, tempfile.gettempdir
+
+    def spy_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if isinstance(file, str | Path) and any(c in mode for c in "wax+"):
+            seen.append(str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    def spy_os_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            seen.append(str(path))
+        return real_os_open(path, flags, *args, **kwargs)
+
+    def spy_tmp() -> str:
+        seen.append("<tempfile>")
+        return real_tmp()
+
+    builtins.open, os.open, tempfile.gettempdir = spy_open, spy_os_open, spy_tmp
+    try:
+        yield seen
+    finally:
+        builtins.open, os.open, tempfile.gettempdir = real_open, real_os_open, real_tmp

@@ -21,6 +21,7 @@ from hotline.models import Attachment, Author
 from hotline.services.errors import InvalidInput
 
 META_MAX_BYTES = 4096
+META_MIN_BYTES = 24 + 16 + 1024  # nonce, tag, smallest padding bucket
 SEALED_FILE_KEY_BYTES = 24 + 16 + 32
 
 
@@ -82,11 +83,13 @@ def add_browser_sealed(
     author: Author,
     today: date,
 ) -> None:
+    # Check every file before committing any, so a refusal leaves no blob behind.
     for item in files:
         if len(item.sealed_file_key) != SEALED_FILE_KEY_BYTES:
             raise InvalidInput("sealed file key has the wrong size", field="attachments")
-        if not 0 < len(item.sealed_meta) <= META_MAX_BYTES:
+        if not META_MIN_BYTES <= len(item.sealed_meta) <= META_MAX_BYTES:
             raise InvalidInput("sealed file description has the wrong size", field="attachments")
+    for item in files:
         blobs.commit(item.upload.blob_id)
         session.add(
             Attachment(

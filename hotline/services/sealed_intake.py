@@ -84,8 +84,9 @@ def submit_sealed(
     check_shapes(sub)
     language = validation.language(sub.language)
     expected = routing.recipients(
-        session, sub.category, sub.external_only, sub.excluded_handler_ids
+        session, sub.category, sub.external_only, sub.excluded_handler_ids, sub.involves_executive
     )
+    held = {r.handler_id for r in expected if r.held}
     if {r.handler_id for r in expected} != {g.handler_id for g in sub.grants}:
         raise GrantMismatch(
             "the report is not encrypted for exactly the handlers it is routed "
@@ -101,6 +102,7 @@ def submit_sealed(
         language=language,
         status=CaseStatus.RECEIVED,
         external_only=sub.external_only,
+        involves_executive=sub.involves_executive,
         received_on=received,
         acknowledge_by=dates.acknowledge_by(received, ctx.acknowledge_days),
         feedback_by=dates.feedback_by(received, None, ctx.acknowledge_days, ctx.feedback_months),
@@ -115,11 +117,12 @@ def submit_sealed(
             case_id=case.id,
             handler_id=g.handler_id,
             sealed_keys=g.sealed_keys,
-            released=True,
+            released=g.handler_id not in held,
             granted_on=received,
         )
         for g in sub.grants
     )
+    session.add_all(exclusions.rows(pepper, case.id, sub.excluded_handler_ids))
     if sub.files:
         if blobs is None:
             raise ValueError("attachments need a blob store")

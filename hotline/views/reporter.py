@@ -72,6 +72,21 @@ def error_text(error: ServiceError) -> str:
     return _("Your request could not be accepted. Please check it and try again.")
 
 
+def safe_local_path(target: str) -> str:
+    """Only a plain path on this site: no scheme, host, backslash or control character."""
+    from urllib.parse import urlsplit
+
+    if (
+        not target.startswith("/")
+        or target.startswith("//")
+        or any(ch == "\\" or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)
+        or urlsplit(target).scheme
+        or urlsplit(target).netloc
+    ):
+        return "/"
+    return target
+
+
 def status_label(status: str) -> str:
     labels = {
         "received": _("Received"),
@@ -141,10 +156,7 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
     def language(code: str) -> BaseResponse:
         if code in LANGUAGES:
             session["lang"] = code
-        target = request.args.get("next", "/")
-        if not target.startswith("/") or target.startswith("//"):
-            target = "/"
-        return redirect(target)
+        return redirect(safe_local_path(request.args.get("next", "/")))
 
     @bp.get("/report")
     @page_limit

@@ -1,0 +1,201 @@
+"""Run the whole service for development and small deployments: the Flask app (gunicorn),
+the Rasa server and the Rasa action server, started together and stopped together.
+
+    python -m hotline.devserver     (what `make run` does after set-up)
+
+Ports come from HOTLINE_PORT (8000), BOT_PORT (5005) and BOT_ACTIONS_PORT (5055). Every
+process binds to 127.0.0.1 unless HOTLINE_HOST says otherwise (Rasa always stays on
+loopback). Logs go to <instance>/logs/; none of them carries report text.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from hotline.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+BOT = ROOT / "bot"
+BOT_PYTHON = BOT / ".venv" / "bin" / "python"
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def bot_environment(config: dict[str, object], actions_port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "RASA_TELEMETRY_ENABLED": "false",
+            "SANIC_HOST": "127.0.0.1",
+            "BOT_ACTIONS_PORT": str(actions_port),
+            "BOT_TRACKER_TTL_SECONDS": os.environ.get("BOT_TRACKER_TTL_SECONDS", "1800"),
+            "HOTLINE_API_URL": os.environ.get(
+                "HOTLINE_API_URL", f"http://127.0.0.1:{os.environ.get('HOTLINE_PORT', '8000')}"
+            ),
+            "HOTLINE_CHANNEL_TOKEN": str(config["CHANNEL_TOKEN"]),
+            "PYTHONPATH": str(BOT),
+        }
+    )
+    return env
+
+
+def train_if_stale(env: dict[str, str]) -> None:
+    stale = subprocess.run([str(BOT_PYTHON), "manage.py", "stale"], cwd=BOT, check=False)
+    if stale.returncode != 0:
+        print("bot model is current")
+        return
+    print("training the bot model (about 15 s)...")
+    subprocess.run(
+        [
+            str(BOT / ".venv" / "bin" / "rasa"),
+            "train",
+            "--fixed-model-name",
+            "hotline",
+            "--out",
+            "models",
+        ],
+        cwd=BOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run([str(BOT_PYTHON), "manage.py", "stamp"], cwd=BOT, check=True)
+
+
+def bot_commands(bot_port: int, actions_port: int) -> list[tuple[str, list[str]]]:
+    rasa = str(BOT / ".venv" / "bin" / "rasa")
+    return [
+        ("actions", [rasa, "run", "actions", "--port", str(actions_port), "--actions", "actions"]),
+        (
+            "rasa",
+            [
+                rasa,
+                "run",
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(bot_port),
+                "--model",
+                "models/hotline.tar.gz",
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ],
+        ),
+    ]
+
+
+def main() -> int:
+    config = load_config()
+    host = os.environ.get("HOTLINE_HOST", "127.0.0.1")
+    port = int(os.environ.get("HOTLINE_PORT", "8000"))
+    bot_port = int(os.environ.get("BOT_PORT", "5005"))
+    actions_port = int(os.environ.get("BOT_ACTIONS_PORT", "5055"))
+    logs = Path(str(config["INSTANCE_PATH"])) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = bot_environment(config, actions_port)
+    train_if_stale(env)
+
+    app_env = dict(os.environ)
+    app_env.setdefault("HOTLINE_RASA_URL", f"http://127.0.0.1:{bot_port}")
+    processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+    for name, command in bot_commands(bot_port, actions_port):
+        with open(logs / f"{name}.log", "ab") as log:
+            processes.append(
+                (
+                    name,
+                    subprocess.Popen(
+                        command, cwd=BOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                    ),
+                )
+            )
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    with open(logs / "web.log", "ab") as log:
+        processes.append(
+            (
+                "web",
+                subprocess.Popen(
+                    [
+                        str(gunicorn),
+                        "--workers",
+                        "1",
+                        "--threads",
+                        "8",
+                        "--bind",
+                        f"{host}:{port}",
+                        "wsgi:app",
+                    ],
+                    cwd=ROOT,
+                    env=app_env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                ),
+            )
+        )
+
+    stopping = False
+
+    def stop(*_args: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    checks = {
+        "web": f"http://127.0.0.1:{port}/",
+        "rasa": f"http://127.0.0.1:{bot_port}/",
+        "actions": f"http://127.0.0.1:{actions_port}/health",
+    }
+    deadline = time.monotonic() + 120
+    ready: set[str] = set()
+    while not stopping and len(ready) < len(checks) and time.monotonic() < deadline:
+        for name, url in checks.items():
+            if name not in ready and _healthy(url):
+                ready.add(name)
+                print(f"{name} is up")
+        if any(p.poll() is not None for _, p in processes):
+            break
+        time.sleep(1)
+    if len(ready) == len(checks):
+        print(f"\nHotline:         http://{host}:{port}/")
+        print(f"Handler console: http://{host}:{port}/console")
+        print(f"Chat (Rasa):     127.0.0.1:{bot_port} via /chat; actions 127.0.0.1:{actions_port}")
+        print(f"Logs:            {logs}\nCtrl-C stops everything.")
+    else:
+        print("not everything came up; see the logs in", logs, file=sys.stderr)
+        stopping = True
+    while not stopping:
+        for name, process in processes:
+            if process.poll() is not None:
+                print(
+                    f"{name} stopped (exit {process.returncode}); stopping the rest",
+                    file=sys.stderr,
+                )
+                stopping = True
+        time.sleep(1)
+    for _, process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for _, process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return 0 if len(ready) == len(checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

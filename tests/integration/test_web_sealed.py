@@ -1,0 +1,795 @@
+"""The reporter's web surface, on SQLite and PostgreSQL.
+
+The browser's sealed path is simulated with the `crypto/` package (byte-compatible with the
+browser's JavaScript): routing preview, receipt derivation, grants, proof of work, sealed
+follow-up. Then the no-JavaScript form (server-sealed, images cleaned), the receipt throttle,
+headers and cookies, the language switch, and last a plaintext scan of the database, the logs
+and the blob folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import gettext
+import io
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from crypto import attachments as file_crypto
+from crypto import pow as pow_rule
+from crypto import receipts, sealing
+from crypto.grants import CaseKeys, make_grant
+from crypto.handler_keys import HandlerPublicKeys
+from crypto.primitives import Argon2Params
+from hotline import create_app, db, migrate
+from hotline.models import Attachment, Case, CaseGrant, Message
+from hotline.services import accounts, handler_access, routing
+from hotline.services import proof_of_work as pow_service
+from hotline.services import throttle as throttle_service
+from hotline.services.attachments import AttachmentView
+from hotline.services.errors import NotGranted
+from tests.conftest import GENEROUS_LIMITS, HANDLERS, World
+from tests.support import (
+    LogCapture,
+    config_for,
+    find_plaintext,
+    fresh_database,
+    paths_written,
+    raw_database_bytes,
+    receipt_forms,
+)
+
+pytestmark = pytest.mark.postgres
+
+CONFIG: dict[str, Any] = {**GENEROUS_LIMITS, "PAGE_RATE_LIMIT": "10000 per minute", "POW_BITS": 4,
+                          "RECEIPT_FREE_FAILURES": 2, "MAX_ATTACHMENT_BYTES": 50_000,
+                          "MAX_ATTACHMENTS": 2}
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = ROOT / "web" / "translations" / "ja" / "LC_MESSAGES"
+# Everything sent through the web surface that must never be stored or logged readably.
+WRITTEN: dict[str, list[str]] = {}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """As tests/conftest.py's world, with a cheap proof of work and small upload limits."""
+    folder = tmp_path_factory.mktemp(f"web-{request.param}")
+    with fresh_database(request.param, folder) as url, LogCapture() as logs:
+        migrate.upgrade(url)
+        app = create_app(config_for(url, folder / "instance", **CONFIG))
+        ids: dict[str, int] = {}
+        with app.app_context():
+            session = db.session()
+            routing.load_policy(session, Path(app.config["ROUTING_FILE"]))
+            ctx = app.extensions["hotline.services"]
+            for username, (desk, password) in HANDLERS.items():
+                ids[username] = accounts.create_handler(
+                    session, ctx, username, desk, password, role="tester"
+                ).handler_id
+        WRITTEN[url] = []
+        yield World(app, url, logs, ids, app.config["CHANNEL_TOKEN"])
+        app.extensions["hotline.db"].dispose()
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+unb64 = base64.b64decode
+
+
+def body(response: TestResponse) -> dict[str, Any]:
+    data = response.get_json(silent=True)
+    assert isinstance(data, dict), (response.status_code, response.data[:300])
+    return data
+
+
+def marker(world: World, label: str) -> str:
+    text = f"{label} {secrets.token_hex(8)} 経理部の山田さんが"
+    WRITTEN[world.url].append(text)
+    return text
+
+
+def client_at(world: World, address: str) -> FlaskClient:
+    client = world.app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def blob_dir(world: World) -> Path:
+    return Path(world.app.config["INSTANCE_PATH"]) / "blobs"
+
+
+def stored_state(world: World) -> tuple[tuple[int, ...], set[str]]:
+    """Row counts of cases, grants, messages, attachments; and every file in the blob folder."""
+    with world.app.app_context():
+        s = db.session()
+        rows = tuple(
+            int(s.scalar(select(func.count()).select_from(m)) or 0)
+            for m in (Case, CaseGrant, Message, Attachment)
+        )
+    return rows, {p.name for p in blob_dir(world).iterdir()}
+
+
+@contextmanager
+def as_handler(world: World, user: str) -> Iterator[tuple[Session, handler_access.UnlockedHandler]]:
+    with world.app.app_context():
+        session = db.session()
+        ctx = world.app.extensions["hotline.services"]
+        yield session, handler_access.unlock(session, ctx, user, HANDLERS[user][1])
+
+
+def handler_view(world: World, user: str, case_id: str) -> handler_access.HandlerCase:
+    with as_handler(world, user) as (session, who):
+        return handler_access.open_case(session, who, case_id)
+
+
+def handler_file(world: World, user: str, case: str, file: str) -> tuple[AttachmentView, bytes]:
+    with as_handler(world, user) as (session, who):
+        blobs = world.app.extensions["hotline.blobs"]
+        return handler_access.attachment_plaintext(session, blobs, who, case, file)
+
+
+def csrf_token(client: FlaskClient, path: str = "/report") -> str:
+    page = client.get(path)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    assert page.status_code == 200 and found
+    return found.group(1)
+
+
+# --- the browser, simulated ----------------------------------------------------------------
+
+
+@dataclass
+class Draft:
+    """What the browser holds while submitting: the payload and the secrets it never sends."""
+
+    receipt: str
+    lookup_tag: bytes
+    wrap_key: bytes
+    keys: CaseKeys
+    text: str
+    payload: dict[str, Any]
+
+    @property
+    def tag(self) -> dict[str, str]:
+        return {"lookup_tag": b64(self.lookup_tag)}
+
+
+def preview(client: FlaskClient, category: str, external_only: bool = False,
+            exclude: tuple[int, ...] = ()) -> dict[str, Any]:
+    query = {"category": category, "external_only": "1" if external_only else "0",
+             "exclude": ",".join(str(i) for i in exclude)}
+    r = client.get("/api/v1/routing", query_string=query)
+    assert r.status_code == 200, r.data
+    return body(r)
+
+
+def recipient(world: World, category: str, user: str) -> dict[str, Any]:
+    found = preview(world.app.test_client(), category)["recipients"]
+    return next(r for r in found if r["handler_id"] == world.handler_ids[user])
+
+
+def grant_for(keys: CaseKeys, to: dict[str, Any]) -> dict[str, Any]:
+    public = HandlerPublicKeys(unb64(to["x25519"]), unb64(to["mlkem"]))
+    return {"handler_id": to["handler_id"], "sealed_keys": b64(make_grant(keys, public))}
+
+
+def solved_pow(client: FlaskClient) -> dict[str, str]:
+    challenge = body(client.get("/api/v1/pow"))
+    assert challenge["bits"] == 4 and challenge["expires_in"] > 0
+    nonce = pow_rule.solve(unb64(challenge["challenge"]), challenge["bits"])
+    return {"challenge": challenge["challenge"], "nonce": b64(nonce)}
+
+
+def draft(world: World, client: FlaskClient, category: str = "fraud_accounting",
+          external_only: bool = False, exclude: tuple[int, ...] = ()) -> Draft:
+    route = preview(client, category, external_only, exclude)
+    params = body(client.get("/api/v1/receipt-params"))
+    assert params == {"receipt_salt": route["receipt_salt"], "argon2": route["argon2"]}
+    digits = receipts.generate()
+    cost = Argon2Params(params["argon2"]["ops"], params["argon2"]["mem_bytes"])
+    derived = receipts.derive(digits, unb64(params["receipt_salt"]), cost)
+    keys = CaseKeys.generate()
+    text = marker(world, "sealed report")
+    document = {"category": category, "language": "en", "fields": {"what_happened": text}}
+    payload = {
+        "category": category,
+        "language": "en",
+        "external_only": external_only,
+        "excluded_handlers": list(exclude),
+        "sealed_report": b64(sealing.seal_document(keys.case_key, document, sealing.REPORT)),
+        "lookup_tag": b64(derived.lookup_tag),
+        "reporter_wrapped_key": b64(
+            sealing.wrap_case_key_for_reporter(keys.case_key, derived.wrap_key)
+        ),
+        "grants": [grant_for(keys, r) for r in route["recipients"]],
+        "pow": solved_pow(client),
+    }
+    receipt = receipts.format_receipt(digits)
+    WRITTEN[world.url].extend(receipt_forms(receipt))
+    return Draft(receipt, derived.lookup_tag, derived.wrap_key, keys, text, payload)
+
+
+def submitted(world: World, client: FlaskClient, **options: Any) -> tuple[Draft, str]:
+    d = draft(world, client, **options)
+    r = client.post("/api/v1/reports", json=d.payload)
+    assert r.status_code == 201, r.data
+    return d, str(body(r)["case_id"])
+
+
+def seal_file(keys: CaseKeys, plain: bytes, name: str) -> tuple[bytes, dict[str, str]]:
+    """What web/js does per file: secretstream under a new file key, key and meta sealed."""
+    file_key = file_crypto.new_file_key()
+    ciphertext = b"".join(file_crypto.encrypt_stream(file_key, [plain]))
+    meta = {"name": name, "type": "text/plain", "size": len(plain), "metadata_stripped": False}
+    return ciphertext, {
+        "sealed_file_key": b64(file_crypto.seal_file_key(keys.case_key, file_key)),
+        "sealed_meta": b64(sealing.seal_document(keys.case_key, meta, sealing.ATTACHMENT_META)),
+    }
+
+
+def post_files(client: FlaskClient, path: str, part: str, payload: dict[str, Any],
+               ciphertexts: list[bytes]) -> TestResponse:
+    files = [(io.BytesIO(ct), f"file-{i}.bin", "application/octet-stream")
+             for i, ct in enumerate(ciphertexts)]
+    data = {part: json.dumps(payload), "file": files}
+    return client.post(path, data=data, content_type="multipart/form-data")
+
+
+def reporter_open(client: FlaskClient, d: Draft) -> tuple[bytes, dict[str, Any]]:
+    r = client.post("/api/v1/followup", json=d.tag)
+    assert r.status_code == 200, r.data
+    data = body(r)
+    wrapped = unb64(data["reporter_wrapped_key"])
+    return sealing.unwrap_case_key_for_reporter(wrapped, d.wrap_key), data
+
+
+# --- the browser's sealed path -------------------------------------------------------------
+
+
+def test_routing_preview_names_exactly_the_routed_handlers(world: World) -> None:
+    client, ids = world.app.test_client(), world.handler_ids
+
+    def routed(**options: Any) -> set[int]:
+        found = preview(client, "fraud_accounting", **options)["recipients"]
+        assert all(len(unb64(r["x25519"])) == 32 and len(unb64(r["mlkem"])) == 1184 for r in found)
+        return {r["handler_id"] for r in found}
+
+    assert routed() == {ids["comp.one"], ids["comp.two"], ids["audit.one"]}
+    assert routed(exclude=(ids["comp.two"],)) == {ids["comp.one"], ids["audit.one"]}
+    assert routed(external_only=True) == {ids["ombuds.one"]}
+    r = client.get("/api/v1/routing", query_string={"category": "nope"})
+    assert r.status_code == 400 and body(r)["error"] == "unknown_category"
+    r = client.get("/api/v1/routing", query_string={"category": "other", "exclude": "x"})
+    assert r.status_code == 400 and body(r)["field"] == "exclude"
+
+
+def test_sealed_report_followup_and_replies(world: World) -> None:
+    client = world.app.test_client()
+    d, case_id = submitted(world, client, exclude=(world.handler_ids["comp.two"],))
+    assert case_id.startswith("HL-")
+    with world.app.app_context():
+        query = select(CaseGrant.handler_id).where(CaseGrant.case_id == case_id)
+        granted = set(db.session().scalars(query))
+    assert granted == {world.handler_ids["comp.one"], world.handler_ids["audit.one"]}
+    assert handler_view(world, "comp.one", case_id).report["fields"]["what_happened"] == d.text
+    with pytest.raises(NotGranted):
+        handler_view(world, "comp.two", case_id)
+
+    case_key, opened = reporter_open(client, d)
+    assert case_key == d.keys.case_key and opened["case_id"] == case_id
+    report = sealing.open_document(case_key, unb64(opened["sealed_report"]), sealing.REPORT)
+    assert report["fields"]["what_happened"] == d.text and opened["messages"] == []
+
+    note = marker(world, "sealed reporter note")
+    sealed_note = b64(sealing.seal_text(case_key, note, sealing.MESSAGE))
+    r = client.post("/api/v1/followup/messages", json={**d.tag, "sealed_body": sealed_note})
+    assert r.status_code == 201 and body(r)["case_id"] == case_id
+    answer = marker(world, "handler answer")
+    with as_handler(world, "audit.one") as (session, who):
+        ctx = world.app.extensions["hotline.services"]
+        handler_access.reply(session, ctx, who, case_id, answer)
+
+    def sealed_messages() -> list[tuple[str, str]]:
+        key, data = reporter_open(client, d)
+        return [(m["author"], sealing.open_text(key, unb64(m["sealed_body"]), sealing.MESSAGE))
+                for m in data["messages"]]
+
+    assert sealed_messages() == [("reporter", note), ("handler", answer)]
+
+    # The chat/SMS adapters' path takes the very same receipt: both paths interoperate.
+    r = client.post("/api/v1/channel/followup", json={"receipt": d.receipt}, headers=world.auth())
+    assert r.status_code == 200 and body(r)["case_id"] == case_id, r.data
+    assert [(m["author"], m["body"]) for m in body(r)["messages"]] == sealed_messages()
+    via_channel = marker(world, "channel note")
+    r = client.post(
+        "/api/v1/channel/followup/messages",
+        json={"receipt": d.receipt.replace(" ", "-"), "body": via_channel},
+        headers=world.auth(),
+    )
+    assert r.status_code == 201
+    assert sealed_messages()[-1] == ("reporter", via_channel)
+    seen = [m.body for m in handler_view(world, "comp.one", case_id).messages]
+    assert seen == [note, answer, via_channel]
+
+
+def test_escalation_grants_stay_held_on_the_sealed_path(world: World) -> None:
+    client, ids = world.app.test_client(), world.handler_ids
+    held = {r["handler_id"] for r in preview(client, "harassment")["recipients"] if r["held"]}
+    assert held == {ids["comp.one"], ids["comp.two"]}  # harassment escalates to compliance
+    text = marker(world, "held control")
+    report = {"category": "harassment", "body": text, "channel": "chat", "language": "en"}
+    served = client.post("/api/v1/channel/reports", json=report, headers=world.auth())
+    WRITTEN[world.url].extend(receipt_forms(body(served)["receipt"]))
+    with pytest.raises(NotGranted):  # the server-sealed path holds them back
+        handler_view(world, "comp.one", body(served)["case_id"])
+    d, case_id = submitted(world, client, category="harassment")
+    assert handler_view(world, "harass.one", case_id).report["fields"]["what_happened"] == d.text
+    with pytest.raises(NotGranted):
+        handler_view(world, "comp.one", case_id)
+
+
+def test_browser_sealed_attachments(world: World) -> None:
+    client = world.app.test_client()
+    d = draft(world, client)
+    plains = [(marker(world, "evidence sheet") * 300).encode(), marker(world, "ledger").encode()]
+    names = [f"ledger-{secrets.token_hex(4)}.csv", f"memo-{secrets.token_hex(4)}.txt"]
+    WRITTEN[world.url].extend(names)
+    sealed = [seal_file(d.keys, p, n) for p, n in zip(plains, names, strict=True)]
+    payload = {**d.payload, "attachments": [desc for _, desc in sealed]}
+    r = post_files(client, "/api/v1/reports", "report", payload, [ct for ct, _ in sealed])
+    assert r.status_code == 201, r.data
+    case_id = body(r)["case_id"]
+    # A follow-up message from the browser can carry a sealed file too.
+    later = marker(world, "later file").encode()
+    sealed.append(seal_file(d.keys, later, "later.txt"))
+    message = {**d.tag, "attachments": [sealed[-1][1]],
+               "sealed_body": b64(sealing.seal_text(d.keys.case_key, "see", sealing.MESSAGE))}
+    r = post_files(client, "/api/v1/followup/messages", "message", message, [sealed[-1][0]])
+    assert r.status_code == 201, r.data
+
+    case_key, opened = reporter_open(client, d)
+    listed = opened["attachments"]
+    assert len(listed) == 3 and {a["author"] for a in listed} == {"reporter"}
+    everything = zip(sealed, [*plains, later], strict=True)
+    expected = {desc["sealed_file_key"]: (ct, plain) for (ct, desc), plain in everything}
+    for item in listed:
+        ciphertext, plain = expected[item["sealed_file_key"]]
+        assert item["stored_bytes"] == len(ciphertext)
+        view, data = handler_file(world, "comp.one", case_id, item["id"])
+        assert data == plain and view.size == len(plain)
+        r = client.post(f"/api/v1/followup/attachments/{item['id']}", json=d.tag)
+        assert r.status_code == 200 and r.mimetype == "application/octet-stream"
+        assert r.data == ciphertext
+        file_key = file_crypto.open_file_key(case_key, unb64(r.headers["X-Sealed-File-Key"]))
+        assert b"".join(file_crypto.decrypt_stream(file_key, [r.data])) == plain
+    assert {a["id"] + ".bin" for a in listed} <= stored_state(world)[1]
+    assert client.post(f"/api/v1/followup/attachments/{'0' * 32}", json=d.tag).status_code == 404
+
+
+def test_file_and_description_count_mismatch_stores_nothing(world: World) -> None:
+    client = world.app.test_client()
+    for files, described in ((2, 1), (0, 1), (1, 0)):
+        d = draft(world, client)
+        sealed = [seal_file(d.keys, b"x" * 100, f"f{i}") for i in range(2)]
+        payload = {**d.payload, "attachments": [desc for _, desc in sealed[:described]]}
+        before = stored_state(world)
+        r = post_files(client, "/api/v1/reports", "report", payload,
+                       [ct for ct, _ in sealed[:files]])
+        assert r.status_code == 400, (files, described, r.data)
+        assert body(r)["error"] == "invalid_input" and body(r)["field"] == "attachments"
+        assert stored_state(world) == before  # no row, and neither a .part nor a .bin blob
+
+
+def test_refused_file_description_leaves_no_blob(world: World) -> None:
+    client = world.app.test_client()
+    d = draft(world, client)
+    sealed = [seal_file(d.keys, b"y" * 100, f"f{i}") for i in range(2)]
+    descriptions = [sealed[0][1], {**sealed[1][1], "sealed_meta": ""}]  # the 2nd: empty meta
+    before = stored_state(world)
+    r = post_files(client, "/api/v1/reports", "report",
+                   {**d.payload, "attachments": descriptions}, [ct for ct, _ in sealed])
+    assert r.status_code == 400 and body(r)["field"] == "attachments"
+    assert stored_state(world)[0] == before[0]
+    assert stored_state(world)[1] == before[1]
+
+
+Mutation = Callable[[World, Draft], None]
+MISMATCH, BAD = (409, "grant_mismatch"), (400, "invalid_input")
+
+
+def _unsolved(world: World, d: Draft) -> None:
+    challenge = unb64(d.payload["pow"]["challenge"])
+    nonces = (i.to_bytes(8, "big") for i in range(1000))
+    d.payload["pow"]["nonce"] = b64(next(n for n in nonces if not pow_rule.check(challenge, n, 4)))
+
+
+def _tampered_mac(world: World, d: Draft) -> None:
+    raw = unb64(d.payload["pow"]["challenge"])
+    d.payload["pow"]["challenge"] = b64(raw[:-1] + bytes([raw[-1] ^ 1]))
+
+
+def _expired(world: World, d: Draft) -> None:
+    """A challenge the app's own ProofOfWork issued in the past, correctly solved."""
+    checker: pow_service.ProofOfWork = world.app.extensions["hotline.pow"]
+    past = time.time() - checker.ttl - 60
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pow_service, "time", SimpleNamespace(time=lambda: past))
+        challenge = checker.issue().challenge
+    nonce = pow_rule.solve(challenge, checker.bits)
+    d.payload["pow"] = {"challenge": b64(challenge), "nonce": b64(nonce)}
+
+
+def _resize(name: str, delta: int) -> Mutation:
+    def mutate(world: World, d: Draft) -> None:
+        raw = unb64(d.payload[name])
+        d.payload[name] = b64(raw + b"\0" * delta if delta > 0 else raw[:delta])
+
+    return mutate
+
+
+def _add_grant(category: str, user: str) -> Mutation:
+    def mutate(world: World, d: Draft) -> None:
+        d.payload["grants"].append(grant_for(d.keys, recipient(world, category, user)))
+
+    return mutate
+
+
+def _cut_grant(world: World, d: Draft) -> None:
+    grant = d.payload["grants"][0]
+    grant["sealed_keys"] = b64(unb64(grant["sealed_keys"])[:-1])
+
+
+def _reused(world: World, d: Draft) -> None:
+    """Another report is sent first with this very challenge and nonce."""
+    client = world.app.test_client()
+    first = draft(world, client)
+    first.payload["pow"] = d.payload["pow"]
+    assert client.post("/api/v1/reports", json=first.payload).status_code == 201
+
+
+def _twice(world: World, d: Draft) -> None:
+    d.payload["grants"].append(grant_for(d.keys, recipient(world, "fraud_accounting", "comp.one")))
+
+
+REFUSALS: list[tuple[str, tuple[str, ...], Mutation, tuple[int, str]]] = [
+    ("routed handler missing", (), lambda w, d: d.payload["grants"].pop(), MISMATCH),
+    ("grant for excluded", ("comp.two",), _add_grant("fraud_accounting", "comp.two"), MISMATCH),
+    ("grant for unrouted", (), _add_grant("harassment", "harass.one"), MISMATCH),
+    ("grant of wrong size", (), _cut_grant, BAD),
+    ("two grants for one handler", (), _twice, BAD),
+    ("short lookup tag", (), _resize("lookup_tag", -1), BAD),
+    ("long lookup tag", (), _resize("lookup_tag", 1), BAD),
+    ("long reporter key", (), _resize("reporter_wrapped_key", 1), BAD),
+    ("short reporter key", (), _resize("reporter_wrapped_key", -1), BAD),
+    ("unknown field", (), lambda w, d: d.payload.update(ip="203.0.113.9"), BAD),
+    ("unsolved proof of work", (), _unsolved, (400, "invalid_proof_of_work")),
+    ("tampered challenge MAC", (), _tampered_mac, (400, "invalid_proof_of_work")),
+    ("expired challenge", (), _expired, (400, "proof_of_work_expired")),
+    ("reused proof of work", (), _reused, (400, "proof_of_work_reused")),
+]
+
+
+@pytest.mark.parametrize(("label", "excluded", "mutate", "expected"), REFUSALS,
+                         ids=[c[0] for c in REFUSALS])
+def test_sealed_refusals_store_nothing(
+    world: World, label: str, excluded: tuple[str, ...], mutate: Mutation, expected: tuple[int, str]
+) -> None:
+    client = world.app.test_client()
+    d = draft(world, client, exclude=tuple(world.handler_ids[u] for u in excluded))
+    mutate(world, d)
+    before = stored_state(world)
+    r = client.post("/api/v1/reports", json=d.payload)
+    assert (r.status_code, body(r)["error"]) == expected, (label, r.data)
+    assert body(r)["message"] and stored_state(world) == before
+
+
+# --- receipt throttle ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The throttle's notion of now, moved by hand."""
+    now = [float(int(time.time()))]
+    monkeypatch.setattr(throttle_service, "time", SimpleNamespace(time=lambda: now[0]))
+    return now
+
+
+def wrong_tag(client: FlaskClient, **headers: str) -> TestResponse:
+    tag = {"lookup_tag": b64(secrets.token_bytes(32))}
+    return client.post("/api/v1/followup", json=tag, headers=headers)
+
+
+def test_receipt_throttle_grows_and_resets_on_sealed_followup(
+    world: World, clock: list[float]
+) -> None:
+    client = client_at(world, "198.51.100.21")
+    d, case_id = submitted(world, client)
+
+    def right() -> TestResponse:
+        return client.post("/api/v1/followup", json=d.tag)
+
+    assert [wrong_tag(client).status_code for _ in range(3)] == [404, 404, 404]
+    refused = wrong_tag(client)
+    assert refused.status_code == 429 and body(refused)["error"] == "too_many_attempts"
+    assert "wait 2 seconds" in body(refused)["message"]
+    assert right().status_code == 429  # while the delay runs, even the right receipt waits
+    clock[0] += 2
+    assert wrong_tag(client).status_code == 404
+    assert "wait 4 seconds" in body(right())["message"]  # the delay doubled
+    clock[0] += 3
+    assert "wait 1 seconds" in body(right())["message"]
+    clock[0] += 1
+    r = right()
+    assert r.status_code == 200 and body(r)["case_id"] == case_id
+    # The count was reset: two free failures again, and the delay starts over at 2 s.
+    assert [wrong_tag(client).status_code for _ in range(3)] == [404, 404, 404]
+    assert "wait 2 seconds" in body(wrong_tag(client))["message"]
+
+
+def test_receipt_throttle_ignores_a_client_chosen_session_header(
+    world: World, clock: list[float]
+) -> None:
+    client = client_at(world, "198.51.100.23")
+    assert [wrong_tag(client).status_code for _ in range(4)] == [404, 404, 404, 429]
+    assert wrong_tag(client, **{"X-Hotline-Session": secrets.token_hex(8)}).status_code == 429
+
+
+def test_receipt_throttle_on_no_js_followup_page(world: World, clock: list[float]) -> None:
+    client = client_at(world, "198.51.100.22")
+    text = marker(world, "channel report")
+    report = {"category": "other", "body": text, "channel": "web", "language": "en"}
+    r = client.post("/api/v1/channel/reports", headers=world.auth(), json=report)
+    assert r.status_code == 201
+    receipt = body(r)["receipt"]
+    WRITTEN[world.url].extend(receipt_forms(receipt))
+    token = csrf_token(client, "/followup")
+
+    def attempt(code: str) -> TestResponse:
+        return client.post("/followup", data={"csrf_token": token, "receipt": code})
+
+    pages = [attempt(receipts.generate()) for _ in range(4)]
+    assert [p.status_code for p in pages] == [404, 404, 404, 429]
+    assert "No case matches this receipt" in pages[0].get_data(as_text=True)
+    page = pages[-1].get_data(as_text=True)
+    assert pages[-1].mimetype == "text/html" and "Too many wrong receipts" in page
+    assert "Traceback" not in page
+    assert wrong_tag(client).status_code == 429  # one throttle per client, whichever path
+    clock[0] += 2
+    opened = attempt(receipt)
+    assert opened.status_code == 200 and text in opened.get_data(as_text=True)
+    assert [attempt(receipts.generate()).status_code for _ in range(3)] == [404, 404, 404]
+
+
+# --- the no-JavaScript form ----------------------------------------------------------------
+
+
+def exif_photo(world: World) -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = make = f"camera-{secrets.token_hex(6)}"  # a unique, searchable EXIF value
+    exif[0x8825] = {1: "N", 2: (35.0, 40.0, 30.5), 3: "E", 4: (139.0, 45.0, 10.25)}  # GPSInfo
+    WRITTEN[world.url].append(make)
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, format="JPEG", exif=exif)
+    assert Image.open(io.BytesIO(out.getvalue())).getexif().get_ifd(0x8825)  # GPS is there
+    return out.getvalue()
+
+
+def report_form(world: World, token: str) -> dict[str, Any]:
+    fields = {name: marker(world, name) for name in ("what_happened", "when", "where", "who")}
+    return {"csrf_token": token, "category": "fraud_accounting", **fields,
+            "how_known": marker(world, "how"), "external_only": "0",
+            "exclude": str(world.handler_ids["comp.two"])}
+
+
+def receipt_of(world: World, response: TestResponse) -> str:
+    found = re.search(r'id="receipt-code"[^>]*>\s*(\d{4} \d{4} \d{4} \d{4})\s*<', response.text)
+    assert response.status_code == 201 and found, response.text[:500]
+    WRITTEN[world.url].extend(receipt_forms(found.group(1)))
+    return found.group(1)
+
+
+def case_page(client: FlaskClient, token: str, receipt: str) -> tuple[str, str]:
+    """(case id, page) of the no-JavaScript follow-up page."""
+    page = client.post("/followup", data={"csrf_token": token, "receipt": receipt})
+    slot = re.search(r'data-slot="case_id">(HL-[^<]+)<', page.text)
+    assert page.status_code == 200 and slot, page.text[:500]
+    return slot.group(1), page.text
+
+
+def test_no_js_report_files_and_followup(world: World) -> None:
+    client = world.app.test_client()
+    token = csrf_token(client)
+    photo, pdf_marker = exif_photo(world), marker(world, "pdf text")
+    pdf = b"%PDF-1.4\n% " + pdf_marker.encode() + b"\n" + bytes(range(256)) * 4 + b"%%EOF\n"
+    photo_name, pdf_name = f"gps-{secrets.token_hex(4)}.jpg", f"scan-{secrets.token_hex(4)}.pdf"
+    WRITTEN[world.url].extend([photo_name, pdf_name])
+    form = report_form(world, token)
+    form["files"] = [(io.BytesIO(photo), photo_name, "image/jpeg"),
+                     (io.BytesIO(pdf), pdf_name, "application/pdf")]
+    tmp_before = set(os.listdir(tempfile.gettempdir()))
+    with paths_written() as writes:
+        r = client.post("/report", data=form, content_type="multipart/form-data")
+    receipt = receipt_of(world, r)
+    assert r.headers["Cache-Control"] == "no-store"
+    assert set(os.listdir(tempfile.gettempdir())) <= tmp_before
+    root = blob_dir(world).resolve()
+    assert writes and all(Path(w).resolve().parent == root for w in writes), writes
+    for path in blob_dir(world).iterdir():
+        stored = path.read_bytes()
+        assert path.suffix == ".bin" and pdf not in stored and pdf_marker.encode() not in stored
+
+    case_id, page = case_page(client, token, receipt)
+    assert all(form[name] in page for name in ("what_happened", "who", "how_known"))
+    assert photo_name in page and pdf_name in page
+
+    with as_handler(world, "comp.one") as (session, who):
+        views = {v.name: v for v in handler_access.attachments_of(session, who, case_id)}
+    assert set(views) == {photo_name, pdf_name}
+    assert views[photo_name].metadata_stripped and not views[pdf_name].metadata_stripped
+    _, cleaned = handler_file(world, "comp.one", case_id, views[photo_name].attachment_id)
+    image = Image.open(io.BytesIO(cleaned))
+    assert image.format == "JPEG" and image.size == (64, 48)
+    assert len(image.getexif()) == 0 and "exif" not in image.info
+    assert handler_file(world, "comp.one", case_id, views[pdf_name].attachment_id)[1] == pdf
+    with pytest.raises(NotGranted):
+        handler_view(world, "comp.two", case_id)
+
+    reply, note = marker(world, "no-js reply"), marker(world, "no-js note file").encode()
+    r = client.post("/followup/reply", content_type="multipart/form-data", data={
+        "csrf_token": token, "receipt": receipt, "body": reply,
+        "files": [(io.BytesIO(note), "note.txt", "text/plain")]})
+    assert r.status_code == 200, r.data[:500]
+    assert "Your message was sent." in r.text and reply in r.text and "note.txt" in r.text
+    assert [m.body for m in handler_view(world, "comp.one", case_id).messages] == [reply]
+
+    ids = re.findall(r'action="/followup/files/([0-9a-f]{32})"', r.text)
+    downloads = {}
+    for attachment_id in ids:
+        r = client.post(f"/followup/files/{attachment_id}",
+                        data={"csrf_token": token, "receipt": receipt})
+        assert r.status_code == 200 and r.mimetype == "application/octet-stream"
+        downloads[r.headers["Content-Disposition"]] = r.data
+    assert len(ids) == 3 and sorted(downloads.values()) == sorted([cleaned, pdf, note])
+    assert downloads[f'attachment; filename="{pdf_name}"'] == pdf
+
+
+def test_no_js_photo_is_cleaned_whatever_its_declared_type(world: World) -> None:
+    client = world.app.test_client()
+    token = csrf_token(client)
+    for declared in ("image/jpg", "application/octet-stream"):
+        form = report_form(world, token)
+        form["files"] = [(io.BytesIO(exif_photo(world)), "IMG_0001", declared)]
+        r = client.post("/report", data=form, content_type="multipart/form-data")
+        case_id, page = case_page(client, token, receipt_of(world, r))
+        file_id = re.findall(r'action="/followup/files/([0-9a-f]{32})"', page)[0]
+        data = handler_file(world, "comp.one", case_id, file_id)[1]
+        assert not Image.open(io.BytesIO(data)).getexif().get_ifd(0x8825), declared
+
+
+def test_no_js_refusals_store_nothing(world: World) -> None:
+    client = world.app.test_client()
+    token = csrf_token(client)
+    before = stored_state(world)
+    r = client.post("/report", data=report_form(world, ""), content_type="multipart/form-data")
+    assert r.status_code == 400 and r.mimetype == "text/html" and not r.is_json
+    assert "Traceback" not in r.text
+    oversize = [(io.BytesIO(b"%PDF" + b"0" * 60_000), "big.pdf", "application/pdf")]
+    too_many = [(io.BytesIO(b"%PDF small"), f"f{i}.pdf", "application/pdf") for i in range(3)]
+    for files in (oversize, too_many):
+        form = {**report_form(world, token), "files": files}
+        r = client.post("/report", data=form, content_type="multipart/form-data")
+        assert r.status_code == 413 and r.mimetype == "text/html", r.text
+        assert "too large" in r.text and "Traceback" not in r.text
+        check_headers(r, "413 page")
+        assert stored_state(world) == before  # no case, and neither a .part nor a .bin blob
+
+
+# --- headers, cookies, language, rate limits -----------------------------------------------
+
+
+def test_language_switch_renders_japanese(world: World) -> None:
+    if not (CATALOG / "messages.mo").exists():
+        pybabel = Path(sys.executable).parent / "pybabel"
+        subprocess.run([str(pybabel), "compile", "-d", str(CATALOG.parents[1])], check=True)
+    # The compiled catalog is what the app renders (messages.po may be mid-translation).
+    with open(CATALOG / "messages.mo", "rb") as compiled:
+        translated = gettext.GNUTranslations(compiled).gettext("Make a report")
+    client = world.app.test_client()
+    r = client.get("/language/ja", query_string={"next": "/report"})
+    assert r.status_code == 302 and r.headers["Location"] == "/report"
+    page = client.get("/").text
+    assert '<html lang="ja">' in page
+    if translated != "Make a report":  # an empty msgstr falls back to the English text
+        assert translated in page and not translated.isascii()
+    client.get("/language/en")
+    assert '<html lang="en">' in client.get("/").text
+    assert '<html lang="en">' in world.app.test_client().get("/").text
+
+
+def test_language_switch_never_redirects_off_site(world: World) -> None:
+    client = world.app.test_client()
+    for target in ("//evil.example", "https://evil.example", "/\\evil.example", "/\t/evil.example"):
+        location = client.get("/language/ja", query_string={"next": target}).headers["Location"]
+        assert urlsplit(location).netloc == "" and not location.startswith("//"), location
+
+
+def check_headers(response: TestResponse, where: str) -> None:
+    csp = response.headers.get("Content-Security-Policy", "")
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, where
+    assert "unsafe-inline" not in csp, where
+    assert response.headers.get("Referrer-Policy") == "no-referrer", where
+    assert response.headers.get("X-Frame-Options") == "DENY", where
+
+
+def test_security_headers_and_session_cookie(world: World) -> None:
+    client = world.app.test_client()
+    requests = [
+        ("GET", "/", 200), ("GET", "/report", 200), ("GET", "/followup", 200),
+        ("GET", "/nowhere", 404), ("POST", "/report", 400), ("POST", "/followup", 400),
+        ("GET", "/api/v1/pow", 200), ("GET", "/api/v1/receipt-params", 200),
+        ("GET", "/api/v1/routing?category=nope", 400), ("POST", "/api/v1/reports", 415),
+        ("GET", "/api/v1/nothing", 404), ("GET", "/language/ja", 302),
+    ]
+    for method, path, status in requests:
+        r = client.open(path, method=method)
+        assert r.status_code == status, (method, path, r.status_code)
+        check_headers(r, f"{method} {path}")
+    cookies = [c for c in r.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert len(cookies) == 1
+    attributes = [part.strip().lower() for part in cookies[0].split(";")[1:]]
+    assert "samesite=strict" in attributes and "httponly" in attributes
+    assert not any(a.startswith(("expires", "max-age")) for a in attributes), cookies[0]
+
+
+def test_page_rate_limit_answers_html(tmp_path: Path) -> None:
+    app = create_app(config_for("sqlite://", tmp_path / "instance", PAGE_RATE_LIMIT="2 per minute"))
+    client = app.test_client()
+    assert [client.get("/").status_code for _ in range(2)] == [200, 200]
+    limited = client.get("/")
+    assert limited.status_code == 429 and limited.mimetype == "text/html"
+    assert "Too many attempts" in limited.text and "Traceback" not in limited.text
+    assert "Retry-After" in limited.headers
+    check_headers(limited, "429 page")
+
+
+# --- last: nothing readable stored or logged -----------------------------------------------
+
+
+def test_zz_no_plaintext_in_database_logs_or_blobs(world: World) -> None:
+    secrets_ = WRITTEN[world.url]
+    assert len(secrets_) > 40
+    assert stored_state(world)[0][3] >= 6  # attachments rows
+    world.app.extensions["hotline.db"].dispose()  # flush SQLite's WAL into the file
+    haystacks = {"database": raw_database_bytes(world.url), "logs": world.logs.text.encode()}
+    blobs = sorted(p for p in blob_dir(world).rglob("*") if p.is_file())
+    assert blobs and all(p.suffix == ".bin" for p in blobs)
+    haystacks.update({f"blob {p.name}": p.read_bytes() for p in blobs})
+    assert find_plaintext(haystacks, secrets_) == []
+    assert "case.received" in world.logs.text
