@@ -22,8 +22,8 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crypto import handler_keys, receipts  # noqa: E402
-from crypto.primitives import Argon2Params  # noqa: E402
+from crypto import handler_keys, receipts
+from crypto.primitives import Argon2Params
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 PAGE = b"<!doctype html><title>bench</title>"
@@ -61,8 +61,9 @@ def native(runs: int) -> tuple[list[float], list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--chromium", default=os.environ.get("HOTLINE_TEST_CHROMIUM",
-                                                             "/usr/bin/chromium"))
+    parser.add_argument(
+        "--chromium", default=os.environ.get("HOTLINE_TEST_CHROMIUM", "/usr/bin/chromium")
+    )
     args = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(STATIC)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -75,15 +76,24 @@ def main() -> None:
         hc.deriveReceipt(hc.generateReceipt(), salt, {{ops: 3, memBytes: 64 * 1024 * 1024}});
         r.push(performance.now() - t);
         t = performance.now();
-        hc.passwordSecrets('correct horse battery staple', salt, {{ops: 3, memBytes: 256 * 1024 * 1024}});
+        hc.passwordSecrets('correct horse battery staple', salt,
+                           {{ops: 3, memBytes: 256 * 1024 * 1024}});
         p.push(performance.now() - t);
       }}
       return [r, p];
     }}"""
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=args.chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = pw.chromium.launch(
+            executable_path=args.chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page()
         page.goto(f"http://127.0.0.1:{server.server_port}/")
         browser_r, browser_p = page.evaluate(script)
@@ -91,11 +101,15 @@ def main() -> None:
     server.shutdown()
     native_r, native_p = native(args.runs)
     print(f"runs {args.runs}; milliseconds, median (min-max)")
-    for label, b, n in (("receipt  ops 3, 64 MiB ", browser_r, native_r),
-                        ("password ops 3, 256 MiB", browser_p, native_p)):
-        print(f"{label}  Chromium WASM {statistics.median(b):7.0f} ({min(b):.0f}-{max(b):.0f})"
-              f"   native PyNaCl {statistics.median(n):6.0f} ({min(n):.0f}-{max(n):.0f})"
-              f"   ratio {statistics.median(b) / statistics.median(n):.1f}x")
+    for label, b, n in (
+        ("receipt  ops 3, 64 MiB ", browser_r, native_r),
+        ("password ops 3, 256 MiB", browser_p, native_p),
+    ):
+        print(
+            f"{label}  Chromium WASM {statistics.median(b):7.0f} ({min(b):.0f}-{max(b):.0f})"
+            f"   native PyNaCl {statistics.median(n):6.0f} ({min(n):.0f}-{max(n):.0f})"
+            f"   ratio {statistics.median(b) / statistics.median(n):.1f}x"
+        )
 
 
 if __name__ == "__main__":

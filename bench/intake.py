@@ -47,27 +47,46 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
         migrate.upgrade(url)
-        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": f"{tmp}/instance",
-                          "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "INSTANCE_PATH": f"{tmp}/instance",
+                "RATELIMIT_ENABLED": False,
+                "LOG_LEVEL": "WARNING",
+            }
+        )
         with app.app_context():
             routing.load_policy(db.session(), Path(app.config["ROUTING_FILE"]))
             for desk in ("compliance", "audit_committee"):
-                accounts.create_handler(db.session(), app.extensions["hotline.services"],
-                                        f"bench.{desk}", desk, "bench-password-long-enough")
+                accounts.create_handler(
+                    db.session(),
+                    app.extensions["hotline.services"],
+                    f"bench.{desk}",
+                    desk,
+                    "bench-password-long-enough",
+                )
         auth = {"Authorization": f"Bearer {app.config['CHANNEL_TOKEN']}"}
         t_argon = argon2_seconds(app)
         limit = cores / t_argon
 
         def submit(i: int) -> str:
-            r = app.test_client().post("/api/v1/channel/reports", headers=auth, json={
-                "category": "fraud_accounting", "body": f"benchmark report {i} " * 40,
-                "channel": "web", "language": "en"})
+            r = app.test_client().post(
+                "/api/v1/channel/reports",
+                headers=auth,
+                json={
+                    "category": "fraud_accounting",
+                    "body": f"benchmark report {i} " * 40,
+                    "channel": "web",
+                    "language": "en",
+                },
+            )
             assert r.status_code == 201, r.status_code
             return str(r.json["receipt"])
 
         def follow(receipt: str) -> None:
-            r = app.test_client().post("/api/v1/channel/followup", headers=auth,
-                                       json={"receipt": receipt})
+            r = app.test_client().post(
+                "/api/v1/channel/followup", headers=auth, json={"receipt": receipt}
+            )
             assert r.status_code == 200, r.status_code
 
         with ThreadPoolExecutor(args.threads) as pool:
@@ -81,14 +100,20 @@ def main() -> None:
         params = app.extensions["hotline.services"].keyring.receipt_params
         rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"database            {url.split(':', 1)[0]}")
-        print(f"argon2id receipts   ops {params.ops}, {params.mem_bytes // 2**20} MiB: "
-              f"{t_argon * 1000:.1f} ms per run (median of 7)")
+        print(
+            f"argon2id receipts   ops {params.ops}, {params.mem_bytes // 2**20} MiB: "
+            f"{t_argon * 1000:.1f} ms per run (median of 7)"
+        )
         print(f"cores, threads      {cores}, {args.threads}")
         print(f"argon2id-bound      {limit:.1f} /s  (cores / one run)")
-        print(f"intake              {intake_rate:.1f} reports/s    "
-              f"= {intake_rate / limit:.2f} of the bound  ({args.reports} reports, 2 grants each)")
-        print(f"follow-up           {follow_rate:.1f} follow-ups/s = {follow_rate / limit:.2f} "
-              "of the bound")
+        print(
+            f"intake              {intake_rate:.1f} reports/s    "
+            f"= {intake_rate / limit:.2f} of the bound  ({args.reports} reports, 2 grants each)"
+        )
+        print(
+            f"follow-up           {follow_rate:.1f} follow-ups/s = {follow_rate / limit:.2f} "
+            "of the bound"
+        )
         print(f"peak RSS            {rss_mib:.0f} MiB")
         app.extensions["hotline.db"].dispose()
 

@@ -39,19 +39,34 @@ def main() -> None:
     instance.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{instance / 'hotline.db'}"
     migrate.upgrade(url)
-    app = create_app(config_for(url, instance / "instance", RASA_URL=args.rasa_url,
-                                REPORT_RATE_LIMIT="1000 per minute",
-                                RECEIPT_RATE_LIMIT="1000 per minute"))
+    app = create_app(
+        config_for(
+            url,
+            instance / "instance",
+            RASA_URL=args.rasa_url,
+            REPORT_RATE_LIMIT="1000 per minute",
+            RECEIPT_RATE_LIMIT="1000 per minute",
+        )
+    )
     with app.app_context():
         routing.load_policy(db.session(), Path(app.config["ROUTING_FILE"]))
         for username, (desk, password) in HANDLERS.items():
-            accounts.create_handler(db.session(), app.extensions["hotline.services"], username,
-                                    desk, password)
+            accounts.create_handler(
+                db.session(), app.extensions["hotline.services"], username, desk, password
+            )
     server = make_server("127.0.0.1", args.port, app, threaded=True)
-    print(json.dumps({"url": f"http://127.0.0.1:{server.server_port}",
-                      "token": app.config["CHANNEL_TOKEN"], "instance": str(instance),
-                      "database": url,
-                      "handlers": {u: p for u, (_, p) in HANDLERS.items()}}), flush=True)
+    print(
+        json.dumps(
+            {
+                "url": f"http://127.0.0.1:{server.server_port}",
+                "token": app.config["CHANNEL_TOKEN"],
+                "instance": str(instance),
+                "database": url,
+                "handlers": {u: p for u, (_, p) in HANDLERS.items()},
+            }
+        ),
+        flush=True,
+    )
     sys.stdout.flush()
     server.serve_forever()
 

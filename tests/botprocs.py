@@ -1,0 +1,143 @@
+"""Start the real Rasa server and action server (from bot/.venv) for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BOT = ROOT / "bot"
+RASA = BOT / ".venv" / "bin" / "rasa"
+
+
+@dataclass
+class RunningBot:
+    url: str
+    actions_url: str
+    api_token: str
+    logs: list[Path]
+    processes: list[subprocess.Popen[bytes]]
+
+    def tracker_events(self, sender_id: str) -> list[dict[str, object]]:
+        import json
+
+        with urllib.request.urlopen(
+            f"{self.url}/conversations/{sender_id}/tracker?token={self.api_token}", timeout=10
+        ) as response:
+            return list(json.loads(response.read())["events"])
+
+    def log_bytes(self) -> bytes:
+        return b"".join(p.read_bytes() for p in self.logs if p.exists())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def ensure_model() -> None:
+    python = BOT / ".venv" / "bin" / "python"
+    if subprocess.run([str(python), "manage.py", "stale"], cwd=BOT).returncode == 0:
+        subprocess.run(
+            [str(RASA), "train", "--fixed-model-name", "hotline", "--out", "models"],
+            cwd=BOT,
+            check=True,
+            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+            capture_output=True,
+        )
+        subprocess.run([str(python), "manage.py", "stamp"], cwd=BOT, check=True)
+
+
+@contextmanager
+def running_bot(
+    api_url: str, channel_token: str, log_dir: Path, rasa_port: int | None = None
+) -> Iterator[RunningBot]:
+    if not RASA.exists():
+        raise RuntimeError("bot/.venv is missing: run `make setup`")
+    ensure_model()
+    rasa_port, actions_port = rasa_port or free_port(), free_port()
+    token = secrets.token_hex(16)
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "SANIC_HOST": "127.0.0.1",
+        "BOT_ACTIONS_PORT": str(actions_port),
+        "BOT_TRACKER_TTL_SECONDS": "600",
+        "HOTLINE_API_URL": api_url,
+        "HOTLINE_CHANNEL_TOKEN": channel_token,
+        "PYTHONPATH": str(BOT),
+    }
+    log_dir.mkdir(parents=True, exist_ok=True)
+    logs = [log_dir / "actions.log", log_dir / "rasa.log"]
+    commands = [
+        [str(RASA), "run", "actions", "--port", str(actions_port), "--actions", "actions"],
+        [
+            str(RASA),
+            "run",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(rasa_port),
+            "--model",
+            "models/hotline.tar.gz",
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--enable-api",
+            "--auth-token",
+            token,
+        ],
+    ]
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for command, log in zip(commands, logs, strict=True):
+            with open(log, "wb") as handle:
+                processes.append(
+                    subprocess.Popen(
+                        command,
+                        cwd=BOT,
+                        env=env,
+                        stdout=handle,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        _wait(f"http://127.0.0.1:{actions_port}/health", processes[0])
+        _wait(f"http://127.0.0.1:{rasa_port}/", processes[1])
+        yield RunningBot(
+            f"http://127.0.0.1:{rasa_port}",
+            f"http://127.0.0.1:{actions_port}",
+            token,
+            logs,
+            processes,
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
