@@ -30,10 +30,19 @@ class RasaGateway:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
 
-    def send(self, sender_id: str, text: str, language: str | None = None) -> BotReply:
+    def send(
+        self,
+        sender_id: str,
+        text: str,
+        language: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> BotReply:
         body: dict[str, Any] = {"sender": sender_id, "message": text}
+        meta = dict(metadata or {})
         if language:
-            body["metadata"] = {"language": language}
+            meta["language"] = language
+        if meta:
+            body["metadata"] = meta
         request = urllib.request.Request(  # noqa: S310 (scheme checked in __init__)
             f"{self.base_url}/webhooks/rest/webhook",
             data=json.dumps(body).encode("utf-8"),

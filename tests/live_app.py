@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--instance", required=True)
     parser.add_argument("--rasa-url", default="http://127.0.0.1:5005")
+    parser.add_argument("--twilio-token", default="")
     args = parser.parse_args()
     instance = Path(args.instance)
     instance.mkdir(parents=True, exist_ok=True)
@@ -46,6 +47,9 @@ def main() -> None:
             RASA_URL=args.rasa_url,
             REPORT_RATE_LIMIT="1000 per minute",
             RECEIPT_RATE_LIMIT="1000 per minute",
+            SMS_RATE_LIMIT="10000 per minute",
+            TWILIO_AUTH_TOKEN=args.twilio_token,
+            PUBLIC_URL=f"http://127.0.0.1:{args.port}",
         )
     )
     with app.app_context():

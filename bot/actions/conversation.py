@@ -29,6 +29,12 @@ def _forget_all(tracker: Tracker) -> List[EventType]:
     return [AllSlotsReset(), SlotSet("language", language), ActiveLoop(None)]
 
 
+def _channel(tracker: Tracker) -> str:
+    """The channel the conversation came in by (Flask's /sms view says so in metadata)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    return "sms" if metadata.get("channel") == "sms" else "chat"
+
+
 def _session_header(tracker: Tracker) -> str:
     # The sender id is already a keyed pseudonym chosen by Flask; pass it for rate limiting.
     return str(tracker.sender_id)[:128]
@@ -86,7 +92,7 @@ class SubmitReport(Action):
             payload: Dict[str, Any] = {
                 "category": tracker.get_slot("category"),
                 "body": tracker.get_slot("what_happened"),
-                "channel": "chat",
+                "channel": _channel(tracker),
                 "language": language_of(tracker),
                 "external_only": tracker.get_slot("external_only") == "yes",
                 "idempotency_key": tracker.get_slot("idempotency_key") or secrets.token_hex(24),

@@ -1,0 +1,94 @@
+"""Round trip of Twilio's webhook (signed POST → TwiML), with the bot up and with it down.
+
+.venv/bin/python bench/sms_webhook.py [--texters 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hotline.cli_sms import send_signed  # noqa: E402
+from tests.botprocs import free_port, running_bot  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "bench-token-0123456789abcdef"
+BOT_TURNS = [
+    "I want to report something",
+    "1",
+    "Invoices are split to avoid approval",
+    "this year",
+    "purchasing",
+    "don't know",
+    "I saw them",
+    "no",
+    "yes",
+    "yes",
+]
+BUILTIN_TURNS = ["hello", "Invoices are split to avoid approval", "1", "YES"]
+
+
+def rounds(url: str, turns: list[str], texters: int, prefix: str) -> list[float]:
+    times: list[float] = []
+    for i in range(texters):
+        number = f"+8190{prefix}{i:06d}"
+        for body in turns:
+            start = time.perf_counter()
+            status, _ = send_signed(url, TOKEN, number, body)
+            times.append((time.perf_counter() - start) * 1000)
+            assert status == 200, status
+    return sorted(times)
+
+
+def show(label: str, times: list[float]) -> None:
+    p95 = times[max(0, int(len(times) * 0.95) - 1)]
+    print(
+        f"{label:10} requests {len(times):3}   p50 {statistics.median(times):6.0f} ms   "
+        f"p95 {p95:6.0f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--texters", type=int, default=6)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        port, rasa_port = free_port(), free_port()
+        app = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "tests.live_app",
+                "--port",
+                str(port),
+                "--instance",
+                tmp,
+                "--rasa-url",
+                f"http://127.0.0.1:{rasa_port}",
+                "--twilio-token",
+                TOKEN,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            info = json.loads(app.stdout.readline() if app.stdout else "{}")
+            with running_bot(info["url"], info["token"], Path(tmp) / "logs", rasa_port=rasa_port):
+                show("bot up", rounds(info["url"], BOT_TURNS, args.texters, "1"))
+            show("bot down", rounds(info["url"], BUILTIN_TURNS, args.texters, "2"))
+        finally:
+            app.terminate()
+
+
+if __name__ == "__main__":
+    main()

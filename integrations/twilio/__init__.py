@@ -1,0 +1,1 @@
+"""Twilio: signature checks, TwiML replies, SMS splitting and message-body deletion."""

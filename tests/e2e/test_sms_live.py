@@ -1,0 +1,171 @@
+"""The SMS line live: signed requests over HTTP → Flask → Rasa → actions → intake, in English
+and Japanese; STATUS and REPLY; the bot stopped; and the number nowhere in any store or log."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from hotline import db
+from hotline.cli_sms import send_signed
+from hotline.models import Case
+from hotline.services import handler_access
+from integrations.rasa import RasaGateway
+from tests.botprocs import RunningBot, running_bot
+from tests.e2e.conftest import E2E_HANDLERS, LiveServer
+from tests.support import find_plaintext, raw_database_bytes, receipt_forms
+from tests.twilio_support import AUTH_TOKEN
+
+WRITTEN: list[str] = []
+NUMBERS = {"en": "+819011112222", "ja": "+818033334444", "down": "+819055556666"}
+NUMBER_FORMS = [
+    form
+    for n in NUMBERS.values()
+    for form in (n, "0" + n[3:], n[1:], f"0{n[3:5]}-{n[5:9]}-{n[9:]}")
+]
+
+
+@pytest.fixture(scope="module")
+def sms_bot(
+    live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningBot]:
+    live_server.app.config.update(
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN, PUBLIC_URL=live_server.url, SMS_RATE_LIMIT="1000 per minute"
+    )
+    with running_bot(
+        live_server.url,
+        live_server.app.config["CHANNEL_TOKEN"],
+        tmp_path_factory.mktemp("sms-bot-logs"),
+    ) as bot:
+        previous = live_server.app.extensions["hotline.rasa"]
+        gateway = RasaGateway(bot.url, 30)
+        live_server.app.extensions["hotline.rasa"] = gateway
+        live_server.app.extensions["hotline.sms"].gateway = gateway
+        yield bot
+        live_server.app.extensions["hotline.rasa"] = previous
+        live_server.app.extensions["hotline.sms"].gateway = previous
+
+
+def sms(server: LiveServer, number: str, body: str) -> str:
+    status, replies = send_signed(server.url, AUTH_TOKEN, number, body)
+    assert status == 200, replies
+    return "\n".join(replies)
+
+
+def marker(label: str) -> str:
+    value = f"{label} {secrets.token_hex(5)}"
+    WRITTEN.append(value)
+    return value
+
+
+def receipt_in(reply: str) -> str:
+    match = re.search(r"\d{4} \d{4} \d{4} \d{4}", reply)
+    assert match, reply
+    WRITTEN.extend(receipt_forms(match.group(0)))
+    return match.group(0)
+
+
+def open_as(server: LiveServer, username: str, case_id: str) -> handler_access.HandlerCase:
+    with server.app.app_context():
+        who = handler_access.unlock(
+            db.session(),
+            server.app.extensions["hotline.services"],
+            username,
+            E2E_HANDLERS[username][1],
+        )
+        return handler_access.open_case(db.session(), who, case_id)
+
+
+def case_ids(server: LiveServer) -> set[str]:
+    with server.app.app_context():
+        return set(db.session().scalars(select(Case.id)))
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_report_by_sms_through_the_bot(
+    live_server: LiveServer, sms_bot: RunningBot, language: str
+) -> None:
+    number = NUMBERS[language]
+    with live_server.app.app_context():
+        before = set(db.session().scalars(select(Case.id)))
+    if language == "en":
+        what = marker("The site manager falsifies the overtime records")
+        steps = [
+            "I want to report something",
+            "1",
+            what,
+            "since June",
+            "plant 2",
+            "don't know",
+            "I keep the records",
+            "no",
+            "yes",
+        ]
+        final = "yes"
+    else:
+        what = marker("現場責任者が残業記録を改ざんしています")
+        steps = [
+            "通報したい",
+            "1",
+            what,
+            "6月から",
+            "第2工場",
+            "不明",
+            "記録を管理しています",
+            "いいえ",
+            "はい",
+        ]
+        final = "はい"
+    for step in steps:
+        sms(live_server, number, step)
+    receipt = receipt_in(sms(live_server, number, final))
+    with live_server.app.app_context():
+        new = [c for c in db.session().scalars(select(Case)) if c.id not in before]
+    assert len(new) == 1 and new[0].channel.value == "sms" and new[0].language == language
+    assert open_as(live_server, "comp.one", new[0].id).report["fields"]["what_happened"] == what
+
+    answer = marker("Please send the dates")
+    with live_server.app.app_context():
+        who = handler_access.unlock(
+            db.session(),
+            live_server.app.extensions["hotline.services"],
+            "comp.one",
+            E2E_HANDLERS["comp.one"][1],
+        )
+        handler_access.reply(
+            db.session(), live_server.app.extensions["hotline.services"], who, new[0].id, answer
+        )
+    assert answer in sms(live_server, number, f"STATUS {receipt}")
+    reply = marker("The 3rd and the 17th")
+    sms(live_server, number, f"REPLY {receipt} {reply}")
+    assert open_as(live_server, "comp.one", new[0].id).messages[-1].body == reply
+
+
+def test_bot_stopped_built_in_conversation(live_server: LiveServer, sms_bot: RunningBot) -> None:
+    for process in sms_bot.processes:
+        process.terminate()
+        process.wait(timeout=20)
+    number = NUMBERS["down"]
+    before = case_ids(live_server)
+    assert "receipt" in sms(live_server, number, "hello")
+    what = marker("Chemicals are stored next to the canteen")
+    sms(live_server, number, what)
+    sms(live_server, number, "6")
+    receipt_in(sms(live_server, number, "YES"))
+    (case_id,) = case_ids(live_server) - before
+    assert open_as(live_server, "comp.one", case_id).report["fields"]["what_happened"] == what
+
+
+def test_zz_no_number_or_text_anywhere(live_server: LiveServer, sms_bot: RunningBot) -> None:
+    live_server.app.extensions["hotline.db"].dispose()
+    haystacks = {
+        "database": raw_database_bytes(live_server.database_url),
+        "flask logs": live_server.logs.text.encode(),
+        "bot logs": sms_bot.log_bytes(),
+    }
+    assert len(WRITTEN) >= 8
+    assert find_plaintext(haystacks, NUMBER_FORMS + WRITTEN) == []
