@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hotline.cli_sms import send_signed  # noqa: E402
-from tests.botprocs import free_port, running_bot  # noqa: E402
+from hotline.cli_sms import send_signed
+from tests.botprocs import free_port, running_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token-0123456789abcdef"
@@ -62,7 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         port, rasa_port = free_port(), free_port()
-        app = subprocess.Popen(  # noqa: S603
+        app = subprocess.Popen(
             [
                 sys.executable,
                 "-m",

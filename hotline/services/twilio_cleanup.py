@@ -64,7 +64,11 @@ def delete_outbound(cleaner: TwilioCleaner, to_number: str) -> int:
 
 
 def in_background(
-    sessions: sessionmaker[Session], ctx: ServiceContext, cleaner: TwilioCleaner, to_number: str
+    sessions: sessionmaker[Session],
+    ctx: ServiceContext,
+    cleaner: TwilioCleaner,
+    to_number: str,
+    delay_seconds: float = 5,
 ) -> threading.Thread:
     """After the reply is sent: delete the inbound body (queue) and our replies to this number."""
 

@@ -193,7 +193,7 @@ def test_bodies_are_deleted_at_twilio(world: World, line: RecordingHttpClient) -
         sids.append(sid)
         text(client, "+4915112345678", body, sid=sid)
     with world.app.app_context():
-        deleted, pending = twilio_cleanup.run_queue(
+        _, pending = twilio_cleanup.run_queue(
             db.session(),
             world.app.extensions["hotline.services"],
             world.app.extensions["hotline.twilio_cleaner"],
