@@ -12,14 +12,21 @@ from flask_wtf.csrf import CSRFProtect
 
 from hotline import cli, db, http_errors, limits, logs, security, uploads
 from hotline.blobs import BlobStore
+from hotline.cli_sms import sms_group
 from hotline.config import load_config, secret_bytes
 from hotline.kv import make_store
 from hotline.services.context import ServiceContext
 from hotline.services.proof_of_work import ProofOfWork
 from hotline.services.throttle import ReceiptThrottle
+from hotline.views.admin import make_admin_blueprint
 from hotline.views.api import make_api_blueprint
+from hotline.views.chat import make_chat_blueprint
+from hotline.views.handler import make_handler_blueprint
 from hotline.views.reporter import LANGUAGES, make_reporter_blueprint, status_label
+from hotline.views.sms import configure as configure_sms
+from hotline.views.sms import make_sms_blueprint
 from hotline.views.web_api import make_web_api_blueprint
+from integrations.rasa import RasaGateway
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -61,6 +68,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         int(app.config["RECEIPT_FREE_FAILURES"]),
         int(app.config["RECEIPT_MAX_DELAY_SECONDS"]),
     )
+    # Failed handler sign-ins: keyed by hashed username + client, its own growing delay.
+    app.extensions["hotline.login_throttle"] = ReceiptThrottle(
+        store, 5, int(app.config["RECEIPT_MAX_DELAY_SECONDS"])
+    )
 
     Babel(app, locale_selector=select_locale)
     csrf = CSRFProtect(app)
@@ -73,6 +84,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(web_api)
     app.register_blueprint(make_reporter_blueprint(limiter))
+    app.register_blueprint(make_admin_blueprint(limiter))  # HTML forms: CSRF-protected
+    handler_bp = make_handler_blueprint(limiter)
+    csrf.exempt(handler_bp)  # JSON only (415 otherwise), SameSite=Strict session cookie
+    app.register_blueprint(handler_bp)
+    app.extensions["hotline.rasa"] = RasaGateway(
+        app.config["RASA_URL"], float(app.config["RASA_TIMEOUT_SECONDS"])
+    )
+    chat_bp = make_chat_blueprint(limiter)
+    csrf.exempt(chat_bp)  # JSON only (415 otherwise), same origin
+    app.register_blueprint(chat_bp)
+    sms_bp = make_sms_blueprint(limiter)
+    csrf.exempt(sms_bp)  # Twilio's signature authenticates these posts
+    app.register_blueprint(sms_bp)
+    configure_sms(app)
+    app.cli.add_command(sms_group)
 
     uploads.register(app)
     http_errors.register(app)
@@ -87,7 +113,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "other_lang": "ja" if lang == "en" else "en",
             "sms_number": app.config["SMS_NUMBER"],
             "max_attachments": app.config["MAX_ATTACHMENTS"],
-            "max_attachment_mb": int(app.config["MAX_ATTACHMENT_BYTES"]) // (1024 * 1024),
+            "max_attachment_mb": f"{int(app.config['MAX_ATTACHMENT_BYTES']) / 2**20:.3g}",
+            "max_attachment_bytes": int(app.config["MAX_ATTACHMENT_BYTES"]),
             "max_field_chars": app.config["MAX_FIELD_CHARS"],
             "ack_days": app.config["ACKNOWLEDGE_DAYS"],
             "feedback_months": app.config["FEEDBACK_MONTHS"],

@@ -13,10 +13,20 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from hotline import db, migrate
-from hotline.models import Case, Handler
-from hotline.services import accounts, cases, handler_access, routing
+from hotline.models import AuditEvent, AuditHead, Case, Handler
+from hotline.services import (
+    accounts,
+    audit,
+    cases,
+    handler_access,
+    notifications,
+    retention,
+    routing,
+    workflow,
+)
 from hotline.services.context import ServiceContext
 from hotline.services.errors import ServiceError
+from integrations import mail
 
 
 def _ctx() -> ServiceContext:
@@ -70,18 +80,41 @@ handlers_group = AppGroup("handlers", help="Handler accounts.")
 
 @handlers_group.command("create")
 @click.option("--username", required=True)
-@click.option("--desk", required=True, help="Desk slug, e.g. compliance or ombudsperson.")
+@click.option("--desk", default=None, help="Desk slug, e.g. compliance or ombudsperson.")
+@click.option("--admin", "is_admin", is_flag=True, help="An administrator (no desk, no cases).")
+@click.option("--email", default="", help="Work address for content-free reminders.")
 @click.option("--display-name", default=None)
 @click.option("--role", default="")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def handlers_create(
-    username: str, desk: str, display_name: str | None, role: str, password_stdin: bool
+    username: str,
+    desk: str | None,
+    is_admin: bool,
+    email: str,
+    display_name: str | None,
+    role: str,
+    password_stdin: bool,
 ) -> None:
-    """Create a handler with fresh keys; prints the one-time recovery key."""
+    """Create a handler (or with --admin an administrator) with fresh keys.
+
+    Prints the one-time recovery key.
+    """
+    if is_admin and desk:
+        raise click.UsageError("an administrator belongs to no desk: leave out --desk")
+    if not is_admin and not desk:
+        raise click.UsageError("give --desk (or --admin for an administrator)")
     password = _read_password(password_stdin, confirm=True)
     try:
         created = accounts.create_handler(
-            db.session(), _ctx(), username, desk, password, display_name, role
+            db.session(),
+            _ctx(),
+            username,
+            desk,
+            password,
+            display_name,
+            role,
+            email=email,
+            is_admin=is_admin,
         )
     except ServiceError as error:
         _fail(error)
@@ -201,12 +234,109 @@ def demo_seed(if_empty: bool) -> None:
         click.echo(f"  {username:24} desk {desk:16} password {password}")
 
 
+@cases_group.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only say what would be warned and purged.")
+def cases_purge(dry_run: bool) -> None:
+    """Retention (run daily from cron): warn, then purge closed cases; sweep orphan files."""
+    config = current_app.config
+    report = retention.run(
+        db.session(),
+        current_app.extensions["hotline.blobs"],
+        mail.sender_from_config(config),
+        retention.RetentionPolicy(
+            int(config["RETENTION_DAYS"]), int(config["PURGE_WARNING_DAYS"])
+        ),
+        str(config["PUBLIC_URL"]),
+        dry_run=dry_run,
+    )
+    would = "would be " if dry_run else ""
+    for notice in report.warned:
+        click.echo(f"{notice.case_id}\t{would}warned\tpurge on {notice.purge_on.isoformat()}")
+    for case_id in report.purged:
+        click.echo(f"{case_id}\t{would}purged")
+    click.echo(
+        f"{'dry run: ' if dry_run else ''}{len(report.warned)} warned "
+        f"({report.warning_messages} messages), {len(report.purged)} purged "
+        f"({report.files_shredded} files), {report.orphans_shredded} orphan files, "
+        f"{report.idempotency_cleared} idempotency keys cleared"
+    )
+    if report.warning_failed:
+        raise click.ClickException("the purge warnings could not be sent; nothing was marked")
+
+
+@cases_group.command("escalate")
+def cases_escalate() -> None:
+    """Release held escalation grants of cases past their acknowledgement deadline (cron)."""
+    count = workflow.escalate_overdue(db.session())
+    click.echo(f"escalated {count} cases")
+
+
 @cases_group.command("count")
 def cases_count() -> None:
     """Number of cases stored."""
     click.echo(str(db.session().scalar(select(func.count()).select_from(Case))))
 
 
+audit_group = AppGroup("audit", help="The hash-chained audit log.")
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check every link of the audit chain; exit 1 at the first broken entry."""
+    session = db.session()
+    result = audit.verify(session)
+    if result.ok:
+        click.echo(f"audit chain ok: {result.checked} entries")
+        return
+    reason = result.reason
+    broken = result.first_broken_id
+    if broken is None:
+        # The newest entries are gone: the head still counts them.
+        head = session.get(AuditHead, 1)
+        broken = (session.scalar(select(func.max(AuditEvent.id))) or 0) + 1
+        if head is not None:
+            reason += f" (the head counts {head.count}, {result.checked} found)"
+    elif reason.startswith("link"):
+        before = session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.id < broken))
+        low, high = (before or 0) + 1, broken - 1
+        if low == high:
+            reason += f" (entry {low} is missing)"
+        elif low < high:
+            reason += f" (entries {low} to {high} are missing)"
+    click.echo(f"audit chain broken at entry {broken}: {reason}")
+    sys.exit(1)
+
+
+notify_group = AppGroup("notify", help="Content-free notices to handlers.")
+
+
+@notify_group.command("digest")
+def notify_digest() -> None:
+    """One batched summary per handler with an address: counts and a link, never content."""
+    config = current_app.config
+    try:
+        run = notifications.send_digests(
+            db.session(),
+            mail.sender_from_config(config),
+            str(config["PUBLIC_URL"]),
+            due_days=int(config["DIGEST_DUE_DAYS"]),
+        )
+    except mail.MailError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"sent {run.sent} digests ({run.handlers} handlers with an address, "
+        f"{run.already_today} already had one today)"
+    )
+
+
 def register(app: Flask) -> None:
-    for group in (db_group, routing_group, handlers_group, cases_group, demo_group):
+    for group in (
+        db_group,
+        routing_group,
+        handlers_group,
+        cases_group,
+        demo_group,
+        audit_group,
+        notify_group,
+    ):
         app.cli.add_command(group)

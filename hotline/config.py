@@ -71,6 +71,10 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "RECEIPT_MAX_DELAY_SECONDS": _env_int("RECEIPT_MAX_DELAY_SECONDS", 300),
         "REDIS_URL": _env("REDIS_URL", ""),
         "PAGE_RATE_LIMIT": _env("PAGE_RATE_LIMIT", "120 per minute"),
+        "CHAT_RATE_LIMIT": _env("CHAT_RATE_LIMIT", "30 per minute;300 per hour"),
+        "CHAT_GLOBAL_RATE_LIMIT": _env("CHAT_GLOBAL_RATE_LIMIT", "600 per minute"),
+        "RASA_URL": _env("RASA_URL", "http://127.0.0.1:5005"),
+        "RASA_TIMEOUT_SECONDS": _env_int("RASA_TIMEOUT_SECONDS", 10),
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "HANDLER_IDLE_MINUTES": _env_int("HANDLER_IDLE_MINUTES", 30),
         "HANDLER_MAX_HOURS": _env_int("HANDLER_MAX_HOURS", 10),
@@ -79,12 +83,38 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "ROUTING_FILE": _env("ROUTING_FILE", str(Path(__file__).parent / "data" / "routing.json")),
         "LOG_LEVEL": _env("LOG_LEVEL", "INFO"),
         "SMS_NUMBER": _env("SMS_NUMBER", ""),
+        # Retention: closed cases are purged this many days after closing, with a warning to
+        # their handlers PURGE_WARNING_DAYS before (`flask cases purge`, run daily by cron).
+        "RETENTION_DAYS": _env_int("RETENTION_DAYS", 90),
+        "PURGE_WARNING_DAYS": _env_int("PURGE_WARNING_DAYS", 14),
+        # Content-free notices to handlers (`flask notify digest`). With no SMTP host, mail is
+        # written as .eml files into MAIL_OUTBOX (default <instance>/outbox) instead.
+        "SMTP_HOST": _env("SMTP_HOST", ""),
+        "SMTP_PORT": _env_int("SMTP_PORT", 587),
+        "SMTP_USER": _env("SMTP_USER", ""),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD", ""),
+        "SMTP_FROM": _env("SMTP_FROM", "hotline@localhost"),
+        "SMTP_STARTTLS": _env("SMTP_STARTTLS", "1") != "0",
+        "SMTP_TIMEOUT_SECONDS": _env_int("SMTP_TIMEOUT_SECONDS", 30),
+        "SMTP_CA_FILE": _env("SMTP_CA_FILE", ""),
+        "MAIL_OUTBOX": _env("MAIL_OUTBOX", ""),
+        "PUBLIC_URL": _env("PUBLIC_URL", "http://127.0.0.1:8000"),
+        "DIGEST_DUE_DAYS": _env_int("DIGEST_DUE_DAYS", 2),
+        # The SMS line is off unless Twilio's auth token is set (signatures are checked
+        # against it). Account SID: to delete message bodies at Twilio after intake.
+        "TWILIO_AUTH_TOKEN": _env("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_ACCOUNT_SID": _env("TWILIO_ACCOUNT_SID", ""),
+        "SMS_RATE_LIMIT": _env("SMS_RATE_LIMIT", "20 per minute;200 per day"),
+        "SMS_SESSION_TTL_SECONDS": _env_int("SMS_SESSION_TTL_SECONDS", 1800),
+        "SMS_DRAFT_TTL_SECONDS": _env_int("SMS_DRAFT_TTL_SECONDS", 1800),
         "SESSION_COOKIE_SAMESITE": "Strict",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": _env("COOKIE_SECURE", "0") == "1",
     }
     explicit_secrets = {name: overrides.pop(name) for name in _SECRET_NAMES if name in overrides}
     config.update(overrides)
+    if not config["MAIL_OUTBOX"] and not config["SMTP_HOST"]:
+        config["MAIL_OUTBOX"] = str(Path(config["INSTANCE_PATH"]) / "outbox")
     # Whole requests may carry the files; JSON bodies are capped separately (MAX_JSON_BYTES).
     config.setdefault(
         "MAX_CONTENT_LENGTH",

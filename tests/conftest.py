@@ -15,6 +15,7 @@ from tests.support import LogCapture, config_for, fresh_database
 GENEROUS_LIMITS = {
     "REPORT_RATE_LIMIT": "10000 per minute",
     "RECEIPT_RATE_LIMIT": "10000 per minute",
+    "LOGIN_RATE_LIMIT": "10000 per minute",
 }
 
 HANDLERS = {

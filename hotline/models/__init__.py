@@ -11,6 +11,7 @@ from hotline.models.handler import Handler
 from hotline.models.message import Author, Message
 from hotline.models.note import Note
 from hotline.models.routing import Category, category_desks
+from hotline.models.sms import SmsDelivery, SmsOptOut, TwilioDeletion
 
 __all__ = [
     "Attachment",
@@ -29,5 +30,8 @@ __all__ = [
     "Handler",
     "Message",
     "Note",
+    "SmsDelivery",
+    "SmsOptOut",
+    "TwilioDeletion",
     "category_desks",
 ]

@@ -6,13 +6,13 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crypto import handler_keys
 from hotline.models import Desk, Handler
-from hotline.services import dates
+from hotline.services import audit, dates
 from hotline.services.context import ServiceContext
 from hotline.services.errors import Conflict, InvalidInput, NotFound
 
@@ -111,3 +111,69 @@ def list_handlers(session: Session) -> list[HandlerSummary]:
         )
         for h in rows
     ]
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """What an administrator sees of an account: no key, no verifier, no case."""
+
+    handler_id: int
+    username: str
+    display_name: str
+    role: str
+    desk: str  # slug, "" for administrators
+    is_admin: bool
+    active: bool
+    totp_enrolled: bool
+    has_email: bool
+
+
+def _row(h: Handler) -> AccountRow:
+    return AccountRow(
+        h.id,
+        h.username,
+        h.display_name,
+        h.role,
+        h.desk.slug if h.desk else "",
+        h.is_admin,
+        h.active,
+        h.totp_wrapped is not None,
+        bool(h.email),
+    )
+
+
+def account_rows(session: Session) -> list[AccountRow]:
+    return [_row(h) for h in session.scalars(select(Handler).order_by(Handler.id))]
+
+
+def set_active(session: Session, admin_id: int, handler_id: int, active: bool) -> AccountRow:
+    """Deactivate (no login, no new grants) or reactivate an account; audited."""
+    handler = session.get(Handler, handler_id)
+    if handler is None:
+        raise NotFound("no such handler", field="handler_id")
+    if handler.active == active:
+        return _row(handler)
+    if not active and handler.id == admin_id:
+        raise Conflict("you cannot deactivate your own account", field="handler_id")
+    if not active and handler.is_admin:
+        others = session.scalar(
+            select(func.count()).where(
+                Handler.is_admin.is_(True), Handler.active.is_(True), Handler.id != handler.id
+            )
+        )
+        if not others:
+            raise Conflict("the last active administrator cannot be deactivated")
+    handler.active = active
+    audit.append(
+        session,
+        admin_id,
+        "handler_activated" if active else "handler_deactivated",
+        None,
+        f"handler:{handler.id}",
+    )
+    session.commit()
+    log.info(
+        "handler.activated" if active else "handler.deactivated",
+        extra={"handler_id": handler.id},
+    )
+    return _row(handler)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.models import (
@@ -71,33 +71,53 @@ def list_cases(
 ) -> CasePage:
     limit = max(1, min(limit, PAGE_MAX))
     today = dates.today()
-    deadline = func.coalesce(Case.next_deadline, _FAR)
-    query = select(Case).join(
-        CaseGrant,
-        and_(
-            CaseGrant.case_id == Case.id,
-            CaseGrant.handler_id == handler_id,
-            CaseGrant.released.is_(True),
-        ),
+    mine = and_(
+        CaseGrant.case_id == Case.id,
+        CaseGrant.handler_id == handler_id,
+        CaseGrant.released.is_(True),
     )
+    conditions: list[ColumnElement[bool]] = []
     if filters.status:
         try:
-            query = query.where(Case.status == CaseStatus(filters.status))
+            conditions.append(Case.status == CaseStatus(filters.status))
         except ValueError as exc:
             raise InvalidInput("unknown status", field="status") from exc
     if filters.category:
-        query = query.where(Case.category == filters.category)
+        conditions.append(Case.category == filters.category)
     if filters.channel:
-        query = query.where(Case.channel == filters.channel)
+        conditions.append(Case.channel == filters.channel)
     if filters.overdue_only:
-        query = query.where(Case.next_deadline < today)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    if cursor:
-        after_day, after_id = _parse_cursor(cursor)
-        query = query.where(
-            or_(deadline > after_day, and_(deadline == after_day, Case.id > after_id))
+        conditions.append(Case.next_deadline < today)
+    if conditions:
+        counted = select(func.count()).select_from(Case).join(CaseGrant, mine).where(*conditions)
+    else:  # every grant's case exists (foreign key): count the covering grants index alone
+        counted = select(func.count()).where(
+            CaseGrant.handler_id == handler_id, CaseGrant.released.is_(True)
         )
-    rows = list(session.scalars(query.order_by(deadline, Case.id).limit(limit + 1)))
+    total = session.scalar(counted) or 0
+    # The order is (next_deadline or _FAR, id), walked as two index-ordered segments so a page
+    # never sorts the whole list: open cases by (next_deadline, id), then closed ones (no
+    # deadline) by id. The cursor format is the same either way.
+    query = select(Case).join(CaseGrant, mine).where(*conditions)
+    after_day, after_id = _parse_cursor(cursor) if cursor else (None, "")
+    rows: list[Case] = []
+    if after_day is None or after_day < _FAR:
+        open_query = query.where(Case.next_deadline.is_not(None))
+        if after_day is not None:
+            open_query = open_query.where(
+                or_(
+                    Case.next_deadline > after_day,
+                    and_(Case.next_deadline == after_day, Case.id > after_id),
+                )
+            )
+        rows = list(
+            session.scalars(open_query.order_by(Case.next_deadline, Case.id).limit(limit + 1))
+        )
+    if len(rows) <= limit:
+        closed_query = query.where(Case.next_deadline.is_(None))
+        if after_day == _FAR:
+            closed_query = closed_query.where(Case.id > after_id)
+        rows += session.scalars(closed_query.order_by(Case.id).limit(limit + 1 - len(rows)))
     more = len(rows) > limit
     rows = rows[:limit]
     return CasePage(

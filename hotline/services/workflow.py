@@ -200,7 +200,7 @@ def escalate_overdue(session: Session, today: date | None = None) -> int:
         released = session.execute(
             update(CaseGrant)
             .where(CaseGrant.case_id == case.id, CaseGrant.released.is_(False))
-            .values(released=True)
+            .values(released=True, granted_on=today)  # new to them today (digest counts it)
             .execution_options(synchronize_session=False)
         ).rowcount  # type: ignore[attr-defined]
         case.escalated_on = today

@@ -54,6 +54,14 @@ def current_handler_id() -> int | None:
     ):
         session.clear()
         return None
+    # A deactivated account loses its open sessions at once, not at the next timeout.
+    from hotline import db
+    from hotline.models import Handler
+
+    handler = db.session().get(Handler, handler_id)
+    if handler is None or not handler.active:
+        session.clear()
+        return None
     session["seen_at"] = now
     return handler_id
 

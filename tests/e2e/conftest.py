@@ -83,6 +83,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             REPORT_RATE_LIMIT="1000 per minute",
             RECEIPT_RATE_LIMIT="1000 per minute",
             PAGE_RATE_LIMIT="10000 per minute",
+            LOGIN_RATE_LIMIT="1000 per minute",
             MAX_ATTACHMENT_BYTES=2 * 1024 * 1024,
             SMS_NUMBER="+81 50 0000 0000",
         )

@@ -17,6 +17,7 @@
 //   {"op": "unwrap_private", "wrapped", "unwrap_key"}                 -> {"x25519_secret", "mlkem_seed"}
 //   {"op": "unwrap_with_recovery_key", "wrapped", "recovery_key"}     -> {"x25519_secret", "mlkem_seed"}
 //   {"op": "parse_recovery_key", "text"}                              -> {"raw"}
+//   {"op": "recovery_auth", "recovery_key"}                           -> {"auth"}
 //   {"op": "public_keys", "x25519_secret", "mlkem_seed"}              -> {"x25519", "mlkem"}
 //   {"op": "encrypt_file", "file_key", "data"}                        -> {"sealed"}
 //   {"op": "decrypt_file", "file_key", "sealed"}                      -> {"data"}
@@ -64,6 +65,7 @@ const OPS = {
   unwrap_private: (r) => privateOut(hc.unwrapPrivate(bytes(r.wrapped), bytes(r.unwrap_key))),
   unwrap_with_recovery_key: (r) => privateOut(hc.unwrapWithRecoveryKey(bytes(r.wrapped), r.recovery_key)),
   parse_recovery_key: (r) => ({ raw: b64(hc.parseRecoveryKey(r.text)) }),
+  recovery_auth: (r) => ({ auth: b64(hc.recoveryAuth(r.recovery_key)) }),
   public_keys: (r) => {
     const pub = hc.publicKeysOf({ x25519: bytes(r.x25519_secret), mlkemSeed: bytes(r.mlkem_seed) });
     return { x25519: b64(pub.x25519), mlkem: b64(pub.mlkem) };

@@ -237,6 +237,18 @@ describe('handler keys and grants', () => {
     assert.deepEqual(hc.unwrapPrivate(re.wrapped, hc.passwordSecrets('new password', re.salt, CHEAP).unwrapKey), created.private);
   });
 
+  test('recoveryAuth: keyed BLAKE2b of the parsed key, same for any spelling, not the wrap key', () => {
+    const raw = hc.randomBytes(32);
+    const text = hc.formatRecoveryKey(raw);
+    const proof = hc.recoveryAuth(text);
+    assert.equal(proof.length, 32);
+    assert.deepEqual(proof, hc.keyedHash(raw, 'hotline:recovery:auth:v1'));
+    assert.deepEqual(hc.recoveryAuth(text.toLowerCase().replaceAll('-', ' ')), proof);
+    assert.notDeepEqual(proof, hc.keyedHash(raw, 'hotline:recovery:wrap:v1'));
+    assert.notDeepEqual(hc.recoveryAuth(hc.formatRecoveryKey(hc.randomBytes(32))), proof);
+    throwsA(() => hc.recoveryAuth('AAAA-BBBB'), hc.DecryptionError);
+  });
+
   test('grant round trip', () => {
     const keys = hc.generateCaseKeys();
     const grant = hc.makeGrant(keys, pub);

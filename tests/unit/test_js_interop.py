@@ -341,6 +341,19 @@ def test_recovery_key_parsing_agrees(node: str, text: str) -> None:
         assert answer == {"raw": expected}
 
 
+@pytest.mark.parametrize("spelling", ["as shown", "lower", "spaces"])
+def test_recovery_auth_agrees(node: str, spelling: str) -> None:
+    created = handler_keys.create("recovery-auth pass", CHEAP)
+    text = {
+        "as shown": created.recovery_key,
+        "lower": created.recovery_key.lower(),
+        "spaces": created.recovery_key.replace("-", " "),
+    }[spelling]
+    answer = js(node, "recovery_auth", recovery_key=text)
+    assert unb64(answer["auth"]) == handler_keys.recovery_auth(created.recovery_key)
+    assert js_error(node, "recovery_auth", recovery_key="AAAA-BBBB") == "DecryptionError"
+
+
 # --- attachments ------------------------------------------------------------------------
 
 SIZES = [0, 1, 65536, 65537, 200000]

@@ -828,6 +828,18 @@ export function unwrapWithRecoveryKey(wrapped, recoveryKey) {
   return fromBundle(openSealed(recoveryWrapKey(raw), wrapped, RECOVERY_PURPOSE));
 }
 
+const RECOVERY_AUTH_LABEL = 'hotline:recovery:auth:v1';
+
+/**
+ * A value proving possession of the recovery key (the server keeps a peppered tag of it);
+ * it reveals nothing about the key that unwraps the private bundle.
+ * @param {string} recoveryKey the text shown to the handler
+ * @returns {Uint8Array}
+ */
+export function recoveryAuth(recoveryKey) {
+  return keyedHash(parseRecoveryKey(recoveryKey), RECOVERY_AUTH_LABEL);
+}
+
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 /**

@@ -100,7 +100,7 @@ async function cleanFile(file) {
 function checkFiles(input, form) {
   const files = Array.from(input?.files || []).filter((f) => f.size > 0 || f.name);
   const maxFiles = Number(form.dataset.maxFiles || 5);
-  const maxBytes = Number(form.dataset.maxFileMb || 10) * 1024 * 1024;
+  const maxBytes = Number(form.dataset.maxFileBytes || 10 * 1024 * 1024);
   if (files.length > maxFiles) throw new Shown(i18n.error_too_many_files);
   if (files.some((f) => f.size > maxBytes)) throw new Shown(i18n.error_file_too_big);
   return files;

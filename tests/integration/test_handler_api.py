@@ -1,0 +1,877 @@
+"""The handler console's JSON API, on SQLite and PostgreSQL, with the browser's crypto done in
+Python: sign-in with the Argon2id login proof and TOTP, enrolment, throttling, sessions, the
+case list, the sealed bundle, status, replies, notes, grants, admins and the audit chain."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pyotp
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.test import TestResponse
+
+from crypto import attachments as file_crypto
+from crypto import handler_keys, sealing
+from crypto.errors import DecryptionError
+from crypto.grants import CaseKeys, make_grant, open_grant
+from crypto.handler_keys import HandlerPrivateKeys, HandlerPublicKeys
+from crypto.primitives import Argon2Params
+from hotline import db
+from hotline.models import Attachment, AuditEvent, Author, Case, CaseGrant
+from hotline.services import accounts, audit, dates, handler_auth
+from tests.conftest import HANDLERS, World
+from tests.support import find_plaintext, raw_database_bytes, receipt_forms
+
+pytestmark = pytest.mark.postgres
+
+ADMIN = ("admin.one", "administrator-pass-4d!")
+PASSWORDS = {**{name: pw for name, (_desk, pw) in HANDLERS.items()}, ADMIN[0]: ADMIN[1]}
+# Everything written through the console that must never be stored or logged readably.
+WRITTEN: dict[str, list[str]] = {}
+# TOTP secrets shown at enrolment, per database and username.
+SECRETS: dict[tuple[str, str], str] = {}
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+unb64 = base64.b64decode
+
+
+def body(response: TestResponse) -> dict[str, Any]:
+    data = response.get_json(silent=True)
+    assert isinstance(data, dict), (response.status_code, response.data[:300])
+    return data
+
+
+def marker(world: World, label: str) -> str:
+    text = f"{label} {secrets.token_hex(8)} 購買部の佐藤さんが"
+    WRITTEN.setdefault(world.url, []).append(text)
+    return text
+
+
+# --- a TOTP clock: each code is for a later 30-second step, so no test replays another's ----
+
+
+class TotpClock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def code(self, secret: str) -> str:
+        self.now += timedelta(seconds=90)
+        return pyotp.TOTP(secret).at(self.now)
+
+
+CLOCK = TotpClock()
+
+
+@pytest.fixture(autouse=True)
+def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(handler_auth, "_now", lambda: CLOCK.now)
+
+
+@pytest.fixture(autouse=True)
+def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Journeys sign in often; the limit itself has its own test."""
+    monkeypatch.setitem(world.app.config, "LOGIN_RATE_LIMIT", "10000 per minute")
+
+
+@pytest.fixture(scope="module")
+def admin_id(world: World) -> int:
+    with world.app.app_context():
+        created = accounts.create_handler(
+            db.session(),
+            world.app.extensions["hotline.services"],
+            ADMIN[0],
+            None,
+            ADMIN[1],
+            "Ada Admin",
+            is_admin=True,
+        )
+    return created.handler_id
+
+
+# --- the browser's side of signing in, in Python -------------------------------------------
+
+
+@dataclass
+class Proof:
+    auth: bytes
+    unwrap_key: bytes
+
+
+def login_parameters(client: FlaskClient, username: str) -> dict[str, Any]:
+    r = client.post("/handler/api/login/parameters", json={"username": username})
+    assert r.status_code == 200, r.data
+    return body(r)
+
+
+def prove(client: FlaskClient, username: str, password: str) -> Proof:
+    p = login_parameters(client, username)
+    derived = handler_keys.password_secrets(
+        password, unb64(p["salt"]), Argon2Params(p["ops"], p["mem_bytes"])
+    )
+    return Proof(derived.auth, derived.unwrap_key)
+
+
+def post_login(client: FlaskClient, username: str, auth: bytes, code: str | None) -> TestResponse:
+    payload: dict[str, Any] = {"username": username, "auth": b64(auth)}
+    if code is not None:
+        payload["code"] = code
+    return client.post("/handler/api/login", json=payload)
+
+
+def enrol(world: World, client: FlaskClient, username: str) -> dict[str, Any]:
+    proof = prove(client, username, PASSWORDS[username])
+    r = post_login(client, username, proof.auth, "")
+    assert r.status_code == 403 and body(r)["error"] == "totp_enrolment_required", r.data
+    r = client.post(
+        "/handler/api/login/enrol/start", json={"username": username, "auth": b64(proof.auth)}
+    )
+    assert r.status_code == 200, r.data
+    started = body(r)
+    assert "<svg" in started["qr_svg"] and "<script" not in started["qr_svg"]
+    secret = started["secret"]
+    r = client.post(
+        "/handler/api/login/enrol/finish",
+        json={
+            "username": username,
+            "auth": b64(proof.auth),
+            "secret": secret,
+            "code": CLOCK.code(secret),
+        },
+    )
+    assert r.status_code == 200, r.data
+    SECRETS[(world.url, username)] = secret
+    material = body(r)
+    material["_unwrap_key"] = proof.unwrap_key
+    return material
+
+
+@dataclass
+class Console:
+    client: FlaskClient
+    handler_id: int
+    private: HandlerPrivateKeys
+    material: dict[str, Any]
+
+    def get(self, path: str, **query: Any) -> TestResponse:
+        return self.client.get(f"/handler/api/{path}", query_string=query)
+
+    def post(self, path: str, payload: dict[str, Any]) -> TestResponse:
+        return self.client.post(f"/handler/api/{path}", json=payload)
+
+    def bundle(self, case_id: str) -> dict[str, Any]:
+        r = self.get(f"cases/{case_id}")
+        assert r.status_code == 200, r.data
+        return body(r)
+
+    def keys(self, case_id: str) -> tuple[dict[str, Any], CaseKeys]:
+        data = self.bundle(case_id)
+        return data, open_grant(unb64(data["grant"]), self.private)
+
+
+def sign_in(world: World, username: str) -> Console:
+    client = world.app.test_client()
+    if (world.url, username) not in SECRETS:
+        material = enrol(world, client, username)
+        unwrap_key = material.pop("_unwrap_key")
+    else:
+        proof = prove(client, username, PASSWORDS[username])
+        r = post_login(client, username, proof.auth, CLOCK.code(SECRETS[(world.url, username)]))
+        assert r.status_code == 200, r.data
+        material, unwrap_key = body(r), proof.unwrap_key
+    private = handler_keys.unwrap_private(unb64(material["wrapped_private"]), unwrap_key)
+    assert private.public().x25519 == unb64(material["x25519_public"])
+    assert private.public().mlkem == unb64(material["mlkem_public"])
+    return Console(client, material["handler_id"], private, material)
+
+
+def submit(world: World, category: str = "fraud_accounting", **extra: Any) -> dict[str, Any]:
+    text = marker(world, "report")
+    r = world.app.test_client().post(
+        "/api/v1/channel/reports",
+        json={"category": category, "body": text, "channel": "chat", "language": "en", **extra},
+        headers=world.auth(),
+    )
+    assert r.status_code == 201, r.data
+    data = body(r)
+    WRITTEN[world.url].extend(receipt_forms(data["receipt"]))
+    data["body"] = text
+    return data
+
+
+def reporter_view(world: World, receipt: str) -> dict[str, Any]:
+    r = world.app.test_client().post(
+        "/api/v1/channel/followup", json={"receipt": receipt}, headers=world.auth()
+    )
+    assert r.status_code == 200, r.data
+    return body(r)
+
+
+def granted_ids(world: World, handler_id: int) -> set[str]:
+    with world.app.app_context():
+        return set(
+            db.session().scalars(
+                select(CaseGrant.case_id).where(
+                    CaseGrant.handler_id == handler_id, CaseGrant.released.is_(True)
+                )
+            )
+        )
+
+
+# --- pages and the API's edges -------------------------------------------------------------
+
+
+def test_pages_and_json_errors(world: World) -> None:
+    client = world.app.test_client()
+    r = client.get("/console")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/console/login")
+    r = client.get("/console/login")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert 'id="console-i18n"' in page and "build/console.js" in page
+    assert "only in this tab's memory" in page
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    # Signed-in endpoints answer JSON, never a redirect or an HTML page.
+    for path in ("cases", "cases/HL-XXXX", "handlers/directory"):
+        r = client.get(f"/handler/api/{path}")
+        assert r.status_code == 401 and body(r)["error"] == "not_signed_in", path
+    r = client.post("/handler/api/cases/HL-XXXX/notes", json={"sealed_body": b64(bytes(64))})
+    assert r.status_code == 401 and body(r)["error"] == "not_signed_in"
+    assert body(client.get("/handler/api/nothing-here"))["error"] == "not_found"
+    # A cross-site form cannot post: JSON only.
+    r = client.post("/handler/api/login", data={"username": "comp.one", "auth": "x"})
+    assert r.status_code == 415 and body(r)["error"] == "unsupported_media_type"
+    r = client.post("/handler/api/logout", data={})
+    assert r.status_code == 415
+    r = client.post("/handler/api/login", json={"username": "comp.one", "auth": "x", "extra": 1})
+    assert r.status_code == 400 and body(r)["field"] == "extra"
+    r = client.post("/handler/api/login", json={"username": "comp.one", "auth": b64(b"short")})
+    assert r.status_code == 400 and body(r)["field"] == "auth"
+
+
+def test_unknown_user_looks_like_a_wrong_password(world: World) -> None:
+    client = world.app.test_client()
+    ghost = login_parameters(client, "nobody.here")
+    assert ghost == login_parameters(client, "nobody.here"), "the fake salt must be stable"
+    assert ghost["salt"] != login_parameters(client, "nobody.else")["salt"]
+    real = login_parameters(client, "comp.two")
+    assert set(ghost) == set(real) == {"salt", "ops", "mem_bytes"}
+    assert (ghost["ops"], ghost["mem_bytes"]) == (real["ops"], real["mem_bytes"])
+    assert len(unb64(ghost["salt"])) == len(unb64(real["salt"])) == 16
+
+    unknown = post_login(
+        client, "nobody.here", prove(client, "nobody.here", "whatever-pass").auth, "123456"
+    )
+    wrong = post_login(
+        client, "comp.two", prove(client, "comp.two", "not-the-password").auth, "123456"
+    )
+    assert unknown.status_code == wrong.status_code == 401
+    assert body(unknown) == body(wrong)
+    assert body(wrong)["error"] == "invalid_credentials"
+
+
+def test_enrolment_then_sign_in(world: World) -> None:
+    console = sign_in(world, "comp.one")  # first time: enrolment through the QR flow
+    assert console.material["display_name"] == "comp.one"
+    assert console.material["desk"] == "compliance" and console.material["is_admin"] is False
+    assert console.get("cases").status_code == 200
+    # Enrolment cannot be restarted once done, even with the right password.
+    client = world.app.test_client()
+    proof = prove(client, "comp.one", PASSWORDS["comp.one"])
+    r = client.post(
+        "/handler/api/login/enrol/start", json={"username": "comp.one", "auth": b64(proof.auth)}
+    )
+    assert r.status_code == 401 and body(r)["error"] == "invalid_credentials"
+    # The normal way in from now on: password proof plus a code.
+    again = sign_in(world, "comp.one")
+    assert again.get("cases").status_code == 200
+
+
+def test_enrolment_refuses_a_wrong_code(world: World) -> None:
+    client = world.app.test_client()
+    proof = prove(client, "comp.two", PASSWORDS["comp.two"])
+    started = body(
+        client.post(
+            "/handler/api/login/enrol/start",
+            json={"username": "comp.two", "auth": b64(proof.auth)},
+        )
+    )
+    wrong = "000000" if CLOCK.code(started["secret"]) != "000000" else "111111"
+    r = client.post(
+        "/handler/api/login/enrol/finish",
+        json={
+            "username": "comp.two",
+            "auth": b64(proof.auth),
+            "secret": started["secret"],
+            "code": wrong,
+        },
+    )
+    assert r.status_code == 401 and body(r)["error"] == "invalid_credentials"
+    assert client.get("/handler/api/cases").status_code == 401
+    # Still not enrolled: the next sign-in asks for enrolment again.
+    assert (
+        body(post_login(client, "comp.two", proof.auth, ""))["error"] == "totp_enrolment_required"
+    )
+
+
+def test_wrong_password_wrong_code_and_replayed_code(world: World) -> None:
+    sign_in(world, "audit.one")
+    secret = SECRETS[(world.url, "audit.one")]
+    client = world.app.test_client()
+    bad = prove(client, "audit.one", "audit-one-pass-WRONG")
+    r = post_login(client, "audit.one", bad.auth, CLOCK.code(secret))
+    assert r.status_code == 401 and body(r)["error"] == "invalid_credentials"
+    good = prove(client, "audit.one", PASSWORDS["audit.one"])
+    r = post_login(client, "audit.one", good.auth, None)
+    assert r.status_code == 401 and body(r)["error"] == "totp_required"
+    code = CLOCK.code(secret)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    r = post_login(client, "audit.one", good.auth, wrong)
+    assert r.status_code == 401 and body(r)["error"] == "invalid_credentials"
+    assert client.get("/handler/api/cases").status_code == 401
+    r = post_login(client, "audit.one", good.auth, code)
+    assert r.status_code == 200
+    replayed = world.app.test_client()
+    r = post_login(replayed, "audit.one", good.auth, code)
+    assert r.status_code == 401 and body(r)["error"] == "invalid_credentials"
+    assert replayed.get("/handler/api/cases").status_code == 401
+
+
+def test_failed_sign_ins_are_throttled_per_username(world: World) -> None:
+    sign_in(world, "harass.one")
+    client = world.app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.5"
+    wrong = secrets.token_bytes(32)
+    for _ in range(6):  # five free failures, the sixth starts the delay
+        r = post_login(client, "harass.one", wrong, "123456")
+        assert r.status_code == 401 and body(r)["error"] == "invalid_credentials"
+    good = prove(client, "harass.one", PASSWORDS["harass.one"])
+    r = post_login(client, "harass.one", good.auth, CLOCK.code(SECRETS[(world.url, "harass.one")]))
+    assert r.status_code == 429 and body(r)["error"] == "too_many_attempts"
+    assert "sign-ins" in body(r)["message"]
+    # A self-chosen session header does not buy a fresh budget.
+    client.environ_base["HTTP_X_HOTLINE_SESSION"] = secrets.token_hex(8)
+    r = post_login(client, "harass.one", good.auth, CLOCK.code(SECRETS[(world.url, "harass.one")]))
+    assert r.status_code == 429
+    del client.environ_base["HTTP_X_HOTLINE_SESSION"]
+    # Another username from the same client is not held up.
+    r = post_login(client, "privacy.one", wrong, "123456")
+    assert r.status_code == 401
+    # A different client is not held up either (the key is username and client together).
+    other = world.app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.77"
+    r = post_login(other, "harass.one", good.auth, CLOCK.code(SECRETS[(world.url, "harass.one")]))
+    assert r.status_code == 200
+
+
+def test_login_rate_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(world.app.config, "LOGIN_RATE_LIMIT", "3 per minute")
+    client = world.app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+    statuses = [
+        client.post("/handler/api/login/parameters", json={"username": "x.y"}).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    r = client.post("/handler/api/login", json={"username": "x.y", "auth": b64(bytes(32))})
+    assert r.status_code == 429 and body(r)["error"] == "rate_limited"
+
+
+def test_session_idle_timeout_and_logout(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    console = sign_in(world, "comp.one")
+    assert console.get("cases").status_code == 200
+    real = time.time
+    idle = int(world.app.config["HANDLER_IDLE_MINUTES"]) * 60
+    monkeypatch.setattr(time, "time", lambda: real() + idle - 60)
+    assert console.get("cases").status_code == 200  # activity keeps the session alive
+    monkeypatch.setattr(time, "time", lambda: real() + 2 * idle + 120)
+    r = console.get("cases")
+    assert r.status_code == 401 and body(r)["error"] == "not_signed_in"
+    monkeypatch.setattr(time, "time", real)
+    assert console.get("cases").status_code == 401, "an expired session stays ended"
+
+    console = sign_in(world, "comp.one")
+    r = console.post("logout", {})
+    assert r.status_code == 200 and body(r) == {"signed_out": True}
+    assert console.get("cases").status_code == 401
+    assert console.post("logout", {}).status_code == 200  # harmless when signed out
+
+
+# --- the case list -------------------------------------------------------------------------
+
+
+def test_list_pages_with_cursors_and_filters(world: World) -> None:
+    categories = ("fraud_accounting", "bribery_corruption", "other", "other", "safety_environment")
+    for category in (*categories, "harassment"):
+        submit(world, category)
+    console = sign_in(world, "comp.one")
+    mine = granted_ids(world, console.handler_id)
+    # One case is overdue: it sorts first and carries the flag.
+    late = sorted(mine)[0]
+    with world.app.app_context():
+        session = db.session()
+        case = session.get(Case, late)
+        assert case is not None
+        case.next_deadline = dates.today() - timedelta(days=2)
+        session.commit()
+
+    seen: list[dict[str, Any]] = []
+    cursor = None
+    pages = 0
+    while True:
+        query: dict[str, Any] = {"limit": 2}
+        if cursor:
+            query["cursor"] = cursor
+        page = body(console.get("cases", **query))
+        assert page["total"] == len(mine)
+        assert len(page["cases"]) <= 2
+        seen.extend(page["cases"])
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(mine) >= 5 and pages == (len(mine) + 1) // 2
+    assert [c["case_id"] for c in seen] == sorted(
+        (c["case_id"] for c in seen),
+        key=lambda i: (next(c["next_deadline"] for c in seen if c["case_id"] == i) or "9", i),
+    )
+    assert {c["case_id"] for c in seen} == mine and len(seen) == len(mine)
+    assert seen[0]["case_id"] == late and seen[0]["overdue"] is True
+    assert all(not c["overdue"] for c in seen[1:])
+    first = seen[0]
+    assert set(first) == {
+        "case_id",
+        "category",
+        "channel",
+        "status",
+        "received_on",
+        "next_deadline",
+        "days_open",
+        "overdue",
+    }
+    assert first["days_open"] == 0 and first["channel"] == "chat"
+
+    bribery = body(console.get("cases", category="bribery_corruption"))
+    assert bribery["total"] >= 1 and {c["category"] for c in bribery["cases"]} == {
+        "bribery_corruption"
+    }
+    overdue = body(console.get("cases", overdue="1"))
+    assert [c["case_id"] for c in overdue["cases"]] == [late]
+    assert body(console.get("cases", channel="web"))["total"] == 0
+    assert body(console.get("cases", channel="chat"))["total"] == len(mine)
+    assert body(console.get("cases", status="received"))["total"] == len(mine)
+    # A harassment case is not routed to compliance and never listed.
+    assert all(c["category"] != "harassment" for c in seen)
+    for bad in ({"status": "archived"}, {"cursor": "nonsense"}, {"limit": "many"}):
+        r = console.get("cases", **bad)
+        assert r.status_code == 400 and body(r)["error"] == "invalid_input", bad
+
+
+# --- one case ------------------------------------------------------------------------------
+
+
+def test_open_bundle_and_decrypt_in_python(world: World) -> None:
+    where = marker(world, "where")
+    case = submit(world, where=where)
+    follow = marker(world, "reporter follow-up")
+    r = world.app.test_client().post(
+        "/api/v1/channel/followup/messages",
+        json={"receipt": case["receipt"], "body": follow},
+        headers=world.auth(),
+    )
+    assert r.status_code == 201
+    console = sign_in(world, "comp.one")
+    data, keys = console.keys(case["case_id"])
+    report = sealing.open_document(keys.case_key, unb64(data["sealed_report"]), sealing.REPORT)
+    assert report["fields"]["what_happened"] == case["body"]
+    assert report["fields"]["where"] == where
+    assert [
+        (m["author"], sealing.open_text(keys.case_key, unb64(m["sealed_body"]), sealing.MESSAGE))
+        for m in data["messages"]
+    ] == [("reporter", follow)]
+    assert data["status"] == "received" and data["notes"] == [] and data["attachments"] == []
+    assert data["next_deadline"] == data["acknowledge_by"] and data["overdue"] is False
+    holders = {h["display_name"]: h["released"] for h in data["holders"]}
+    assert holders["comp.one"] is True and holders["audit.one"] is True
+    assert [(e["action"], e["actor"]) for e in data["trail"]][-1] == ("view", "comp.one")
+    # Plaintext is nowhere in the bundle: only ciphertext and metadata.
+    assert case["body"] not in r.get_data(as_text=True)
+
+    r = console.get("cases/HL-0000000000")
+    assert r.status_code == 404 and body(r)["error"] == "not_found"
+    other = submit(world, "harassment")
+    r = console.get(f"cases/{other['case_id']}")
+    assert r.status_code == 403 and body(r)["error"] == "not_granted"
+
+
+def test_attachment_ciphertext_download(world: World) -> None:
+    case = submit(world)
+    console = sign_in(world, "comp.one")
+    _, keys = console.keys(case["case_id"])
+    plain = marker(world, "ledger lines").encode() * 500
+    file_key = file_crypto.new_file_key()
+    ciphertext = b"".join(file_crypto.encrypt_stream(file_key, [plain]))
+    blobs = world.app.extensions["hotline.blobs"]
+    blob_id = blobs.new_id()
+    blobs.path(blob_id).write_bytes(ciphertext)
+    meta = {
+        "name": "ledger.csv",
+        "type": "text/csv",
+        "size": len(plain),
+        "metadata_stripped": False,
+    }
+    with world.app.app_context():
+        session = db.session()
+        session.add(
+            Attachment(
+                id=blob_id,
+                case_id=case["case_id"],
+                author=Author.REPORTER,
+                sealed_file_key=file_crypto.seal_file_key(keys.case_key, file_key),
+                sealed_meta=sealing.seal_document(keys.case_key, meta, sealing.ATTACHMENT_META),
+                stored_bytes=len(ciphertext),
+                added_on=dates.today(),
+            )
+        )
+        session.commit()
+    data = console.bundle(case["case_id"])
+    [item] = data["attachments"]
+    assert item["id"] == blob_id and item["stored_bytes"] == len(ciphertext)
+    r = console.get(f"cases/{case['case_id']}/attachments/{blob_id}")
+    assert r.status_code == 200 and r.mimetype == "application/octet-stream"
+    assert r.data == ciphertext
+    opened_key = file_crypto.open_file_key(keys.case_key, unb64(item["sealed_file_key"]))
+    assert b"".join(file_crypto.decrypt_stream(opened_key, [r.data])) == plain
+    described = sealing.open_document(
+        keys.case_key, unb64(item["sealed_meta"]), sealing.ATTACHMENT_META
+    )
+    assert described["name"] == "ledger.csv"
+    r = console.get(f"cases/{case['case_id']}/attachments/{'0' * 32}")
+    assert r.status_code == 404
+    # Someone without the case gets nothing, not even ciphertext.
+    outsider = sign_in(world, "privacy.one")
+    r = outsider.get(f"cases/{case['case_id']}/attachments/{blob_id}")
+    assert r.status_code == 403 and body(r)["error"] == "not_granted"
+    trail = console.bundle(case["case_id"])["trail"]
+    assert ("file", "comp.one") in {(e["action"], e["actor"]) for e in trail}
+
+
+def test_status_moves_forward_and_recomputes_deadlines(world: World) -> None:
+    case = submit(world)
+    console = sign_in(world, "comp.one")
+    path = f"cases/{case['case_id']}/status"
+    r = console.post(path, {"status": "closed"})
+    assert r.status_code == 400 and body(r)["field"] == "outcome"
+    r = console.post(path, {"status": "acknowledged", "outcome": "substantiated"})
+    assert r.status_code == 400 and body(r)["field"] == "outcome"
+    r = console.post(path, {"status": "archived"})
+    assert r.status_code == 400 and body(r)["field"] == "status"
+
+    r = console.post(path, {"status": "acknowledged"})
+    assert r.status_code == 200, r.data
+    today = dates.today()
+    feedback = dates.add_months(today, 3)
+    assert body(r) == {
+        "case_id": case["case_id"],
+        "status": "acknowledged",
+        "outcome": None,
+        "next_deadline": feedback.isoformat(),
+    }
+    data = console.bundle(case["case_id"])
+    assert data["acknowledged_on"] == today.isoformat()
+    assert data["feedback_by"] == data["next_deadline"] == feedback.isoformat()
+    reporter = reporter_view(world, case["receipt"])
+    assert reporter["status"] == "acknowledged"
+    assert reporter["feedback_by"] == feedback.isoformat()
+
+    r = console.post(path, {"status": "received"})
+    assert r.status_code == 409 and body(r)["error"] == "conflict"
+    for status in ("assessing", "investigating"):
+        assert console.post(path, {"status": status}).status_code == 200
+    assert body(console.get("cases", status="investigating"))["total"] >= 1
+    r = console.post(path, {"status": "closed", "outcome": "partly_substantiated"})
+    assert r.status_code == 200
+    assert body(r)["next_deadline"] is None and body(r)["outcome"] == "partly_substantiated"
+    assert console.post(path, {"status": "closed", "outcome": "substantiated"}).status_code == 409
+    data = console.bundle(case["case_id"])
+    assert (data["status"], data["outcome"], data["next_deadline"]) == (
+        "closed",
+        "partly_substantiated",
+        None,
+    )
+    statuses = [e["detail"] for e in data["trail"] if e["action"] == "status"]
+    assert statuses == ["acknowledged", "assessing", "investigating", "closed:partly_substantiated"]
+    assert reporter_view(world, case["receipt"])["status"] == "closed"
+    # Someone else's case cannot be moved.
+    other = submit(world, "harassment")
+    r = console.post(f"cases/{other['case_id']}/status", {"status": "acknowledged"})
+    assert r.status_code == 403
+
+
+def test_reply_reaches_the_reporter_and_notes_never_do(world: World) -> None:
+    case = submit(world)
+    console = sign_in(world, "comp.one")
+    _, keys = console.keys(case["case_id"])
+    answer = marker(world, "handler answer")
+    note = marker(world, "internal note")
+    sealed_reply = sealing.seal_text(keys.case_key, answer, sealing.MESSAGE)
+    sealed_note = sealing.seal_text(keys.notes_key, note, sealing.NOTE)
+    r = console.post(f"cases/{case['case_id']}/replies", {"sealed_body": b64(sealed_reply)})
+    assert r.status_code == 201, r.data
+    r = console.post(f"cases/{case['case_id']}/notes", {"sealed_body": b64(sealed_note)})
+    assert r.status_code == 201, r.data
+    for bad in (b64(b"tiny"), "not base64!", b64(bytes(300 * 1024))):
+        r = console.post(f"cases/{case['case_id']}/notes", {"sealed_body": bad})
+        assert r.status_code == 400 and body(r)["field"] == "sealed_body"
+
+    seen = reporter_view(world, case["receipt"])
+    assert [(m["author"], m["body"]) for m in seen["messages"]] == [("handler", answer)]
+    assert note not in str(seen)
+
+    data = console.bundle(case["case_id"])
+    [n] = data["notes"]
+    assert n["handler_name"] == "comp.one"
+    assert sealing.open_text(keys.notes_key, unb64(n["sealed_body"]), sealing.NOTE) == note
+    # The notes key is not the case key: the reporter's key cannot open a note.
+    with pytest.raises(DecryptionError):
+        sealing.open_text(keys.case_key, unb64(n["sealed_body"]), sealing.NOTE)
+    [m] = data["messages"]
+    assert m["author"] == "handler" and m["handler_name"] == "comp.one"
+    # A colleague holding the case reads the note too.
+    colleague = sign_in(world, "audit.one")
+    c_data, c_keys = colleague.keys(case["case_id"])
+    assert (
+        sealing.open_text(c_keys.notes_key, unb64(c_data["notes"][0]["sealed_body"]), sealing.NOTE)
+        == note
+    )
+
+
+# --- grants --------------------------------------------------------------------------------
+
+
+def test_grant_to_a_colleague(world: World, admin_id: int) -> None:
+    case = submit(world)
+    console = sign_in(world, "comp.one")
+    _, keys = console.keys(case["case_id"])
+    directory = body(console.get("handlers/directory"))["handlers"]
+    by_id = {h["id"]: h for h in directory}
+    assert admin_id not in by_id, "administrators never receive cases"
+    assert set(by_id) == set(world.handler_ids.values())
+    privacy = by_id[world.handler_ids["privacy.one"]]
+    assert set(privacy) == {"id", "display_name", "role", "desk", "x25519", "mlkem"}
+    assert privacy["desk"] == "data_protection"
+
+    colleague = sign_in(world, "privacy.one")
+    assert colleague.get(f"cases/{case['case_id']}").status_code == 403
+    public = HandlerPublicKeys(unb64(privacy["x25519"]), unb64(privacy["mlkem"]))
+    grant = make_grant(keys, public)
+    path = f"cases/{case['case_id']}/grants"
+    r = console.post(path, {"handler_id": privacy["id"], "sealed_keys": b64(grant[:-1])})
+    assert r.status_code == 400 and body(r)["field"] == "sealed_keys"
+    r = console.post(path, {"handler_id": admin_id, "sealed_keys": b64(grant)})
+    assert r.status_code == 404
+    r = console.post(path, {"handler_id": privacy["id"], "sealed_keys": b64(grant)})
+    assert r.status_code == 201, r.data
+    r = console.post(path, {"handler_id": privacy["id"], "sealed_keys": b64(grant)})
+    assert r.status_code == 409
+
+    assert case["case_id"] in {c["case_id"] for c in body(colleague.get("cases"))["cases"]}
+    data, their_keys = colleague.keys(case["case_id"])
+    assert their_keys == keys
+    report = sealing.open_document(
+        their_keys.case_key, unb64(data["sealed_report"]), sealing.REPORT
+    )
+    assert report["fields"]["what_happened"] == case["body"]
+    assert any(e["action"] == "grant" and e["actor"] == "comp.one" for e in data["trail"])
+    # Only someone holding the case can share it.
+    outsider = sign_in(world, "harass.one")
+    r = outsider.post(path, {"handler_id": outsider.handler_id, "sealed_keys": b64(grant)})
+    assert r.status_code == 403
+
+
+def test_grant_to_an_excluded_handler_is_refused(world: World) -> None:
+    excluded = world.handler_ids["harass.one"]
+    case = submit(world, excluded_handlers=[excluded])
+    console = sign_in(world, "comp.one")
+    _, keys = console.keys(case["case_id"])
+    directory = {h["id"]: h for h in body(console.get("handlers/directory"))["handlers"]}
+    target = directory[excluded]
+    grant = make_grant(keys, HandlerPublicKeys(unb64(target["x25519"]), unb64(target["mlkem"])))
+    r = console.post(
+        f"cases/{case['case_id']}/grants", {"handler_id": excluded, "sealed_keys": b64(grant)}
+    )
+    assert r.status_code == 403 and body(r)["error"] == "not_granted"
+    with world.app.app_context():
+        rows = db.session().scalars(
+            select(CaseGrant).where(
+                CaseGrant.case_id == case["case_id"], CaseGrant.handler_id == excluded
+            )
+        )
+        assert list(rows) == []
+    # The directory does not reveal who was excluded.
+    assert excluded in directory
+
+
+# --- administrators ------------------------------------------------------------------------
+
+
+def test_admin_signs_in_but_sees_and_opens_no_case(world: World, admin_id: int) -> None:
+    case = submit(world)
+    admin = sign_in(world, ADMIN[0])
+    assert admin.handler_id == admin_id
+    assert admin.material["is_admin"] is True and admin.material["desk"] == ""
+    listed = body(admin.get("cases"))
+    assert listed == {"cases": [], "next_cursor": None, "total": 0}
+    r = admin.get(f"cases/{case['case_id']}")
+    assert r.status_code == 403 and body(r)["error"] == "not_granted"
+    r = admin.post(f"cases/{case['case_id']}/status", {"status": "acknowledged"})
+    assert r.status_code == 403
+    with world.app.app_context():
+        assert (
+            not db.session()
+            .scalars(select(CaseGrant).where(CaseGrant.handler_id == admin_id))
+            .all()
+        )
+
+
+# --- recovery and password change ----------------------------------------------------------
+
+
+def test_recovery_key_resets_the_password(world: World) -> None:
+    username, old = "recover.me", "recover-me-pass-5e!"
+    with world.app.app_context():
+        created = accounts.create_handler(
+            db.session(), world.app.extensions["hotline.services"], username, "compliance", old
+        )
+    PASSWORDS[username] = old
+    before = sign_in(world, username)
+    client = world.app.test_client()
+    proof = handler_keys.recovery_auth(created.recovery_key)
+    r = client.post(
+        "/handler/api/recovery/material",
+        json={"username": username, "recovery_proof": b64(bytes(32))},
+    )
+    assert r.status_code == 401 and body(r)["error"] == "invalid_credentials"
+    r = client.post(
+        "/handler/api/recovery/material", json={"username": username, "recovery_proof": b64(proof)}
+    )
+    assert r.status_code == 200, r.data
+    material = body(r)
+    private = handler_keys.unwrap_with_recovery_key(
+        unb64(material["recovery_wrapped_private"]), created.recovery_key
+    )
+    assert private == before.private
+    cost = Argon2Params(material["argon2"]["ops"], material["argon2"]["mem_bytes"])
+    new = "recovered-pass-6f!!"
+    salt, derived, wrapped = handler_keys.rewrap_with_password(private, new, cost)
+    change = {
+        "proof_kind": "recovery",
+        "username": username,
+        "proof": b64(proof),
+        "code": CLOCK.code(SECRETS[(world.url, username)]),
+        "salt": b64(salt),
+        "auth": b64(derived.auth),
+        "wrapped_private": b64(wrapped),
+    }
+    r = client.post("/handler/api/password", json={**change, "proof_kind": "telepathy"})
+    assert r.status_code == 400
+    change["code"] = CLOCK.code(SECRETS[(world.url, username)])
+    r = client.post("/handler/api/password", json=change)
+    assert r.status_code == 200, r.data
+    # The old password no longer works; the new one opens the same keys.
+    stale = prove(client, username, old)
+    r = post_login(client, username, stale.auth, CLOCK.code(SECRETS[(world.url, username)]))
+    assert r.status_code == 401
+    PASSWORDS[username] = new
+    after = sign_in(world, username)
+    assert after.private == before.private
+    # A signed-in change with the current password works the same way.
+    salt2, derived2, wrapped2 = handler_keys.rewrap_with_password(private, old, cost)
+    current = prove(after.client, username, new)
+    r = after.post(
+        "password",
+        {
+            "proof_kind": "password",
+            "username": username,
+            "proof": b64(current.auth),
+            "code": CLOCK.code(SECRETS[(world.url, username)]),
+            "salt": b64(salt2),
+            "auth": b64(derived2.auth),
+            "wrapped_private": b64(wrapped2),
+        },
+    )
+    assert r.status_code == 200, r.data
+    assert after.get("cases").status_code == 401, "changing the password signs out"
+    PASSWORDS[username] = old
+    assert sign_in(world, username).private == before.private
+
+
+# --- the audit chain and the plaintext scan ------------------------------------------------
+
+
+def test_zz_audit_trail_is_complete_and_verifies(world: World) -> None:
+    with world.app.app_context():
+        session = db.session()
+        actions = set(session.scalars(select(AuditEvent.action)))
+        assert {
+            "login",
+            "logout",
+            "totp_enrolled",
+            "view",
+            "status",
+            "reply",
+            "note",
+            "grant",
+            "file",
+            "password_changed",
+        } <= actions
+        result = audit.verify(session)
+        assert result.ok, result
+        assert result.checked == len(list(session.scalars(select(AuditEvent.id))))
+
+
+def test_zz_no_plaintext_stored_or_logged(world: World) -> None:
+    world.app.extensions["hotline.db"].dispose()
+    haystacks = {
+        "database": raw_database_bytes(world.url),
+        "logs": world.logs.text.encode(),
+    }
+    secrets_ = WRITTEN.get(world.url, []) + list(PASSWORDS.values())
+    secrets_ += [s for (url, _), s in SECRETS.items() if url == world.url]
+    assert len(WRITTEN[world.url]) >= 10
+    assert find_plaintext(haystacks, secrets_) == []
+
+
+def test_deactivation_ends_open_sessions(world: World) -> None:
+    """An administrator deactivating a handler locks them out of a session already open."""
+    from hotline.models import Handler
+
+    client = world.app.test_client()
+    with client.session_transaction() as sess:
+        import time
+
+        now = int(time.time())
+        sess.update(
+            handler_id=world.handler_ids["comp.two"], is_admin=False, auth_at=now, seen_at=now
+        )
+    assert client.get("/handler/api/cases").status_code == 200
+    with world.app.app_context():
+        handler = db.session().get(Handler, world.handler_ids["comp.two"])
+        handler.active = False
+        db.session().commit()
+    try:
+        assert client.get("/handler/api/cases").status_code == 401
+    finally:
+        with world.app.app_context():
+            db.session().get(Handler, world.handler_ids["comp.two"]).active = True
+            db.session().commit()
