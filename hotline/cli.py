@@ -243,9 +243,7 @@ def cases_purge(dry_run: bool) -> None:
         db.session(),
         current_app.extensions["hotline.blobs"],
         mail.sender_from_config(config),
-        retention.RetentionPolicy(
-            int(config["RETENTION_DAYS"]), int(config["PURGE_WARNING_DAYS"])
-        ),
+        retention.RetentionPolicy(int(config["RETENTION_DAYS"]), int(config["PURGE_WARNING_DAYS"])),
         str(config["PUBLIC_URL"]),
         dry_run=dry_run,
     )

@@ -14,8 +14,10 @@ CHANNEL_SESSION_HEADER = "X-Hotline-Session"
 def _authenticated_channel() -> bool:
     expected = str(current_app.config.get("CHANNEL_TOKEN") or "")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(
-        given.strip().encode(), expected.encode()
+    return (
+        bool(expected)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(given.strip().encode(), expected.encode())
     )
 
 
@@ -45,7 +47,7 @@ def make_limiter(app: Flask) -> Limiter:
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
         strategy="moving-window",
         headers_enabled=True,
-        key_prefix="hotline",
+        key_prefix=str(app.config.get("RATELIMIT_KEY_PREFIX", "hotline")),
     )
     return limiter
 

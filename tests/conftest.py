@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -41,15 +43,12 @@ class World:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[World]:
+@contextmanager
+def build_world(kind: str, folder: Path, **config: Any) -> Iterator[World]:
     """A migrated database of either kind, the routing policy and one handler per desk."""
-    folder = tmp_path_factory.mktemp(f"world-{request.param}")
-    with fresh_database(request.param, folder) as url, LogCapture() as logs:
+    with fresh_database(kind, folder) as url, LogCapture() as logs:
         migrate.upgrade(url)
-        app = create_app(config_for(url, folder / "instance", **GENEROUS_LIMITS))
+        app = create_app(config_for(url, folder / "instance", **{**GENEROUS_LIMITS, **config}))
         ids: dict[str, int] = {}
         with app.app_context():
             session = db.session()
@@ -59,6 +58,15 @@ def world(
                 ids[username] = accounts.create_handler(
                     session, ctx, username, desk, password, role="tester"
                 ).handler_id
-        yield World(app, url, logs, ids, app.config["CHANNEL_TOKEN"])
-        db_ext = app.extensions["hotline.db"]
-        db_ext.dispose()
+        try:
+            yield World(app, url, logs, ids, app.config["CHANNEL_TOKEN"])
+        finally:
+            app.extensions["hotline.db"].dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    with build_world(request.param, tmp_path_factory.mktemp(f"world-{request.param}")) as w:
+        yield w

@@ -25,7 +25,12 @@ class InvalidReceiptCode(ServiceError):
     code = "invalid_receipt"
 
 
+RECEIPT_NOT_FOUND = "no case matches this receipt; check the 16 digits and try again"
+
+
 class ReceiptNotFound(ServiceError):
+    """The same answer for every wrong receipt, whichever path was used."""
+
     code = "receipt_not_found"
     status = 404
 

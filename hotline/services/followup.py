@@ -17,10 +17,9 @@ from hotline.blobs import BlobStore, UploadedFile
 from hotline.models import Author, Case, Message
 from hotline.services import attachments, dates, validation
 from hotline.services.context import ServiceContext
-from hotline.services.errors import InvalidReceiptCode, NotFound, ReceiptNotFound
+from hotline.services.errors import RECEIPT_NOT_FOUND, InvalidReceiptCode, NotFound, ReceiptNotFound
 
 log = logging.getLogger("hotline.followup")
-_NOT_FOUND = "no case matches this receipt; check the 16 digits and try again"
 
 
 @dataclass(frozen=True)
@@ -57,13 +56,13 @@ def _unlock(session: Session, ctx: ServiceContext, receipt_text: str) -> tuple[C
         .options(selectinload(Case.messages), selectinload(Case.attachments))
     )
     if case is None:
-        raise ReceiptNotFound(_NOT_FOUND, field="receipt")
+        raise ReceiptNotFound(RECEIPT_NOT_FOUND, field="receipt")
     try:
         wrapped = ctx.keyring.pepper.unwrap("reporter-key", case.reporter_wrapped_key)
         case_key = sealing.unwrap_case_key_for_reporter(wrapped, derived.wrap_key)
     except DecryptionError as exc:
         log.error("followup.unwrap_failed", extra={"case_id": case.id})
-        raise ReceiptNotFound(_NOT_FOUND, field="receipt") from exc
+        raise ReceiptNotFound(RECEIPT_NOT_FOUND, field="receipt") from exc
     return case, case_key
 
 

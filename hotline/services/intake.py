@@ -19,11 +19,10 @@ from crypto import receipts, sealing
 from crypto.grants import CaseKeys, make_grant
 from crypto.primitives import keyed_hash, open_sealed, seal
 from hotline.blobs import BlobStore, UploadedFile
-from hotline.models import Author, Case, CaseGrant, CaseStatus, Channel
-from hotline.services import attachments, dates, exclusions, routing, validation
+from hotline.models import Author, Case, CaseGrant, Channel
+from hotline.services import attachments, exclusions, new_case, routing, validation
 from hotline.services.context import ServiceContext
 from hotline.services.errors import InvalidInput
-from hotline.services.ids import new_case_id
 
 log = logging.getLogger("hotline.intake")
 _ATTEMPTS = 3
@@ -81,33 +80,27 @@ def submit(
     }
     if request.involves_executive:
         document["involves_executive"] = True
-    received = dates.today()
     for attempt in range(_ATTEMPTS):
         receipt = receipts.generate()
         derived = receipts.derive(receipt, ctx.keyring.receipt_salt, ctx.keyring.receipt_params)
         keys = CaseKeys.generate()
         pepper = ctx.keyring.pepper
-        case = Case(
-            id=new_case_id(),
-            category=request.category,
-            channel=request.channel,
-            language=language,
-            status=CaseStatus.RECEIVED,
-            external_only=request.external_only,
-            involves_executive=request.involves_executive,
-            received_on=received,
-            acknowledge_by=dates.acknowledge_by(received, ctx.acknowledge_days),
-            feedback_by=dates.feedback_by(
-                received, None, ctx.acknowledge_days, ctx.feedback_months
-            ),
-            next_deadline=dates.acknowledge_by(received, ctx.acknowledge_days),
-            sealed_report=sealing.seal_document(keys.case_key, document, sealing.REPORT),
-            lookup_tag=pepper.tag("receipt-lookup", derived.lookup_tag),
-            reporter_wrapped_key=pepper.wrap(
-                "reporter-key",
-                sealing.wrap_case_key_for_reporter(keys.case_key, derived.wrap_key),
+        case = new_case.build(
+            ctx,
+            new_case.SealedCaseParts(
+                category=request.category,
+                channel=request.channel,
+                language=language,
+                external_only=request.external_only,
+                involves_executive=request.involves_executive,
+                sealed_report=sealing.seal_document(keys.case_key, document, sealing.REPORT),
+                lookup_tag=derived.lookup_tag,
+                reporter_wrapped_key=sealing.wrap_case_key_for_reporter(
+                    keys.case_key, derived.wrap_key
+                ),
             ),
         )
+        received = case.received_on
         if idempotency is not None:
             case.idempotency_tag = idempotency
             case.idempotent_receipt = _seal_receipt(ctx, request.idempotency_key or "", receipt)

@@ -20,11 +20,10 @@ from hotline.blobs import BlobStore
 from hotline.models import Attachment, Author, Case, Message
 from hotline.services import attachments, dates
 from hotline.services.context import ServiceContext
-from hotline.services.errors import InvalidInput, NotFound, ReceiptNotFound
+from hotline.services.errors import RECEIPT_NOT_FOUND, InvalidInput, NotFound, ReceiptNotFound
 
 log = logging.getLogger("hotline.followup")
 MAX_SEALED_MESSAGE_BYTES = 256 * 1024
-_NOT_FOUND = "no case matches this receipt; check the 16 digits and try again"
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def find_case(session: Session, ctx: ServiceContext, lookup_tag: bytes) -> Case:
         .options(selectinload(Case.messages), selectinload(Case.attachments))
     )
     if case is None:
-        raise ReceiptNotFound(_NOT_FOUND, field="receipt")
+        raise ReceiptNotFound(RECEIPT_NOT_FOUND, field="receipt")
     return case
 
 

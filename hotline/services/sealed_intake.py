@@ -19,11 +19,10 @@ from crypto.grants import MLKEM_CIPHERTEXT_BYTES
 from crypto.handler_keys import X25519_BYTES
 from crypto.primitives import KEY_BYTES, NONCE_BYTES, TAG_BYTES
 from hotline.blobs import BlobStore
-from hotline.models import Author, Case, CaseGrant, CaseStatus, Channel
-from hotline.services import attachments, dates, exclusions, routing, validation
+from hotline.models import Author, CaseGrant, Channel
+from hotline.services import attachments, exclusions, new_case, routing, validation
 from hotline.services.context import ServiceContext
 from hotline.services.errors import Conflict, InvalidInput
-from hotline.services.ids import new_case_id
 
 log = logging.getLogger("hotline.intake")
 
@@ -93,24 +92,21 @@ def submit_sealed(
             "to; reload the page and try again",
             field="grants",
         )
-    received = dates.today()
     pepper = ctx.keyring.pepper
-    case = Case(
-        id=new_case_id(),
-        category=sub.category,
-        channel=Channel.WEB,
-        language=language,
-        status=CaseStatus.RECEIVED,
-        external_only=sub.external_only,
-        involves_executive=sub.involves_executive,
-        received_on=received,
-        acknowledge_by=dates.acknowledge_by(received, ctx.acknowledge_days),
-        feedback_by=dates.feedback_by(received, None, ctx.acknowledge_days, ctx.feedback_months),
-        next_deadline=dates.acknowledge_by(received, ctx.acknowledge_days),
-        sealed_report=sub.sealed_report,
-        lookup_tag=pepper.tag("receipt-lookup", sub.lookup_tag),
-        reporter_wrapped_key=pepper.wrap("reporter-key", sub.reporter_wrapped_key),
+    case = new_case.build(
+        ctx,
+        new_case.SealedCaseParts(
+            category=sub.category,
+            channel=Channel.WEB,
+            language=language,
+            external_only=sub.external_only,
+            involves_executive=sub.involves_executive,
+            sealed_report=sub.sealed_report,
+            lookup_tag=sub.lookup_tag,
+            reporter_wrapped_key=sub.reporter_wrapped_key,
+        ),
     )
+    received = case.received_on
     session.add(case)
     session.add_all(
         CaseGrant(

@@ -85,9 +85,7 @@ def _grouped(session: Session, column: Any) -> dict[str, int]:
 
 def _histogram(session: Session, start: Any, end: Any) -> list[tuple[int, int]]:
     days: ColumnElement[int] = DaysBetween(start, end)
-    rows = session.execute(
-        select(days, func.count()).where(end.is_not(None)).group_by(days)
-    )
+    rows = session.execute(select(days, func.count()).where(end.is_not(None)).group_by(days))
     return [(int(d), int(n)) for d, n in rows if d is not None]
 
 
@@ -119,9 +117,7 @@ def compute(session: Session, today: date | None = None, months: int = 12) -> St
         per_month[key] = per_month.get(key, 0) + int(n)
     overdue = int(
         session.scalar(
-            select(func.count()).where(
-                Case.status != CaseStatus.CLOSED, Case.next_deadline < today
-            )
+            select(func.count()).where(Case.status != CaseStatus.CLOSED, Case.next_deadline < today)
         )
         or 0
     )

@@ -44,14 +44,15 @@ def make_app(tmp_path: Path, **extra: object):  # type: ignore[no-untyped-def]
 
 def test_receipt_guessing_is_limited_in_redis_without_addresses(tmp_path: Path) -> None:
     prefix_db = 15
+    prefix = "hotline-test-" + secrets.token_hex(6)  # never touch another run's counters
     app = make_app(
         tmp_path,
         RATELIMIT_STORAGE_URI=REDIS_URL.rsplit("/", 1)[0] + f"/{prefix_db}",
+        RATELIMIT_KEY_PREFIX=prefix,
         RECEIPT_RATE_LIMIT="3 per minute",
         RECEIPT_GLOBAL_RATE_LIMIT="100 per minute",
     )
     store = redis.Redis.from_url(REDIS_URL.rsplit("/", 1)[0] + f"/{prefix_db}")
-    store.flushdb()
     client = client_from(app, CLIENT_IP)
     auth = {"Authorization": f"Bearer {app.config['CHANNEL_TOKEN']}"}
     statuses = [
@@ -73,11 +74,12 @@ def test_receipt_guessing_is_limited_in_redis_without_addresses(tmp_path: Path) 
         headers={**auth, "X-Hotline-Session": "conversation-2"},
     )
     assert other.status_code == 404
-    keys = [k.decode() for k in store.keys("*")]
+    keys = [k.decode() for k in store.keys(f"*{prefix}*")]
     assert keys, "the limiter wrote nothing to Redis"
     dump = " ".join(keys) + " ".join(str(store.dump(k)) for k in keys)
     assert CLIENT_IP not in dump and "conversation-2" not in dump
-    store.flushdb()
+    for key in keys:
+        store.delete(key)
 
 
 def test_global_limit_bounds_a_distributed_flood(tmp_path: Path) -> None:

@@ -41,19 +41,17 @@ from crypto import receipts, sealing
 from crypto.grants import CaseKeys, make_grant
 from crypto.handler_keys import HandlerPublicKeys
 from crypto.primitives import Argon2Params
-from hotline import create_app, db, migrate
+from hotline import create_app, db
 from hotline.models import Attachment, Case, CaseGrant, Message
-from hotline.services import accounts, handler_access, routing
+from hotline.services import handler_access
 from hotline.services import proof_of_work as pow_service
 from hotline.services import throttle as throttle_service
 from hotline.services.attachments import AttachmentView
 from hotline.services.errors import NotGranted
-from tests.conftest import GENEROUS_LIMITS, HANDLERS, World
+from tests.conftest import GENEROUS_LIMITS, HANDLERS, World, build_world
 from tests.support import (
-    LogCapture,
     config_for,
     find_plaintext,
-    fresh_database,
     paths_written,
     raw_database_bytes,
     receipt_forms,
@@ -61,9 +59,14 @@ from tests.support import (
 
 pytestmark = pytest.mark.postgres
 
-CONFIG: dict[str, Any] = {**GENEROUS_LIMITS, "PAGE_RATE_LIMIT": "10000 per minute", "POW_BITS": 4,
-                          "RECEIPT_FREE_FAILURES": 2, "MAX_ATTACHMENT_BYTES": 50_000,
-                          "MAX_ATTACHMENTS": 2}
+CONFIG: dict[str, Any] = {
+    **GENEROUS_LIMITS,
+    "PAGE_RATE_LIMIT": "10000 per minute",
+    "POW_BITS": 4,
+    "RECEIPT_FREE_FAILURES": 2,
+    "MAX_ATTACHMENT_BYTES": 50_000,
+    "MAX_ATTACHMENTS": 2,
+}
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "web" / "translations" / "ja" / "LC_MESSAGES"
 # Everything sent through the web surface that must never be stored or logged readably.
@@ -75,22 +78,9 @@ def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
     """As tests/conftest.py's world, with a cheap proof of work and small upload limits."""
-    folder = tmp_path_factory.mktemp(f"web-{request.param}")
-    with fresh_database(request.param, folder) as url, LogCapture() as logs:
-        migrate.upgrade(url)
-        app = create_app(config_for(url, folder / "instance", **CONFIG))
-        ids: dict[str, int] = {}
-        with app.app_context():
-            session = db.session()
-            routing.load_policy(session, Path(app.config["ROUTING_FILE"]))
-            ctx = app.extensions["hotline.services"]
-            for username, (desk, password) in HANDLERS.items():
-                ids[username] = accounts.create_handler(
-                    session, ctx, username, desk, password, role="tester"
-                ).handler_id
-        WRITTEN[url] = []
-        yield World(app, url, logs, ids, app.config["CHANNEL_TOKEN"])
-        app.extensions["hotline.db"].dispose()
+    with build_world(request.param, tmp_path_factory.mktemp(f"web-{request.param}"), **CONFIG) as w:
+        WRITTEN[w.url] = []
+        yield w
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -181,10 +171,14 @@ class Draft:
         return {"lookup_tag": b64(self.lookup_tag)}
 
 
-def preview(client: FlaskClient, category: str, external_only: bool = False,
-            exclude: tuple[int, ...] = ()) -> dict[str, Any]:
-    query = {"category": category, "external_only": "1" if external_only else "0",
-             "exclude": ",".join(str(i) for i in exclude)}
+def preview(
+    client: FlaskClient, category: str, external_only: bool = False, exclude: tuple[int, ...] = ()
+) -> dict[str, Any]:
+    query = {
+        "category": category,
+        "external_only": "1" if external_only else "0",
+        "exclude": ",".join(str(i) for i in exclude),
+    }
     r = client.get("/api/v1/routing", query_string=query)
     assert r.status_code == 200, r.data
     return body(r)
@@ -207,8 +201,13 @@ def solved_pow(client: FlaskClient) -> dict[str, str]:
     return {"challenge": challenge["challenge"], "nonce": b64(nonce)}
 
 
-def draft(world: World, client: FlaskClient, category: str = "fraud_accounting",
-          external_only: bool = False, exclude: tuple[int, ...] = ()) -> Draft:
+def draft(
+    world: World,
+    client: FlaskClient,
+    category: str = "fraud_accounting",
+    external_only: bool = False,
+    exclude: tuple[int, ...] = (),
+) -> Draft:
     route = preview(client, category, external_only, exclude)
     params = body(client.get("/api/v1/receipt-params"))
     assert params == {"receipt_salt": route["receipt_salt"], "argon2": route["argon2"]}
@@ -254,10 +253,13 @@ def seal_file(keys: CaseKeys, plain: bytes, name: str) -> tuple[bytes, dict[str,
     }
 
 
-def post_files(client: FlaskClient, path: str, part: str, payload: dict[str, Any],
-               ciphertexts: list[bytes]) -> TestResponse:
-    files = [(io.BytesIO(ct), f"file-{i}.bin", "application/octet-stream")
-             for i, ct in enumerate(ciphertexts)]
+def post_files(
+    client: FlaskClient, path: str, part: str, payload: dict[str, Any], ciphertexts: list[bytes]
+) -> TestResponse:
+    files = [
+        (io.BytesIO(ct), f"file-{i}.bin", "application/octet-stream")
+        for i, ct in enumerate(ciphertexts)
+    ]
     data = {part: json.dumps(payload), "file": files}
     return client.post(path, data=data, content_type="multipart/form-data")
 
@@ -318,8 +320,10 @@ def test_sealed_report_followup_and_replies(world: World) -> None:
 
     def sealed_messages() -> list[tuple[str, str]]:
         key, data = reporter_open(client, d)
-        return [(m["author"], sealing.open_text(key, unb64(m["sealed_body"]), sealing.MESSAGE))
-                for m in data["messages"]]
+        return [
+            (m["author"], sealing.open_text(key, unb64(m["sealed_body"]), sealing.MESSAGE))
+            for m in data["messages"]
+        ]
 
     assert sealed_messages() == [("reporter", note), ("handler", answer)]
 
@@ -369,8 +373,11 @@ def test_browser_sealed_attachments(world: World) -> None:
     # A follow-up message from the browser can carry a sealed file too.
     later = marker(world, "later file").encode()
     sealed.append(seal_file(d.keys, later, "later.txt"))
-    message = {**d.tag, "attachments": [sealed[-1][1]],
-               "sealed_body": b64(sealing.seal_text(d.keys.case_key, "see", sealing.MESSAGE))}
+    message = {
+        **d.tag,
+        "attachments": [sealed[-1][1]],
+        "sealed_body": b64(sealing.seal_text(d.keys.case_key, "see", sealing.MESSAGE)),
+    }
     r = post_files(client, "/api/v1/followup/messages", "message", message, [sealed[-1][0]])
     assert r.status_code == 201, r.data
 
@@ -400,8 +407,9 @@ def test_file_and_description_count_mismatch_stores_nothing(world: World) -> Non
         sealed = [seal_file(d.keys, b"x" * 100, f"f{i}") for i in range(2)]
         payload = {**d.payload, "attachments": [desc for _, desc in sealed[:described]]}
         before = stored_state(world)
-        r = post_files(client, "/api/v1/reports", "report", payload,
-                       [ct for ct, _ in sealed[:files]])
+        r = post_files(
+            client, "/api/v1/reports", "report", payload, [ct for ct, _ in sealed[:files]]
+        )
         assert r.status_code == 400, (files, described, r.data)
         assert body(r)["error"] == "invalid_input" and body(r)["field"] == "attachments"
         assert stored_state(world) == before  # no row, and neither a .part nor a .bin blob
@@ -413,8 +421,13 @@ def test_refused_file_description_leaves_no_blob(world: World) -> None:
     sealed = [seal_file(d.keys, b"y" * 100, f"f{i}") for i in range(2)]
     descriptions = [sealed[0][1], {**sealed[1][1], "sealed_meta": ""}]  # the 2nd: empty meta
     before = stored_state(world)
-    r = post_files(client, "/api/v1/reports", "report",
-                   {**d.payload, "attachments": descriptions}, [ct for ct, _ in sealed])
+    r = post_files(
+        client,
+        "/api/v1/reports",
+        "report",
+        {**d.payload, "attachments": descriptions},
+        [ct for ct, _ in sealed],
+    )
     assert r.status_code == 400 and body(r)["field"] == "attachments"
     assert stored_state(world)[0] == before[0]
     assert stored_state(world)[1] == before[1]
@@ -496,8 +509,9 @@ REFUSALS: list[tuple[str, tuple[str, ...], Mutation, tuple[int, str]]] = [
 ]
 
 
-@pytest.mark.parametrize(("label", "excluded", "mutate", "expected"), REFUSALS,
-                         ids=[c[0] for c in REFUSALS])
+@pytest.mark.parametrize(
+    ("label", "excluded", "mutate", "expected"), REFUSALS, ids=[c[0] for c in REFUSALS]
+)
 def test_sealed_refusals_store_nothing(
     world: World, label: str, excluded: tuple[str, ...], mutate: Mutation, expected: tuple[int, str]
 ) -> None:
@@ -603,9 +617,14 @@ def exif_photo(world: World) -> bytes:
 
 def report_form(world: World, token: str) -> dict[str, Any]:
     fields = {name: marker(world, name) for name in ("what_happened", "when", "where", "who")}
-    return {"csrf_token": token, "category": "fraud_accounting", **fields,
-            "how_known": marker(world, "how"), "external_only": "0",
-            "exclude": str(world.handler_ids["comp.two"])}
+    return {
+        "csrf_token": token,
+        "category": "fraud_accounting",
+        **fields,
+        "how_known": marker(world, "how"),
+        "external_only": "0",
+        "exclude": str(world.handler_ids["comp.two"]),
+    }
 
 
 def receipt_of(world: World, response: TestResponse) -> str:
@@ -631,8 +650,10 @@ def test_no_js_report_files_and_followup(world: World) -> None:
     photo_name, pdf_name = f"gps-{secrets.token_hex(4)}.jpg", f"scan-{secrets.token_hex(4)}.pdf"
     WRITTEN[world.url].extend([photo_name, pdf_name])
     form = report_form(world, token)
-    form["files"] = [(io.BytesIO(photo), photo_name, "image/jpeg"),
-                     (io.BytesIO(pdf), pdf_name, "application/pdf")]
+    form["files"] = [
+        (io.BytesIO(photo), photo_name, "image/jpeg"),
+        (io.BytesIO(pdf), pdf_name, "application/pdf"),
+    ]
     tmp_before = set(os.listdir(tempfile.gettempdir()))
     with paths_written() as writes:
         r = client.post("/report", data=form, content_type="multipart/form-data")
@@ -662,9 +683,16 @@ def test_no_js_report_files_and_followup(world: World) -> None:
         handler_view(world, "comp.two", case_id)
 
     reply, note = marker(world, "no-js reply"), marker(world, "no-js note file").encode()
-    r = client.post("/followup/reply", content_type="multipart/form-data", data={
-        "csrf_token": token, "receipt": receipt, "body": reply,
-        "files": [(io.BytesIO(note), "note.txt", "text/plain")]})
+    r = client.post(
+        "/followup/reply",
+        content_type="multipart/form-data",
+        data={
+            "csrf_token": token,
+            "receipt": receipt,
+            "body": reply,
+            "files": [(io.BytesIO(note), "note.txt", "text/plain")],
+        },
+    )
     assert r.status_code == 200, r.data[:500]
     assert "Your message was sent." in r.text and reply in r.text and "note.txt" in r.text
     assert [m.body for m in handler_view(world, "comp.one", case_id).messages] == [reply]
@@ -672,8 +700,9 @@ def test_no_js_report_files_and_followup(world: World) -> None:
     ids = re.findall(r'action="/followup/files/([0-9a-f]{32})"', r.text)
     downloads = {}
     for attachment_id in ids:
-        r = client.post(f"/followup/files/{attachment_id}",
-                        data={"csrf_token": token, "receipt": receipt})
+        r = client.post(
+            f"/followup/files/{attachment_id}", data={"csrf_token": token, "receipt": receipt}
+        )
         assert r.status_code == 200 and r.mimetype == "application/octet-stream"
         downloads[r.headers["Content-Disposition"]] = r.data
     assert len(ids) == 3 and sorted(downloads.values()) == sorted([cleaned, pdf, note])
@@ -751,11 +780,18 @@ def check_headers(response: TestResponse, where: str) -> None:
 def test_security_headers_and_session_cookie(world: World) -> None:
     client = world.app.test_client()
     requests = [
-        ("GET", "/", 200), ("GET", "/report", 200), ("GET", "/followup", 200),
-        ("GET", "/nowhere", 404), ("POST", "/report", 400), ("POST", "/followup", 400),
-        ("GET", "/api/v1/pow", 200), ("GET", "/api/v1/receipt-params", 200),
-        ("GET", "/api/v1/routing?category=nope", 400), ("POST", "/api/v1/reports", 415),
-        ("GET", "/api/v1/nothing", 404), ("GET", "/language/ja", 302),
+        ("GET", "/", 200),
+        ("GET", "/report", 200),
+        ("GET", "/followup", 200),
+        ("GET", "/nowhere", 404),
+        ("POST", "/report", 400),
+        ("POST", "/followup", 400),
+        ("GET", "/api/v1/pow", 200),
+        ("GET", "/api/v1/receipt-params", 200),
+        ("GET", "/api/v1/routing?category=nope", 400),
+        ("POST", "/api/v1/reports", 415),
+        ("GET", "/api/v1/nothing", 404),
+        ("GET", "/language/ja", 302),
     ]
     for method, path, status in requests:
         r = client.open(path, method=method)
