@@ -46,6 +46,12 @@ CATEGORIES = [
 ]
 
 TEXT = {
+    "intro": {
+        "en": "Speak-up hotline: anonymous, your number is never stored. A report is filed only "
+        "when you receive a receipt. Text HELP for help.",
+        "ja": "内部通報窓口です。匿名で、電話番号は保存されません。受付番号が届いた時点で通報が"
+        "受け付けられます。HELPで使い方を表示します。",
+    },
     "help": {
         "en": "Speak-up hotline. Text what happened to make an anonymous report; you get a "
         "receipt. STATUS <receipt> shows the status and latest reply. REPLY <receipt> "
@@ -154,16 +160,19 @@ class SmsLine:
     def pseudonym(self, number: str) -> bytes:
         return pseudonym_of(self.ctx.keyring.pseudonym_key, number)
 
-    def sender_id(self, pseudonym: bytes) -> str:
-        """A Rasa sender id for this texter's current conversation; it changes on expiry."""
+    def sender_id(self, pseudonym: bytes) -> tuple[str, bool]:
+        """A Rasa sender id for this texter's current conversation (it changes on expiry), and
+        whether this message starts a new conversation."""
         slot = "sms-session:" + pseudonym.hex()
         nonce = self.store.get_int(slot)
-        if not nonce:
+        new = not nonce
+        if new:
             nonce = secrets.randbelow(2**62) + 1
         self.store.set_int(slot, nonce, self.session_ttl)
-        return hmac.new(
+        sender = hmac.new(
             self.ctx.keyring.pseudonym_key, pseudonym + nonce.to_bytes(8, "big"), hashlib.sha256
         ).hexdigest()[:40]
+        return sender, new
 
     # -- the whole exchange -------------------------------------------------------------
     def handle(self, session: Session, message: InboundSms) -> list[str]:
@@ -221,11 +230,11 @@ class SmsLine:
             receipt, _, body = _split_receipt(rest)
             return self._reply(session, receipt, body, lang)
         try:
-            reply = self.gateway.send(
-                self.sender_id(pseudonym), text, lang, metadata={"channel": "sms"}
-            )
+            sender, new = self.sender_id(pseudonym)
+            reply = self.gateway.send(sender, text, lang, metadata={"channel": "sms"})
             self.drafts.drop(pseudonym)
-            return reply.texts
+            # Told up front, whatever the bot says first: only a receipt means it is filed.
+            return [TEXT["intro"][lang], *reply.texts] if new else reply.texts
         except BotUnavailable:
             log.warning("sms.bot_unavailable")
             return self._builtin(session, pseudonym, message, text, lang)

@@ -120,7 +120,11 @@ def test_report_by_sms_through_the_bot(
             "はい",
         ]
         final = "はい"
-    for step in steps:
+    first = sms(live_server, number, steps[0])
+    assert (
+        "filed only when you receive a receipt" if language == "en" else "受付番号が届いた時点で"
+    ) in first
+    for step in steps[1:]:
         sms(live_server, number, step)
     receipt = receipt_in(sms(live_server, number, final))
     with live_server.app.app_context():
