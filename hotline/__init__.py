@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline import cli, db, http_errors, limits, logs, security, uploads
 from hotline.blobs import BlobStore
@@ -48,6 +49,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(WEB_DIR / "static"),
     )
     app.config.update(settings)
+    if int(app.config["PROXY_COUNT"]) > 0:
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(WEB_DIR / "translations"))
     app.config.setdefault("WTF_CSRF_SSL_STRICT", False)  # we send no Referer by policy
     logs.configure(app.config["LOG_LEVEL"])

@@ -70,6 +70,10 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "RECEIPT_FREE_FAILURES": _env_int("RECEIPT_FREE_FAILURES", 3),
         "RECEIPT_MAX_DELAY_SECONDS": _env_int("RECEIPT_MAX_DELAY_SECONDS", 300),
         "REDIS_URL": _env("REDIS_URL", ""),
+        # Reverse proxies in front of the app (TLS terminates there): trust that many
+        # X-Forwarded-* hops, so HTTPS is seen (HSTS, secure cookies) and limits key on the
+        # client, whose address is still only ever hashed.
+        "PROXY_COUNT": _env_int("PROXY_COUNT", 0),
         "PAGE_RATE_LIMIT": _env("PAGE_RATE_LIMIT", "120 per minute"),
         "CHAT_RATE_LIMIT": _env("CHAT_RATE_LIMIT", "30 per minute;300 per hour"),
         "CHAT_GLOBAL_RATE_LIMIT": _env("CHAT_GLOBAL_RATE_LIMIT", "600 per minute"),

@@ -198,3 +198,15 @@ def test_scan_detects_planted_plaintext(tmp_path: Path) -> None:
     app.extensions["hotline.db"].dispose()
     found = find_plaintext({"db": raw_database_bytes(app.config["DATABASE_URL"])}, [planted])
     assert found
+
+
+def test_hsts_only_over_https_behind_a_trusted_proxy(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    direct = make_app(tmp_path / "a")
+    assert "Strict-Transport-Security" not in direct.test_client().get("/").headers
+    forged = direct.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in forged.headers  # no proxy trusted
+    proxied = make_app(tmp_path / "b", PROXY_COUNT=1)
+    response = proxied.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
