@@ -40,7 +40,7 @@ from integrations.mail import MailError, MailSender
 
 log = logging.getLogger("hotline.retention")
 
-ORPHAN_AGE_SECONDS = 24 * 3600
+ORPHAN_AGE_SECONDS = 2 * 86_400  # blob mtimes are day-granular (midnight UTC)
 IDEMPOTENCY_DAYS = 1
 _ZEROS = bytes(64 * 1024)
 
