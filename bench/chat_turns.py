@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.botprocs import free_port, running_bot
+from tests.botprocs import free_port, live_app, running_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 TURNS = [
@@ -64,58 +63,34 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
         # The bot needs the app's URL and the app the bot's: choose both ports first.
-        rasa_url = f"http://127.0.0.1:{free_port()}"
-        app = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.live_app",
-                "--port",
-                str(port),
-                "--instance",
-                tmp,
-                "--rasa-url",
-                rasa_url,
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        try:
-            info = json.loads(app.stdout.readline() if app.stdout else "{}")
-            with running_bot(
-                info["url"],
-                info["token"],
-                Path(tmp) / "logs",
-                rasa_port=int(rasa_url.rsplit(":", 1)[1]),
-            ) as bot:
-                times: list[float] = []
-                receipts = 0
-                for _ in range(args.conversations):
-                    token = post(f"{info['url']}/chat/start", {})["conversation"]
-                    for text in TURNS:
-                        start = time.perf_counter()
-                        reply = post(
-                            f"{info['url']}/chat/message", {"conversation": token, "text": text}
-                        )
-                        times.append((time.perf_counter() - start) * 1000)
-                        receipts += bool(reply.get("receipt"))
-                times.sort()
-                p95 = times[max(0, int(len(times) * 0.95) - 1)]
-                print(
-                    f"conversations {args.conversations}, turns {len(times)}, receipts {receipts}"
-                )
-                print(
-                    f"bot turn via /chat  p50 {statistics.median(times):.0f} ms   "
-                    f"p95 {p95:.0f} ms   max {times[-1]:.0f} ms"
-                )
-                print(f"Rasa server RSS     {rss_mib(bot.processes[1].pid):.0f} MiB")
-                print(f"action server RSS   {rss_mib(bot.processes[0].pid):.0f} MiB")
-        finally:
-            app.terminate()
+        port, rasa_port = free_port(), free_port()
+        with (
+            live_app(port, tmp, f"http://127.0.0.1:{rasa_port}") as info,
+            running_bot(
+                str(info["url"]), str(info["token"]), Path(tmp) / "logs", rasa_port=rasa_port
+            ) as bot,
+        ):
+            times: list[float] = []
+            receipts = 0
+            for _ in range(args.conversations):
+                token = post(f"{info['url']}/chat/start", {})["conversation"]
+                for text in TURNS:
+                    start = time.perf_counter()
+                    reply = post(
+                        f"{info['url']}/chat/message", {"conversation": token, "text": text}
+                    )
+                    times.append((time.perf_counter() - start) * 1000)
+                    receipts += bool(reply.get("receipt"))
+            times.sort()
+            p95 = times[max(0, int(len(times) * 0.95) - 1)]
+            print(f"conversations {args.conversations}, turns {len(times)}, receipts {receipts}")
+            print(
+                f"bot turn via /chat  p50 {statistics.median(times):.0f} ms   "
+                f"p95 {p95:.0f} ms   max {times[-1]:.0f} ms"
+            )
+            print(f"Rasa server RSS     {rss_mib(bot.processes[1].pid):.0f} MiB")
+            print(f"action server RSS   {rss_mib(bot.processes[0].pid):.0f} MiB")
 
 
 if __name__ == "__main__":

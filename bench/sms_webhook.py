@@ -6,9 +6,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -17,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hotline.cli_sms import send_signed
-from tests.botprocs import free_port, running_bot
+from tests.botprocs import free_port, live_app, running_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token-0123456789abcdef"
@@ -62,32 +60,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         port, rasa_port = free_port(), free_port()
-        app = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.live_app",
-                "--port",
-                str(port),
-                "--instance",
-                tmp,
-                "--rasa-url",
-                f"http://127.0.0.1:{rasa_port}",
-                "--twilio-token",
-                TOKEN,
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        try:
-            info = json.loads(app.stdout.readline() if app.stdout else "{}")
-            with running_bot(info["url"], info["token"], Path(tmp) / "logs", rasa_port=rasa_port):
-                show("bot up", rounds(info["url"], BOT_TURNS, args.texters, "1"))
-            show("bot down", rounds(info["url"], BUILTIN_TURNS, args.texters, "2"))
-        finally:
-            app.terminate()
+        with live_app(port, tmp, f"http://127.0.0.1:{rasa_port}", TOKEN) as info:
+            url = str(info["url"])
+            with running_bot(url, str(info["token"]), Path(tmp) / "logs", rasa_port=rasa_port):
+                show("bot up", rounds(url, BOT_TURNS, args.texters, "1"))
+            show("bot down", rounds(url, BUILTIN_TURNS, args.texters, "2"))
 
 
 if __name__ == "__main__":

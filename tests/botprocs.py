@@ -141,3 +141,41 @@ def running_bot(
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@contextmanager
+def live_app(
+    port: int, instance: str, rasa_url: str, twilio_token: str = ""
+) -> Iterator[dict[str, object]]:
+    """`tests.live_app` in its own process on a chosen port; yields its JSON line."""
+    import json
+    import sys
+
+    command = [
+        sys.executable,
+        "-m",
+        "tests.live_app",
+        "--port",
+        str(port),
+        "--instance",
+        instance,
+        "--rasa-url",
+        rasa_url,
+    ]
+    if twilio_token:
+        command += ["--twilio-token", twilio_token]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        if not line:
+            raise RuntimeError("the hotline app did not start")
+        yield dict(json.loads(line))
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -70,3 +70,23 @@ def world(
 ) -> Iterator[World]:
     with build_world(request.param, tmp_path_factory.mktemp(f"world-{request.param}")) as w:
         yield w
+
+
+ADMIN = ("admin.one", "admin-one-password-4d!")
+
+
+@pytest.fixture(scope="module")
+def admin_id(world: World) -> int:
+    """An administrator account (no desk, no grants) in the module's world."""
+    with world.app.app_context():
+        created = accounts.create_handler(
+            db.session(),
+            world.app.extensions["hotline.services"],
+            ADMIN[0],
+            None,
+            ADMIN[1],
+            "Hotline administrator",
+            is_admin=True,
+        )
+    return created.handler_id
+

@@ -19,28 +19,13 @@ from hotline import db
 from hotline.models import AuditEvent, Case, CaseGrant, Handler
 from hotline.services import accounts, dates, handler_access, policy, stats, workflow
 from hotline.services.errors import InvalidCredentials
-from tests.conftest import HANDLERS, World
+from tests.conftest import ADMIN, HANDLERS, World
 
 pytestmark = pytest.mark.postgres
 
-ADMIN = ("admin.one", "admin-one-password-4d!")
 WRITTEN: dict[str, list[str]] = {}
 PAGES = ("/admin", "/admin/", "/admin/routing", "/admin/handlers")
 
-
-@pytest.fixture(scope="module")
-def admin_id(world: World) -> int:
-    with world.app.app_context():
-        created = accounts.create_handler(
-            db.session(),
-            world.app.extensions["hotline.services"],
-            ADMIN[0],
-            None,
-            ADMIN[1],
-            "Hotline administrator",
-            is_admin=True,
-        )
-    return created.handler_id
 
 
 def signed_in(world: World, handler_id: int, is_admin: bool = True) -> FlaskClient:

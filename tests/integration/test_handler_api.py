@@ -26,12 +26,11 @@ from crypto.primitives import Argon2Params
 from hotline import db
 from hotline.models import Attachment, AuditEvent, Author, Case, CaseGrant
 from hotline.services import accounts, audit, dates, handler_auth
-from tests.conftest import HANDLERS, World
+from tests.conftest import ADMIN, HANDLERS, World
 from tests.support import find_plaintext, raw_database_bytes, receipt_forms
 
 pytestmark = pytest.mark.postgres
 
-ADMIN = ("admin.one", "administrator-pass-4d!")
 PASSWORDS = {**{name: pw for name, (_desk, pw) in HANDLERS.items()}, ADMIN[0]: ADMIN[1]}
 # Everything written through the console that must never be stored or logged readably.
 WRITTEN: dict[str, list[str]] = {}
@@ -83,20 +82,6 @@ def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None
     """Journeys sign in often; the limit itself has its own test."""
     monkeypatch.setitem(world.app.config, "LOGIN_RATE_LIMIT", "10000 per minute")
 
-
-@pytest.fixture(scope="module")
-def admin_id(world: World) -> int:
-    with world.app.app_context():
-        created = accounts.create_handler(
-            db.session(),
-            world.app.extensions["hotline.services"],
-            ADMIN[0],
-            None,
-            ADMIN[1],
-            "Ada Admin",
-            is_admin=True,
-        )
-    return created.handler_id
 
 
 # --- the browser's side of signing in, in Python -------------------------------------------
