@@ -89,4 +89,3 @@ def admin_id(world: World) -> int:
             is_admin=True,
         )
     return created.handler_id
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, inspect, text
+from werkzeug.test import TestResponse
 
 from hotline.logs import ContentFreeFormatter
 
@@ -154,3 +156,17 @@ def paths_written() -> Iterator[list[str]]:
         yield seen
     finally:
         builtins.open, os.open, tempfile.gettempdir = real_open, real_os_open, real_tmp
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+unb64 = base64.b64decode
+
+
+def body(response: TestResponse) -> dict[str, Any]:
+    """A JSON object response, or a failure that shows what came back instead."""
+    data = response.get_json(silent=True)
+    assert isinstance(data, dict), (response.status_code, response.data[:300])
+    return data

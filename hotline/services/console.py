@@ -20,7 +20,7 @@ from hotline.models import (
 )
 from hotline.services import audit, dates
 from hotline.services.errors import InvalidInput
-from hotline.services.workflow import require_grant
+from hotline.services.workflow import released_grant
 
 PAGE_MAX = 100
 # Cases without a deadline (closed) sort after every open one.
@@ -174,13 +174,8 @@ class CaseBundle:
 
 def open_bundle(session: Session, handler_id: int, case_id: str) -> CaseBundle:
     """Everything the browser needs to show a case; audited as a view."""
-    case = require_grant(session, handler_id, case_id)
-    grant = session.scalar(
-        select(CaseGrant.sealed_keys).where(
-            CaseGrant.case_id == case.id, CaseGrant.handler_id == handler_id
-        )
-    )
-    assert grant is not None
+    case, released = released_grant(session, handler_id, case_id)
+    grant = released.sealed_keys
     names = {h.id: h.display_name for h in session.scalars(select(Handler))}
     messages = [
         SealedItem(

@@ -20,8 +20,8 @@ from crypto.grants import CaseKeys, open_grant
 from crypto.handler_keys import HandlerPrivateKeys
 from crypto.primitives import Argon2Params, constant_time_equal, random_bytes
 from hotline.blobs import BlobStore
-from hotline.models import Attachment, Author, Case, CaseGrant, Handler, Message
-from hotline.services import attachments, audit, dates, validation
+from hotline.models import Attachment, Author, Case, Handler, Message
+from hotline.services import attachments, audit, dates, validation, workflow
 from hotline.services.context import ServiceContext
 from hotline.services.errors import InvalidCredentials, NotFound, NotGranted
 from hotline.services.followup import MessageView
@@ -72,20 +72,9 @@ def unlock(session: Session, ctx: ServiceContext, username: str, password: str) 
 
 
 def _case_keys(session: Session, who: UnlockedHandler, case_id: str) -> tuple[Case, CaseKeys]:
-    case = session.scalar(
-        select(Case).where(Case.id == case_id).options(selectinload(Case.messages))
+    case, grant = workflow.released_grant(
+        session, who.handler_id, case_id, options=[selectinload(Case.messages)]
     )
-    if case is None:
-        raise NotFound("no such case", field="case_id")
-    grant = session.scalar(
-        select(CaseGrant).where(
-            CaseGrant.case_id == case_id,
-            CaseGrant.handler_id == who.handler_id,
-            CaseGrant.released.is_(True),
-        )
-    )
-    if grant is None:
-        raise NotGranted("this case is not assigned to you")
     try:
         return case, open_grant(grant.sealed_keys, who.private)
     except DecryptionError as exc:

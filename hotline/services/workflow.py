@@ -7,11 +7,13 @@ in the same transaction. Content arrives sealed from the handler's browser.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from crypto.primitives import NONCE_BYTES, TAG_BYTES
 from hotline.models import Author, Case, CaseGrant, CaseStatus, Handler, Message, Note
@@ -41,12 +43,17 @@ class StatusChange:
     next_deadline: date | None
 
 
-def require_grant(session: Session, handler_id: int, case_id: str) -> Case:
-    case = session.get(Case, case_id)
+def released_grant(
+    session: Session, handler_id: int, case_id: str, options: Sequence[ORMOption] = ()
+) -> tuple[Case, CaseGrant]:
+    """The case and this handler's released grant to it, or NotFound / NotGranted."""
+    # A query, not session.get(): the load options must apply even to a case already in
+    # the session's identity map.
+    case = session.scalar(select(Case).where(Case.id == case_id).options(*options))
     if case is None:
         raise NotFound("no such case", field="case_id")
     grant = session.scalar(
-        select(CaseGrant.id).where(
+        select(CaseGrant).where(
             CaseGrant.case_id == case_id,
             CaseGrant.handler_id == handler_id,
             CaseGrant.released.is_(True),
@@ -54,7 +61,11 @@ def require_grant(session: Session, handler_id: int, case_id: str) -> Case:
     )
     if grant is None:
         raise NotGranted("this case is not assigned to you")
-    return case
+    return case, grant
+
+
+def require_grant(session: Session, handler_id: int, case_id: str) -> Case:
+    return released_grant(session, handler_id, case_id)[0]
 
 
 def _check_sealed(sealed: bytes, field: str) -> None:

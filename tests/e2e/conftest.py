@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from hotline import create_app, db, migrate
 from hotline.services import accounts, routing
-from tests.support import LogCapture, config_for
+from tests.support import LogCapture, config_for, raw_database_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -68,6 +68,16 @@ class LiveServer:
     recorder: BodyRecorder
     logs: LogCapture
     handler_ids: dict[str, int] = field(default_factory=dict)
+
+    def stored(self) -> dict[str, bytes]:
+        """Everything this server wrote: the raw database, its log lines, its blob files."""
+        self.app.extensions["hotline.db"].dispose()  # flush SQLite's WAL to the file
+        blobs = self.instance / "blobs"
+        return {
+            "database": raw_database_bytes(self.database_url),
+            "logs": self.logs.text.encode(),
+            "blobs": b"".join(p.read_bytes() for p in blobs.iterdir()) if blobs.exists() else b"",
+        }
 
 
 @pytest.fixture(scope="module")

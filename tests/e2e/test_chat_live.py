@@ -25,7 +25,7 @@ from hotline.services import handler_access
 from integrations.rasa import RasaGateway
 from tests.botprocs import RunningBot, running_bot
 from tests.e2e.conftest import E2E_HANDLERS, LiveServer
-from tests.support import find_plaintext, raw_database_bytes, receipt_forms
+from tests.support import find_plaintext, receipt_forms
 
 WRITTEN: list[str] = []
 
@@ -215,12 +215,7 @@ def test_widget_completes_a_report(
 
 
 def test_zz_no_plaintext_anywhere(live_server: LiveServer, bot: RunningBot) -> None:
-    live_server.app.extensions["hotline.db"].dispose()
-    haystacks = {
-        "database": raw_database_bytes(live_server.database_url),
-        "flask logs": live_server.logs.text.encode(),
-        "bot logs": bot.log_bytes(),
-    }
+    haystacks = {**live_server.stored(), "bot logs": bot.log_bytes()}
     assert len(WRITTEN) >= 8
     assert find_plaintext(haystacks, WRITTEN) == []
     assert b"hotline-ephemeral-tracker-store active" in bot.log_bytes()

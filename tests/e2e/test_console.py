@@ -17,7 +17,7 @@ from hotline import db
 from hotline.models import AuditEvent, Case
 from hotline.services import accounts, audit, dates
 from tests.e2e.conftest import E2E_HANDLERS, ROOT, LiveServer
-from tests.support import find_plaintext, raw_database_bytes, receipt_forms
+from tests.support import find_plaintext, receipt_forms
 
 WRITTEN: list[str] = []
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -329,13 +329,7 @@ def test_console_accessible_at_360px(browser: Browser, live_server: LiveServer) 
 
 
 def test_zz_no_plaintext_stored(live_server: LiveServer) -> None:
-    live_server.app.extensions["hotline.db"].dispose()
-    blobs = b"".join(p.read_bytes() for p in (live_server.instance / "blobs").iterdir())
-    haystacks = {
-        "database": raw_database_bytes(live_server.database_url),
-        "logs": live_server.logs.text.encode(),
-        "blobs": blobs,
-    }
+    haystacks = live_server.stored()
     assert len(WRITTEN) >= 4
     secrets_ = WRITTEN + [p for _, p, _, _ in E2E_HANDLERS.values()]
     assert find_plaintext(haystacks, secrets_) == []

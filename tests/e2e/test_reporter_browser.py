@@ -17,7 +17,7 @@ from hotline import db
 from hotline.models import Attachment, Case
 from hotline.services import handler_access
 from tests.e2e.conftest import E2E_HANDLERS, ROOT, LiveServer
-from tests.support import find_plaintext, raw_database_bytes, receipt_forms
+from tests.support import find_plaintext, receipt_forms
 
 WRITTEN: list[str] = []
 GPS_MARK = b"GPSLatitudeRef"
@@ -288,13 +288,8 @@ def test_keyboard_only_report(browser: Browser, live_server: LiveServer) -> None
 
 
 def test_zz_no_plaintext_anywhere(live_server: LiveServer) -> None:
-    live_server.app.extensions["hotline.db"].dispose()
-    blobs = b"".join(p.read_bytes() for p in (live_server.instance / "blobs").iterdir())
-    haystacks = {
-        "database": raw_database_bytes(live_server.database_url),
-        "logs": live_server.logs.text.encode(),
-        "blobs": blobs,
-    }
+    haystacks = live_server.stored()
+    blobs = haystacks["blobs"]
     secrets_ = WRITTEN + [p for _, p, _, _ in E2E_HANDLERS.values()]
     assert len(WRITTEN) >= 8
     assert find_plaintext(haystacks, secrets_) == []

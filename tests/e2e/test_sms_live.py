@@ -17,7 +17,7 @@ from hotline.services import handler_access
 from integrations.rasa import RasaGateway
 from tests.botprocs import RunningBot, running_bot
 from tests.e2e.conftest import E2E_HANDLERS, LiveServer
-from tests.support import find_plaintext, raw_database_bytes, receipt_forms
+from tests.support import find_plaintext, receipt_forms
 from tests.twilio_support import AUTH_TOKEN
 
 WRITTEN: list[str] = []
@@ -165,11 +165,6 @@ def test_bot_stopped_built_in_conversation(live_server: LiveServer, sms_bot: Run
 
 
 def test_zz_no_number_or_text_anywhere(live_server: LiveServer, sms_bot: RunningBot) -> None:
-    live_server.app.extensions["hotline.db"].dispose()
-    haystacks = {
-        "database": raw_database_bytes(live_server.database_url),
-        "flask logs": live_server.logs.text.encode(),
-        "bot logs": sms_bot.log_bytes(),
-    }
+    haystacks = {**live_server.stored(), "bot logs": sms_bot.log_bytes()}
     assert len(WRITTEN) >= 8
     assert find_plaintext(haystacks, NUMBER_FORMS + WRITTEN) == []

@@ -27,7 +27,6 @@ WRITTEN: dict[str, list[str]] = {}
 PAGES = ("/admin", "/admin/", "/admin/routing", "/admin/handlers")
 
 
-
 def signed_in(world: World, handler_id: int, is_admin: bool = True) -> FlaskClient:
     client = world.app.test_client()
     now = int(time.time())
@@ -133,9 +132,7 @@ def test_forms_need_the_csrf_token(world: World, admin_id: int) -> None:
     admin = signed_in(world, admin_id)
     form = policy_form(world, "not-a-token")
     assert admin.post("/admin/routing", data=form).status_code == 400
-    r = admin.post(
-        f"/admin/handlers/{world.handler_ids['comp.two']}/active", data={"active": "0"}
-    )
+    r = admin.post(f"/admin/handlers/{world.handler_ids['comp.two']}/active", data={"active": "0"})
     assert r.status_code == 400
     with world.app.app_context():
         assert db.session().get(Handler, world.handler_ids["comp.two"]).active  # type: ignore[union-attr]
@@ -207,9 +204,7 @@ def test_statistics_from_metadata(world: World, admin_id: int) -> None:
     assert "<script" not in page
 
 
-def test_routing_policy_edit_is_validated_applied_and_audited(
-    world: World, admin_id: int
-) -> None:
+def test_routing_policy_edit_is_validated_applied_and_audited(world: World, admin_id: int) -> None:
     admin = signed_in(world, admin_id)
     token = csrf(admin, "/admin/routing")
     before = audit_rows(world, "policy_changed")
@@ -275,8 +270,13 @@ def test_routing_policy_edit_is_validated_applied_and_audited(
     )
     r = world.app.test_client().post(
         "/api/v1/channel/reports",
-        json={"category": "other", "body": "x" * 20, "channel": "chat", "language": "en",
-              "external_only": True},
+        json={
+            "category": "other",
+            "body": "x" * 20,
+            "channel": "chat",
+            "language": "en",
+            "external_only": True,
+        },
         headers=world.auth(),
     )
     assert r.status_code == 503
@@ -308,16 +308,16 @@ def test_accounts_page_and_deactivation(world: World, admin_id: int) -> None:
 
     r = admin.post(f"/admin/handlers/{target}/active", data={"csrf_token": token, "active": "0"})
     assert r.status_code == 302 and r.headers["Location"].endswith("done=deactivated")
-    assert "The account was deactivated." in admin.get(r.headers["Location"]).get_data(
-        as_text=True
-    )
+    assert "The account was deactivated." in admin.get(r.headers["Location"]).get_data(as_text=True)
     logged = audit_rows(world, "handler_deactivated")
     assert [(e.actor_id, e.detail) for e in logged] == [(admin_id, f"handler:{target}")]
     with world.app.app_context():
         session = db.session()
         with pytest.raises(InvalidCredentials):
             handler_access.unlock(
-                session, world.app.extensions["hotline.services"], "comp.two",
+                session,
+                world.app.extensions["hotline.services"],
+                "comp.two",
                 HANDLERS["comp.two"][1],
             )
     case = submit(world, "fraud_accounting")
@@ -359,15 +359,32 @@ def test_cli_creates_administrators_and_addresses(world: World) -> None:
     runner = world.app.test_cli_runner()
     password = "admin-two-password-5e!"
     result = runner.invoke(
-        args=["handlers", "create", "--username", "admin.two", "--admin",
-              "--email", "admin.two@example.org", "--password-stdin"],
+        args=[
+            "handlers",
+            "create",
+            "--username",
+            "admin.two",
+            "--admin",
+            "--email",
+            "admin.two@example.org",
+            "--password-stdin",
+        ],
         input=password + "\n",
     )
     assert result.exit_code == 0, result.output
     assert "created handler admin.two" in result.output and "on desk admin" in result.output
     result = runner.invoke(
-        args=["handlers", "create", "--username", "desk.three", "--desk", "compliance",
-              "--email", "desk.three@example.org", "--password-stdin"],
+        args=[
+            "handlers",
+            "create",
+            "--username",
+            "desk.three",
+            "--desk",
+            "compliance",
+            "--email",
+            "desk.three@example.org",
+            "--password-stdin",
+        ],
         input=password + "\n",
     )
     assert result.exit_code == 0, result.output
@@ -384,8 +401,16 @@ def test_cli_creates_administrators_and_addresses(world: World) -> None:
     assert rows["desk.three"].email == "desk.three@example.org"
 
     both = runner.invoke(
-        args=["handlers", "create", "--username", "x.y", "--admin", "--desk", "compliance",
-              "--password-stdin"],
+        args=[
+            "handlers",
+            "create",
+            "--username",
+            "x.y",
+            "--admin",
+            "--desk",
+            "compliance",
+            "--password-stdin",
+        ],
         input=password + "\n",
     )
     assert both.exit_code == 2 and "no desk" in both.output
@@ -395,8 +420,17 @@ def test_cli_creates_administrators_and_addresses(world: World) -> None:
     )
     assert neither.exit_code == 2 and "--desk" in neither.output
     bad = runner.invoke(
-        args=["handlers", "create", "--username", "x.y", "--desk", "compliance",
-              "--email", "not an address", "--password-stdin"],
+        args=[
+            "handlers",
+            "create",
+            "--username",
+            "x.y",
+            "--desk",
+            "compliance",
+            "--email",
+            "not an address",
+            "--password-stdin",
+        ],
         input=password + "\n",
     )
     assert bad.exit_code == 1 and "email address is not valid" in bad.output

@@ -45,12 +45,18 @@ def made(world: World) -> list[str]:
         for case_id in ids:
             roll = rng.random()
             if roll < 0.3:  # closed: no deadline
-                values = {"status": "closed", "outcome": "not_actionable", "closed_on": today,
-                          "next_deadline": None}
+                values = {
+                    "status": "closed",
+                    "outcome": "not_actionable",
+                    "closed_on": today,
+                    "next_deadline": None,
+                }
             else:  # deadlines in a narrow range, so many cases share a day
                 status = rng.choice(["received", "assessing", "investigating"])
-                values = {"status": status,
-                          "next_deadline": today + timedelta(days=rng.randint(-3, 3))}
+                values = {
+                    "status": status,
+                    "next_deadline": today + timedelta(days=rng.randint(-3, 3)),
+                }
             conn.execute(update(table).where(table.c.id == case_id).values(**values))
     engine.dispose()
     return ids

@@ -4,7 +4,6 @@ case list, the sealed bundle, status, replies, notes, grants, admins and the aud
 
 from __future__ import annotations
 
-import base64
 import secrets
 import time
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from hotline import db
 from hotline.models import Attachment, AuditEvent, Author, Case, CaseGrant
 from hotline.services import accounts, audit, dates, handler_auth
 from tests.conftest import ADMIN, HANDLERS, World
-from tests.support import find_plaintext, raw_database_bytes, receipt_forms
+from tests.support import b64, body, find_plaintext, raw_database_bytes, receipt_forms, unb64
 
 pytestmark = pytest.mark.postgres
 
@@ -36,19 +35,6 @@ PASSWORDS = {**{name: pw for name, (_desk, pw) in HANDLERS.items()}, ADMIN[0]: A
 WRITTEN: dict[str, list[str]] = {}
 # TOTP secrets shown at enrolment, per database and username.
 SECRETS: dict[tuple[str, str], str] = {}
-
-
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-unb64 = base64.b64decode
-
-
-def body(response: TestResponse) -> dict[str, Any]:
-    data = response.get_json(silent=True)
-    assert isinstance(data, dict), (response.status_code, response.data[:300])
-    return data
 
 
 def marker(world: World, label: str) -> str:
@@ -81,7 +67,6 @@ def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """Journeys sign in often; the limit itself has its own test."""
     monkeypatch.setitem(world.app.config, "LOGIN_RATE_LIMIT", "10000 per minute")
-
 
 
 # --- the browser's side of signing in, in Python -------------------------------------------

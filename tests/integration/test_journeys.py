@@ -96,9 +96,11 @@ def test_report_followup_and_handler_reply(world: World) -> None:
 def test_only_routed_handlers_hold_grants(world: World) -> None:
     case = submit(world, category="harassment")
     with world.app.app_context():
-        grants = db.session().scalars(
-            select(CaseGrant).where(CaseGrant.case_id == case["case_id"])
-        ).all()
+        grants = (
+            db.session()
+            .scalars(select(CaseGrant).where(CaseGrant.case_id == case["case_id"]))
+            .all()
+        )
     released = {g.handler_id for g in grants if g.released}
     held = {g.handler_id for g in grants if not g.released}
     assert released == {world.handler_ids["harass.one"]}

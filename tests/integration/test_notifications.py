@@ -99,10 +99,18 @@ def setup(world: World) -> Setup:
     made = Setup([submit("fraud_accounting") for _ in range(3)], submit("harassment"), texts)
     today = dates.today()
     # Relative to tomorrow: the first is overdue, the second due within two days.
-    set_case(world, made.fraud[0], acknowledge_by=today - timedelta(days=1),
-             next_deadline=today - timedelta(days=1))
-    set_case(world, made.fraud[1], acknowledge_by=today + timedelta(days=2),
-             next_deadline=today + timedelta(days=2))
+    set_case(
+        world,
+        made.fraud[0],
+        acknowledge_by=today - timedelta(days=1),
+        next_deadline=today - timedelta(days=1),
+    )
+    set_case(
+        world,
+        made.fraud[1],
+        acknowledge_by=today + timedelta(days=2),
+        next_deadline=today + timedelta(days=2),
+    )
     return made
 
 
@@ -116,8 +124,11 @@ def read_box(folder: Path) -> list[EmailMessage]:
 
 
 def counts_in(body: str) -> tuple[int, int, int]:
-    lines = {line.split(":")[0]: line.rsplit(":", 1)[1].strip() for line in body.splitlines()
-             if ":" in line}
+    lines = {
+        line.split(":")[0]: line.rsplit(":", 1)[1].strip()
+        for line in body.splitlines()
+        if ":" in line
+    }
     return (
         int(lines["New cases since your last summary"]),
         int(lines["Acknowledgement due within 2 days"]),

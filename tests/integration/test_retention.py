@@ -259,9 +259,7 @@ def test_warning_goes_out_once_and_carries_no_content(world: World, cases: Cases
         assert "fraud" not in body.lower() and "Fraud" not in message["Subject"]
         assert find_plaintext({"mail": message.as_bytes()}, cases.texts) == []
     with world.app.app_context():
-        warned = {
-            c.id: c.purge_warned_on for c in db.session().scalars(select(Case))
-        }
+        warned = {c.id: c.purge_warned_on for c in db.session().scalars(select(Case))}
     assert warned[cases.purge_me] == today and warned[cases.warned_only] == today
     assert warned[cases.recent] is None and warned[cases.open_old] is None
 

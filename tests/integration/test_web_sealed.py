@@ -9,7 +9,6 @@ and the blob folder.
 
 from __future__ import annotations
 
-import base64
 import gettext
 import io
 import json
@@ -50,11 +49,14 @@ from hotline.services.attachments import AttachmentView
 from hotline.services.errors import NotGranted
 from tests.conftest import GENEROUS_LIMITS, HANDLERS, World, build_world
 from tests.support import (
+    b64,
+    body,
     config_for,
     find_plaintext,
     paths_written,
     raw_database_bytes,
     receipt_forms,
+    unb64,
 )
 
 pytestmark = pytest.mark.postgres
@@ -84,19 +86,6 @@ def world(
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-unb64 = base64.b64decode
-
-
-def body(response: TestResponse) -> dict[str, Any]:
-    data = response.get_json(silent=True)
-    assert isinstance(data, dict), (response.status_code, response.data[:300])
-    return data
 
 
 def marker(world: World, label: str) -> str:
