@@ -26,7 +26,9 @@ SEALED_FILE_KEY_BYTES = 24 + 16 + 32
 
 
 @dataclass(frozen=True)
-class BrowserSealedFile:
+class SealedFile:
+    """A finished upload with its file key and description sealed under the case key."""
+
     upload: UploadedFile
     sealed_file_key: bytes
     sealed_meta: bytes
@@ -43,15 +45,9 @@ class AttachmentView:
     metadata_stripped: bool
 
 
-def add_server_sealed(
-    session: Session,
-    blobs: BlobStore,
-    case_id: str,
-    case_key: bytes,
-    uploads: Sequence[UploadedFile],
-    author: Author,
-    today: date,
-) -> None:
+def seal_uploads(case_key: bytes, uploads: Sequence[UploadedFile]) -> list[SealedFile]:
+    """The server-sealed half: seal each upload's file key and description in memory."""
+    sealed = []
     for upload in uploads:
         if upload.file_key is None:
             raise ValueError("server-sealed upload without its file key")
@@ -61,28 +57,29 @@ def add_server_sealed(
             "size": upload.plain_bytes,
             "metadata_stripped": upload.metadata_stripped,
         }
-        blobs.commit(upload.blob_id)
-        session.add(
-            Attachment(
-                id=upload.blob_id,
-                case_id=case_id,
-                author=author,
-                sealed_file_key=seal_file_key(case_key, upload.file_key),
-                sealed_meta=sealing.seal_document(case_key, meta, sealing.ATTACHMENT_META),
-                stored_bytes=upload.stored_bytes,
-                added_on=today,
+        sealed.append(
+            SealedFile(
+                upload,
+                seal_file_key(case_key, upload.file_key),
+                sealing.seal_document(case_key, meta, sealing.ATTACHMENT_META),
             )
         )
+    return sealed
 
 
-def add_browser_sealed(
+def store(
     session: Session,
-    blobs: BlobStore,
+    blobs: BlobStore | None,
     case_id: str,
-    files: Sequence[BrowserSealedFile],
+    files: Sequence[SealedFile],
     author: Author,
     today: date,
 ) -> None:
+    """Commit each file's blob and add its row, whichever side sealed it."""
+    if not files:
+        return
+    if blobs is None:
+        raise ValueError("attachments need a blob store")
     # Check every file before committing any, so a refusal leaves no blob behind.
     for item in files:
         if len(item.sealed_file_key) != SEALED_FILE_KEY_BYTES:

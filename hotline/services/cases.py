@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Case, CaseGrant
+from hotline.services.case_view import CaseView, case_fields
 
 
 @dataclass(frozen=True)
-class CaseSummary:
-    case_id: str
-    category: str
-    channel: str
-    status: str
-    received_on: date
-    acknowledge_by: date
-    feedback_by: date
+class CaseSummary(CaseView):
     grants: int
 
 
@@ -34,16 +27,4 @@ def list_cases(session: Session, limit: int = 50, offset: int = 0) -> list[CaseS
         .limit(limit)
         .offset(offset)
     )
-    return [
-        CaseSummary(
-            c.id,
-            c.category,
-            c.channel.value,
-            c.status.value,
-            c.received_on,
-            c.acknowledge_by,
-            c.feedback_by,
-            int(n),
-        )
-        for c, n in rows
-    ]
+    return [CaseSummary(**case_fields(c), grants=int(n)) for c, n in rows]

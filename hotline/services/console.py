@@ -19,6 +19,7 @@ from hotline.models import (
     Note,
 )
 from hotline.services import audit, dates
+from hotline.services.case_view import CaseView, case_fields
 from hotline.services.errors import InvalidInput
 from hotline.services.workflow import released_grant
 
@@ -28,13 +29,7 @@ _FAR = date(9999, 12, 31)
 
 
 @dataclass(frozen=True)
-class CaseRow:
-    case_id: str
-    category: str
-    channel: str
-    status: str
-    received_on: date
-    next_deadline: date | None
+class CaseRow(CaseView):
     days_open: int
     overdue: bool
 
@@ -123,14 +118,9 @@ def list_cases(
     return CasePage(
         rows=[
             CaseRow(
-                c.id,
-                c.category,
-                c.channel.value,
-                c.status.value,
-                c.received_on,
-                c.next_deadline,
-                (today - c.received_on).days,
-                c.next_deadline is not None and c.next_deadline < today,
+                **case_fields(c),
+                days_open=(today - c.received_on).days,
+                overdue=c.next_deadline is not None and c.next_deadline < today,
             )
             for c in rows
         ],
@@ -149,20 +139,7 @@ class SealedItem:
 
 
 @dataclass(frozen=True)
-class CaseBundle:
-    case_id: str
-    category: str
-    channel: str
-    language: str
-    status: str
-    outcome: str | None
-    external_only: bool
-    involves_executive: bool
-    received_on: date
-    acknowledge_by: date
-    acknowledged_on: date | None
-    feedback_by: date
-    next_deadline: date | None
+class CaseBundle(CaseView):
     grant: bytes
     sealed_report: bytes
     messages: list[SealedItem]
@@ -206,19 +183,7 @@ def open_bundle(session: Session, handler_id: int, case_id: str) -> CaseBundle:
     audit.append(session, handler_id, "view", case.id)
     session.commit()
     return CaseBundle(
-        case_id=case.id,
-        category=case.category,
-        channel=case.channel.value,
-        language=case.language,
-        status=case.status.value,
-        outcome=case.outcome,
-        external_only=case.external_only,
-        involves_executive=case.involves_executive,
-        received_on=case.received_on,
-        acknowledge_by=case.acknowledge_by,
-        acknowledged_on=case.acknowledged_on,
-        feedback_by=case.feedback_by,
-        next_deadline=case.next_deadline,
+        **case_fields(case),
         grant=grant,
         sealed_report=case.sealed_report,
         messages=messages,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -22,9 +21,9 @@ from crypto.primitives import Argon2Params, constant_time_equal, random_bytes
 from hotline.blobs import BlobStore
 from hotline.models import Attachment, Author, Case, Handler, Message
 from hotline.services import attachments, audit, dates, validation, workflow
+from hotline.services.case_view import CaseView, MessageView, case_fields, open_messages
 from hotline.services.context import ServiceContext
 from hotline.services.errors import InvalidCredentials, NotFound, NotGranted
-from hotline.services.followup import MessageView
 
 log = logging.getLogger("hotline.handler_access")
 _BAD_LOGIN = "unknown username or wrong password"
@@ -38,14 +37,7 @@ class UnlockedHandler:
 
 
 @dataclass(frozen=True)
-class HandlerCase:
-    case_id: str
-    category: str
-    channel: str
-    status: str
-    received_on: date
-    acknowledge_by: date
-    feedback_by: date
+class HandlerCase(CaseView):
     report: dict[str, Any]
     messages: list[MessageView]
 
@@ -87,28 +79,11 @@ def open_case(
 ) -> HandlerCase:
     case, keys = _case_keys(session, who, case_id)
     report = sealing.open_document(keys.case_key, case.sealed_report, sealing.REPORT)
-    messages = [
-        MessageView(
-            m.author.value,
-            sealing.open_text(keys.case_key, m.sealed_body, sealing.MESSAGE),
-            m.sent_on,
-        )
-        for m in case.messages
-    ]
+    messages = open_messages(keys.case_key, case.messages)
     audit.append(session, who.handler_id, "export" if export else "view", case.id)
     session.commit()
     log.info("case.handler_opened", extra={"case_id": case.id, "handler_id": who.handler_id})
-    return HandlerCase(
-        case_id=case.id,
-        category=case.category,
-        channel=case.channel.value,
-        status=case.status.value,
-        received_on=case.received_on,
-        acknowledge_by=case.acknowledge_by,
-        feedback_by=case.feedback_by,
-        report=report,
-        messages=messages,
-    )
+    return HandlerCase(**case_fields(case), report=report, messages=messages)
 
 
 def reply(

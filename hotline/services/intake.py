@@ -1,7 +1,10 @@
-"""The one intake path for every channel: validate, encrypt, grant, store, return the receipt.
+"""Intake, server-sealed half: every channel where the server sees the text (the web form
+without JavaScript, the chat bot, the SMS line) turns its input into an `IntakeRequest`.
 
-Plaintext exists only in this process's memory; what reaches the database is ciphertext,
-peppered tags and day-granular metadata. The receipt is returned once and never stored.
+This half validates, routes, makes the receipt and the keys, encrypts with `crypto/` in this
+process's memory, and hands the ciphertext to `case_store`, the one place a case is stored
+(the browser-sealed half, `sealed_intake`, ends there too). The receipt is returned once and
+never stored.
 """
 
 from __future__ import annotations
@@ -12,17 +15,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crypto import receipts, sealing
 from crypto.grants import CaseKeys, make_grant
-from crypto.primitives import keyed_hash, open_sealed, seal
 from hotline.blobs import BlobStore, UploadedFile
-from hotline.models import Author, Case, CaseGrant, Channel
-from hotline.services import attachments, exclusions, new_case, routing, validation
+from hotline.models import Case, Channel
+from hotline.services import attachments, case_store, idempotency, routing, validation
 from hotline.services.context import ServiceContext
-from hotline.services.errors import InvalidInput
+from hotline.services.errors import Conflict
 
 log = logging.getLogger("hotline.intake")
 _ATTEMPTS = 3
@@ -49,6 +50,15 @@ class IntakeResult:
     replayed: bool = field(default=False)
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    request: IntakeRequest
+    language: str
+    document: dict[str, object]
+    recipients: list[routing.Recipient]
+    idempotency_tag: bytes | None
+
+
 def submit(
     session: Session,
     ctx: ServiceContext,
@@ -57,13 +67,11 @@ def submit(
 ) -> IntakeResult:
     if request.attachments and blobs is None:
         raise ValueError("attachments need a blob store")
-    fields = validation.report_fields(request.fields, ctx.max_field_chars)
-    language = validation.language(request.language)
-    idempotency = _idempotency_tag(ctx, request.idempotency_key)
-    if idempotency is not None:
-        earlier = _replay(session, ctx, idempotency, request.idempotency_key or "")
-        if earlier is not None:
-            return earlier
+    language, document = _document(ctx, request)
+    tag = idempotency.tag(ctx, request.idempotency_key)
+    earlier = _replay(session, ctx, request, tag)
+    if earlier is not None:
+        return earlier
     recipients = routing.recipients(
         session,
         request.category,
@@ -72,7 +80,22 @@ def submit(
         request.involves_executive,
     )
     session.rollback()  # end the read transaction before the slow Argon2id run
+    prepared = _Prepared(request, language, document, recipients, tag)
+    for attempt in range(_ATTEMPTS):
+        try:
+            return _seal_and_store(session, ctx, prepared, blobs)
+        except Conflict:
+            earlier = _replay(session, ctx, request, tag)
+            if earlier is not None:
+                return earlier
+            log.warning("intake.collision", extra={"attempt": attempt + 1})
+    raise RuntimeError("could not store the case after several attempts")
 
+
+def _document(ctx: ServiceContext, request: IntakeRequest) -> tuple[str, dict[str, object]]:
+    """The validated language and the report document that will be sealed."""
+    fields = validation.report_fields(request.fields, ctx.max_field_chars)
+    language = validation.language(request.language)
     document: dict[str, object] = {
         "category": request.category,
         "language": language,
@@ -80,105 +103,58 @@ def submit(
     }
     if request.involves_executive:
         document["involves_executive"] = True
-    for attempt in range(_ATTEMPTS):
-        receipt = receipts.generate()
-        derived = receipts.derive(receipt, ctx.keyring.receipt_salt, ctx.keyring.receipt_params)
-        keys = CaseKeys.generate()
-        pepper = ctx.keyring.pepper
-        case = new_case.build(
-            ctx,
-            new_case.SealedCaseParts(
-                category=request.category,
-                channel=request.channel,
-                language=language,
-                external_only=request.external_only,
-                involves_executive=request.involves_executive,
-                sealed_report=sealing.seal_document(keys.case_key, document, sealing.REPORT),
-                lookup_tag=derived.lookup_tag,
-                reporter_wrapped_key=sealing.wrap_case_key_for_reporter(
-                    keys.case_key, derived.wrap_key
-                ),
+    return language, document
+
+
+def _seal_and_store(
+    session: Session, ctx: ServiceContext, prepared: _Prepared, blobs: BlobStore | None
+) -> IntakeResult:
+    """One attempt: a fresh receipt and fresh keys, the case sealed and stored."""
+    request = prepared.request
+    receipt = receipts.generate()
+    derived = receipts.derive(receipt, ctx.keyring.receipt_salt, ctx.keyring.receipt_params)
+    keys = CaseKeys.generate()
+    stored = case_store.store(
+        session,
+        ctx,
+        case_store.NewCase(
+            category=request.category,
+            channel=request.channel,
+            language=prepared.language,
+            external_only=request.external_only,
+            involves_executive=request.involves_executive,
+            sealed_report=sealing.seal_document(keys.case_key, prepared.document, sealing.REPORT),
+            lookup_tag=derived.lookup_tag,
+            reporter_wrapped_key=sealing.wrap_case_key_for_reporter(
+                keys.case_key, derived.wrap_key
             ),
-        )
-        received = case.received_on
-        if idempotency is not None:
-            case.idempotency_tag = idempotency
-            case.idempotent_receipt = _seal_receipt(ctx, request.idempotency_key or "", receipt)
-        session.add(case)
-        session.add_all(
-            CaseGrant(
-                case_id=case.id,
-                handler_id=r.handler_id,
-                sealed_keys=make_grant(keys, r.public),
-                released=not r.held,
-                granted_on=received,
-            )
-            for r in recipients
-        )
-        session.add_all(exclusions.rows(pepper, case.id, request.excluded_handler_ids))
-        if request.attachments and blobs is not None:
-            attachments.add_server_sealed(
-                session,
-                blobs,
-                case.id,
-                keys.case_key,
-                request.attachments,
-                Author.REPORTER,
-                received,
-            )
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            if idempotency is not None:
-                earlier = _replay(session, ctx, idempotency, request.idempotency_key or "")
-                if earlier is not None:
-                    return earlier
-            log.warning("intake.collision", extra={"attempt": attempt + 1})
-            continue
-        log.info(
-            "case.received",
-            extra={
-                "case_id": case.id,
-                "channel": request.channel.value,
-                "category": request.category,
-                "grants": len(recipients),
-            },
-        )
-        return IntakeResult(case.id, receipts.format_receipt(receipt), case.acknowledge_by)
-    raise RuntimeError("could not store the case after several attempts")
-
-
-def _idempotency_tag(ctx: ServiceContext, key: str | None) -> bytes | None:
-    if key is None:
-        return None
-    if not isinstance(key, str) or not 32 <= len(key) <= 128 or not key.isascii():
-        raise InvalidInput(
-            "idempotency key must be 32 to 128 ASCII characters", field="idempotency_key"
-        )
-    return ctx.keyring.pepper.tag("idempotency", key.encode("ascii"))
-
-
-def _idempotency_box_key(key: str) -> bytes:
-    # The adapter's key is high-entropy and held only in its memory: it alone can reopen
-    # the receipt of a retried submission.
-    return keyed_hash(
-        key.encode("ascii")[:64].ljust(32, b"\0"),
-        "hotline:idempotent-receipt:v1",
-        key.encode("ascii"),
+            grants=tuple(
+                case_store.GrantRow(r.handler_id, make_grant(keys, r.public), not r.held)
+                for r in prepared.recipients
+            ),
+            excluded_handler_ids=request.excluded_handler_ids,
+            files=tuple(attachments.seal_uploads(keys.case_key, request.attachments)),
+            idempotency_tag=prepared.idempotency_tag,
+            idempotent_receipt=(
+                idempotency.seal_receipt(ctx, request.idempotency_key or "", receipt)
+                if prepared.idempotency_tag is not None
+                else None
+            ),
+        ),
+        blobs,
     )
+    return IntakeResult(stored.case_id, receipts.format_receipt(receipt), stored.acknowledge_by)
 
 
-def _seal_receipt(ctx: ServiceContext, key: str, receipt: str) -> bytes:
-    inner = seal(_idempotency_box_key(key), receipt.encode("ascii"), "hotline:idempotent:v1")
-    return ctx.keyring.pepper.wrap("idempotent-receipt", inner)
-
-
-def _replay(session: Session, ctx: ServiceContext, tag: bytes, key: str) -> IntakeResult | None:
+def _replay(
+    session: Session, ctx: ServiceContext, request: IntakeRequest, tag: bytes | None
+) -> IntakeResult | None:
+    """The first submission's answer when this idempotency key was stored before."""
+    if tag is None:
+        return None
     case = session.scalar(select(Case).where(Case.idempotency_tag == tag))
     if case is None or case.idempotent_receipt is None:
         return None
-    inner = ctx.keyring.pepper.unwrap("idempotent-receipt", case.idempotent_receipt)
-    receipt = open_sealed(_idempotency_box_key(key), inner, "hotline:idempotent:v1").decode()
+    receipt = idempotency.open_receipt(ctx, request.idempotency_key or "", case.idempotent_receipt)
     log.info("intake.replayed", extra={"case_id": case.id})
     return IntakeResult(case.id, receipts.format_receipt(receipt), case.acknowledge_by, True)

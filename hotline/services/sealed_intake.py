@@ -1,30 +1,26 @@
-"""Intake of reports the browser has already encrypted (web form with JavaScript).
+"""Intake, browser-sealed half: reports the browser has already encrypted (web form with
+JavaScript).
 
 The server never sees the text or the receipt: it gets ciphertext, the lookup tag, the
-reporter's wrapped case key and one hybrid grant per recipient. It checks that the grants go
-to exactly the handlers its own routing chooses, adds the pepper layer, and stores.
+reporter's wrapped case key and one hybrid grant per recipient. This half checks the shapes
+and that the grants go to exactly the handlers its own routing chooses, then hands the case
+to `case_store`, the one place a case is stored (the server-sealed half ends there too).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crypto.grants import MLKEM_CIPHERTEXT_BYTES
 from crypto.handler_keys import X25519_BYTES
 from crypto.primitives import KEY_BYTES, NONCE_BYTES, TAG_BYTES
 from hotline.blobs import BlobStore
-from hotline.models import Author, CaseGrant, Channel
-from hotline.services import attachments, exclusions, new_case, routing, validation
+from hotline.models import Channel
+from hotline.services import attachments, case_store, routing, validation
 from hotline.services.context import ServiceContext
-from hotline.services.errors import Conflict, InvalidInput
-
-log = logging.getLogger("hotline.intake")
+from hotline.services.errors import InvalidInput
 
 GRANT_BYTES = X25519_BYTES + MLKEM_CIPHERTEXT_BYTES + NONCE_BYTES + TAG_BYTES + 2 * KEY_BYTES
 REPORTER_KEY_BYTES = NONCE_BYTES + TAG_BYTES + KEY_BYTES
@@ -53,14 +49,8 @@ class SealedSubmission:
     lookup_tag: bytes
     reporter_wrapped_key: bytes
     grants: tuple[SealedGrant, ...]
-    files: tuple[attachments.BrowserSealedFile, ...] = ()
+    files: tuple[attachments.SealedFile, ...] = ()
     involves_executive: bool = False
-
-
-@dataclass(frozen=True)
-class SealedResult:
-    case_id: str
-    acknowledge_by: date
 
 
 def check_shapes(sub: SealedSubmission) -> None:
@@ -79,23 +69,24 @@ def check_shapes(sub: SealedSubmission) -> None:
 
 def submit_sealed(
     session: Session, ctx: ServiceContext, sub: SealedSubmission, blobs: BlobStore | None = None
-) -> SealedResult:
+) -> case_store.StoredCase:
+    """Store the case; Conflict on a lookup-tag collision (the browser makes a new receipt)."""
     check_shapes(sub)
     language = validation.language(sub.language)
     expected = routing.recipients(
         session, sub.category, sub.external_only, sub.excluded_handler_ids, sub.involves_executive
     )
-    held = {r.handler_id for r in expected if r.held}
     if {r.handler_id for r in expected} != {g.handler_id for g in sub.grants}:
         raise GrantMismatch(
             "the report is not encrypted for exactly the handlers it is routed "
             "to; reload the page and try again",
             field="grants",
         )
-    pepper = ctx.keyring.pepper
-    case = new_case.build(
+    held = {r.handler_id for r in expected if r.held}
+    return case_store.store(
+        session,
         ctx,
-        new_case.SealedCaseParts(
+        case_store.NewCase(
             category=sub.category,
             channel=Channel.WEB,
             language=language,
@@ -104,45 +95,13 @@ def submit_sealed(
             sealed_report=sub.sealed_report,
             lookup_tag=sub.lookup_tag,
             reporter_wrapped_key=sub.reporter_wrapped_key,
+            grants=tuple(
+                case_store.GrantRow(g.handler_id, g.sealed_keys, g.handler_id not in held)
+                for g in sub.grants
+            ),
+            excluded_handler_ids=sub.excluded_handler_ids,
+            files=sub.files,
+            sealed_by="browser",
         ),
+        blobs,
     )
-    received = case.received_on
-    session.add(case)
-    session.add_all(
-        CaseGrant(
-            case_id=case.id,
-            handler_id=g.handler_id,
-            sealed_keys=g.sealed_keys,
-            released=g.handler_id not in held,
-            granted_on=received,
-        )
-        for g in sub.grants
-    )
-    session.add_all(exclusions.rows(pepper, case.id, sub.excluded_handler_ids))
-    if sub.files:
-        if blobs is None:
-            raise ValueError("attachments need a blob store")
-        attachments.add_browser_sealed(
-            session, blobs, case.id, sub.files, Author.REPORTER, received
-        )
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        # Only a lookup-tag collision can get here (1 in 10^15): the browser makes a new receipt.
-        raise Conflict("please submit again", field="lookup_tag") from exc
-    log.info(
-        "case.received",
-        extra={
-            "case_id": case.id,
-            "channel": "web",
-            "kind": "sealed",
-            "category": sub.category,
-            "grants": len(sub.grants),
-        },
-    )
-    return SealedResult(case.id, case.acknowledge_by)
-
-
-def blob_ids(files: Sequence[attachments.BrowserSealedFile]) -> list[str]:
-    return [f.upload.blob_id for f in files]

@@ -61,7 +61,7 @@ def _excluded_from_query() -> tuple[int, ...]:
     return ids
 
 
-def _browser_files(payload: dict[str, Any]) -> tuple[attachments.BrowserSealedFile, ...]:
+def _browser_files(payload: dict[str, Any]) -> tuple[attachments.SealedFile, ...]:
     uploads, errors = finished_uploads()
     if errors:
         raise InvalidInput(errors[0], field="attachments")
@@ -74,7 +74,7 @@ def _browser_files(payload: dict[str, Any]) -> tuple[attachments.BrowserSealedFi
     for upload, item in zip(uploads, described, strict=True):
         entry = check_object(item, ("sealed_file_key", "sealed_meta"))
         files.append(
-            attachments.BrowserSealedFile(
+            attachments.SealedFile(
                 upload,
                 b64_field(entry, "sealed_file_key", exact=attachments.SEALED_FILE_KEY_BYTES),
                 b64_field(entry, "sealed_meta", maximum=attachments.META_MAX_BYTES),

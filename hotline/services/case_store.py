@@ -1,0 +1,118 @@
+"""The one place a new case is stored, whichever side encrypted it.
+
+Both intake halves end here: the server-sealed half (`intake`: no-JavaScript form, chat,
+SMS) and the browser-sealed half (`sealed_intake`). This module fixes the day-granular dates
+and deadlines, adds the pepper layer to the values that could test a guessed receipt (lookup
+tag, reporter's wrapped case key), stores the grants (escalation grants held back), the
+pepper-tagged exclusions and the attachments in one transaction, and logs the arrival.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.blobs import BlobStore
+from hotline.models import Author, Case, CaseGrant, CaseStatus, Channel
+from hotline.services import attachments, dates, exclusions
+from hotline.services.context import ServiceContext
+from hotline.services.errors import Conflict
+from hotline.services.ids import new_case_id
+
+log = logging.getLogger("hotline.intake")
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    handler_id: int
+    sealed_keys: bytes
+    released: bool  # False for escalation targets, held until the policy releases them
+
+
+@dataclass(frozen=True)
+class NewCase:
+    category: str
+    channel: Channel
+    language: str
+    external_only: bool
+    involves_executive: bool
+    sealed_report: bytes
+    lookup_tag: bytes  # straight from Argon2id/BLAKE2b, before the pepper
+    reporter_wrapped_key: bytes  # sealed under the receipt's wrap key, before the pepper
+    grants: tuple[GrantRow, ...]
+    excluded_handler_ids: tuple[int, ...] = ()
+    files: tuple[attachments.SealedFile, ...] = ()
+    idempotency_tag: bytes | None = None
+    idempotent_receipt: bytes | None = None
+    sealed_by: str = "server"  # or "browser", for the log line only
+
+
+@dataclass(frozen=True)
+class StoredCase:
+    case_id: str
+    acknowledge_by: date
+
+
+def store(
+    session: Session, ctx: ServiceContext, new: NewCase, blobs: BlobStore | None = None
+) -> StoredCase:
+    """Store the case in one transaction; Conflict if its lookup or idempotency tag exists."""
+    case = _build(ctx, new)
+    session.add(case)
+    session.add_all(
+        CaseGrant(
+            case_id=case.id,
+            handler_id=g.handler_id,
+            sealed_keys=g.sealed_keys,
+            released=g.released,
+            granted_on=case.received_on,
+        )
+        for g in new.grants
+    )
+    session.add_all(exclusions.rows(ctx.keyring.pepper, case.id, new.excluded_handler_ids))
+    attachments.store(session, blobs, case.id, new.files, Author.REPORTER, case.received_on)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        # A lookup-tag collision (1 in 10^15) or a retried submission: the caller decides.
+        raise Conflict("please submit again", field="lookup_tag") from exc
+    log.info(
+        "case.received",
+        extra={
+            "case_id": case.id,
+            "channel": new.channel.value,
+            "kind": new.sealed_by,
+            "category": new.category,
+            "grants": len(new.grants),
+        },
+    )
+    return StoredCase(case.id, case.acknowledge_by)
+
+
+def _build(ctx: ServiceContext, new: NewCase) -> Case:
+    received = dates.today()
+    acknowledge_by = dates.acknowledge_by(received, ctx.acknowledge_days)
+    pepper = ctx.keyring.pepper
+    return Case(
+        id=new_case_id(),
+        category=new.category,
+        channel=new.channel,
+        language=new.language,
+        status=CaseStatus.RECEIVED,
+        external_only=new.external_only,
+        involves_executive=new.involves_executive,
+        received_on=received,
+        acknowledge_by=acknowledge_by,
+        feedback_by=dates.feedback_by(received, None, ctx.acknowledge_days, ctx.feedback_months),
+        next_deadline=acknowledge_by,
+        sealed_report=new.sealed_report,
+        lookup_tag=pepper.tag("receipt-lookup", new.lookup_tag),
+        reporter_wrapped_key=pepper.wrap("reporter-key", new.reporter_wrapped_key),
+        idempotency_tag=new.idempotency_tag,
+        idempotent_receipt=new.idempotent_receipt,
+    )

@@ -1,0 +1,74 @@
+"""The one description of a case's metadata, whoever looks at it.
+
+Every view of a case (the operator's list, the console's rows and bundle, the reporter's
+follow-up, the offline handler path) extends `CaseView`, so the case's fields are declared
+and read from the model in this one place. Metadata only: content is added by each view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from crypto import sealing
+from hotline.models import Case, Message
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case_id: str
+    category: str
+    channel: str
+    language: str
+    status: str
+    outcome: str | None
+    external_only: bool
+    involves_executive: bool
+    received_on: date
+    acknowledge_by: date
+    acknowledged_on: date | None
+    feedback_by: date
+    next_deadline: date | None
+
+
+def case_fields(case: Case) -> dict[str, Any]:
+    """The `CaseView` fields of a case row, to build any view that extends it."""
+    return {
+        "case_id": case.id,
+        "category": case.category,
+        "channel": case.channel.value,
+        "language": case.language,
+        "status": case.status.value,
+        "outcome": case.outcome,
+        "external_only": case.external_only,
+        "involves_executive": case.involves_executive,
+        "received_on": case.received_on,
+        "acknowledge_by": case.acknowledge_by,
+        "acknowledged_on": case.acknowledged_on,
+        "feedback_by": case.feedback_by,
+        "next_deadline": case.next_deadline,
+    }
+
+
+def view_of(case: Case) -> CaseView:
+    return CaseView(**case_fields(case))
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """One message opened with the case key (the server-sealed paths and the offline CLI)."""
+
+    author: str
+    body: str
+    sent_on: date
+
+
+def open_messages(case_key: bytes, messages: Iterable[Message]) -> list[MessageView]:
+    return [
+        MessageView(
+            m.author.value, sealing.open_text(case_key, m.sealed_body, sealing.MESSAGE), m.sent_on
+        )
+        for m in messages
+    ]
