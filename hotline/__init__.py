@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline import cli, db, http_errors, limits, logs, security, uploads
-from hotline.blobs import BlobStore
+from hotline.blobs.store import BlobStore
 from hotline.cli_sms import sms_group
 from hotline.config import load_config, secret_bytes
 from hotline.kv import make_store

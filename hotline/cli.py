@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from hotline import db, migrate
-from hotline.models import AuditEvent, AuditHead, Case, Handler
+from hotline.models import AuditEvent, AuditHead, Case, Category, Handler
 from hotline.services import (
     accounts,
     audit,
@@ -64,8 +64,6 @@ routing_group = AppGroup("routing", help="Desks, categories and routing policy."
 def routing_load(path: str | None, if_empty: bool) -> None:
     """Create or update desks and categories from the policy file."""
     session = db.session()
-    from hotline.models import Category
-
     if if_empty and session.scalar(select(func.count()).select_from(Category)):
         click.echo("routing policy present; nothing loaded")
         return

@@ -10,7 +10,18 @@ import logging
 from flask import Flask, Response, jsonify, render_template_string, request
 from werkzeug.exceptions import HTTPException
 
-from hotline.services.errors import ServiceError
+from hotline.services.errors import (
+    Conflict,
+    InvalidCredentials,
+    NoRecipients,
+    NotFound,
+    NotGranted,
+    ReceiptNotFound,
+    ServiceError,
+    TooLarge,
+)
+from hotline.services.handler_auth import EnrolmentRequired, TotpRequired
+from hotline.services.throttle import Throttled
 
 log = logging.getLogger("hotline.errors")
 
@@ -33,6 +44,37 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 </main></body></html>"""
 
 
+class EdgeError(ServiceError):
+    """A refusal decided at the web edge itself (sign-in, media type, channel token): it
+    carries its HTTP status. Errors from services carry none; `_STATUS` maps them."""
+
+    status = 400
+
+
+# Domain errors by class (the nearest listed ancestor wins); anything else is a 400.
+_STATUS: dict[type[ServiceError], int] = {
+    InvalidCredentials: 401,
+    TotpRequired: 401,
+    NotGranted: 403,
+    EnrolmentRequired: 403,
+    NotFound: 404,
+    ReceiptNotFound: 404,
+    Conflict: 409,
+    TooLarge: 413,
+    Throttled: 429,
+    NoRecipients: 503,
+}
+
+
+def status_of(error: ServiceError) -> int:
+    if isinstance(error, EdgeError):
+        return error.status
+    for cls in type(error).__mro__:
+        if cls in _STATUS:
+            return _STATUS[cls]
+    return 400
+
+
 def wants_json() -> bool:
     return request.path.startswith(("/api/", "/handler/api/", "/admin/api/"))
 
@@ -52,7 +94,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 def service_error_response(error: ServiceError) -> Response:
-    response = error_response(error.status, error.code, error.message, error.field)
+    response = error_response(status_of(error), error.code, error.message, error.field)
     retry_after = getattr(error, "retry_after", None)
     if isinstance(retry_after, int):
         response.headers["Retry-After"] = str(retry_after)

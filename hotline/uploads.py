@@ -6,16 +6,13 @@ from typing import IO
 
 from flask import Flask, Response, current_app, g, request
 from flask.wrappers import Request
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from hotline.blobs import BlobStore, CiphertextUpload, EncryptingUpload, UploadedFile, _UploadBase
+from hotline.blobs.store import BlobStore
+from hotline.blobs.streams import CiphertextUpload, EncryptingUpload, UploadedFile, UploadStream
+from hotline.services.errors import TooManyFiles
 
 # secretstream adds 17 bytes per 64 KiB and a 24-byte header; allow that on ciphertext.
 _CIPHERTEXT_SLACK = 4096
-
-
-class TooManyFiles(RequestEntityTooLarge):
-    pass
 
 
 class HotlineRequest(Request):
@@ -27,13 +24,14 @@ class HotlineRequest(Request):
         content_length: int | None = None,
     ) -> IO[bytes]:
         app = current_app
-        uploads: list[_UploadBase] = g.setdefault("uploads", [])
-        if len([u for u in uploads if u.filename or u.received]) >= app.config["MAX_ATTACHMENTS"]:
-            raise TooManyFiles()
+        uploads: list[UploadStream] = g.setdefault("uploads", [])
+        most = int(app.config["MAX_ATTACHMENTS"])
+        if len([u for u in uploads if u.filename or u.received]) >= most:
+            raise TooManyFiles(most)
         store: BlobStore = app.extensions["hotline.blobs"]
         limit = int(app.config["MAX_ATTACHMENT_BYTES"])
         if self.path.startswith("/api/"):
-            stream: _UploadBase = CiphertextUpload(
+            stream: UploadStream = CiphertextUpload(
                 store, limit + limit // 1000 + _CIPHERTEXT_SLACK, "", ""
             )
         else:

@@ -103,6 +103,12 @@ def create_handler(
     return CreatedHandler(handler.id, username, desk_name, keys.recovery_key)
 
 
+def is_active(session: Session, handler_id: int) -> bool:
+    """Whether this handler may act: a deactivated account loses its open sessions at once."""
+    handler = session.get(Handler, handler_id)
+    return handler is not None and handler.active
+
+
 def list_handlers(session: Session) -> list[HandlerSummary]:
     rows = session.scalars(select(Handler).order_by(Handler.id))
     return [

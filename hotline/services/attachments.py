@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from crypto import sealing
 from crypto.attachments import decrypt_stream, open_file_key, seal_file_key
-from hotline.blobs import BlobStore, UploadedFile
+from hotline.blobs.store import BlobStore
+from hotline.blobs.streams import UploadedFile
 from hotline.models import Attachment, Author
 from hotline.services.errors import InvalidInput
 

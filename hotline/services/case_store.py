@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline.blobs import BlobStore
+from hotline.blobs.store import BlobStore
 from hotline.models import Author, Case, CaseGrant, CaseStatus, Channel
 from hotline.services import attachments, dates, exclusions
 from hotline.services.context import ServiceContext

@@ -1,11 +1,11 @@
-"""Typed service failures; the views map each to a status and a clear message."""
+"""Typed domain failures. Services raise them; the web edge (`hotline.http_errors`) maps each
+class to an HTTP status, and channels (SMS, chat) to their own replies. No HTTP here."""
 
 from __future__ import annotations
 
 
 class ServiceError(Exception):
     code = "error"
-    status = 400
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
@@ -32,31 +32,47 @@ class ReceiptNotFound(ServiceError):
     """The same answer for every wrong receipt, whichever path was used."""
 
     code = "receipt_not_found"
-    status = 404
 
 
 class NoRecipients(ServiceError):
     """No active handler could receive the case: refuse rather than store an unreadable case."""
 
     code = "no_recipients"
-    status = 503
 
 
 class InvalidCredentials(ServiceError):
     code = "invalid_credentials"
-    status = 401
 
 
 class NotGranted(ServiceError):
     code = "not_granted"
-    status = 403
 
 
 class NotFound(ServiceError):
     code = "not_found"
-    status = 404
 
 
 class Conflict(ServiceError):
     code = "conflict"
-    status = 409
+
+
+class TooLarge(ServiceError):
+    """An upload or a request beyond its size limit."""
+
+    code = "too_large"
+
+
+class FileTooLarge(TooLarge):
+    def __init__(self, limit_bytes: int) -> None:
+        super().__init__(
+            "a file is too large: the limit is "
+            f"{max(1, limit_bytes // 1_000_000)} MB per file; please send a smaller one",
+            field="attachments",
+        )
+
+
+class TooManyFiles(TooLarge):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the request is too large: at most {limit} files may be attached", field="attachments"
+        )

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from crypto import receipts, sealing
 from crypto.errors import DecryptionError, InvalidReceipt
-from hotline.blobs import BlobStore, UploadedFile
+from hotline.blobs.store import BlobStore
+from hotline.blobs.streams import UploadedFile
 from hotline.models import Case
 from hotline.services import attachments, reporter_case, validation
 from hotline.services.case_view import CaseView, MessageView, case_fields, open_messages

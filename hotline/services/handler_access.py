@@ -18,7 +18,7 @@ from crypto.errors import DecryptionError
 from crypto.grants import CaseKeys, open_grant
 from crypto.handler_keys import HandlerPrivateKeys
 from crypto.primitives import Argon2Params, constant_time_equal, random_bytes
-from hotline.blobs import BlobStore
+from hotline.blobs.store import BlobStore
 from hotline.models import Attachment, Author, Case, Handler, Message
 from hotline.services import attachments, audit, dates, validation, workflow
 from hotline.services.case_view import CaseView, MessageView, case_fields, open_messages

@@ -34,12 +34,10 @@ TOTP_ISSUER = "Speak-up hotline"
 
 class TotpRequired(ServiceError):
     code = "totp_required"
-    status = 401
 
 
 class EnrolmentRequired(ServiceError):
     code = "totp_enrolment_required"
-    status = 403
 
 
 @dataclass(frozen=True)

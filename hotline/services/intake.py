@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from crypto import receipts, sealing
 from crypto.grants import CaseKeys, make_grant
-from hotline.blobs import BlobStore, UploadedFile
+from hotline.blobs.store import BlobStore
+from hotline.blobs.streams import UploadedFile
 from hotline.models import Case, Channel
 from hotline.services import attachments, case_store, idempotency, routing, validation
 from hotline.services.context import ServiceContext

@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from hotline.blobs import BlobStore
+from hotline.blobs.store import BlobStore
 from hotline.models import Attachment, Author, Case, Message
 from hotline.services import attachments, dates
 from hotline.services.case_view import CaseView, case_fields

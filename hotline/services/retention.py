@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from hotline.blobs import BlobStore
+from hotline.blobs.store import BlobStore
 from hotline.models import Attachment, Case, CaseStatus
 from hotline.services import audit, dates, notifications
 from integrations.mail import MailError, MailSender

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from crypto.primitives import NONCE_BYTES, TAG_BYTES
-from hotline.blobs import BlobStore
+from hotline.blobs.store import BlobStore
 from hotline.models import Attachment
 from hotline.services import attachments, reporter_case
 from hotline.services.context import ServiceContext

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from crypto.grants import MLKEM_CIPHERTEXT_BYTES
 from crypto.handler_keys import X25519_BYTES
 from crypto.primitives import KEY_BYTES, NONCE_BYTES, TAG_BYTES
-from hotline.blobs import BlobStore
+from hotline.blobs.store import BlobStore
 from hotline.models import Channel
 from hotline.services import attachments, case_store, routing, validation
 from hotline.services.context import ServiceContext
-from hotline.services.errors import InvalidInput
+from hotline.services.errors import Conflict, InvalidInput
 
 GRANT_BYTES = X25519_BYTES + MLKEM_CIPHERTEXT_BYTES + NONCE_BYTES + TAG_BYTES + 2 * KEY_BYTES
 REPORTER_KEY_BYTES = NONCE_BYTES + TAG_BYTES + KEY_BYTES
@@ -28,9 +28,8 @@ LOOKUP_TAG_BYTES = 32
 MAX_SEALED_REPORT_BYTES = 256 * 1024
 
 
-class GrantMismatch(InvalidInput):
+class GrantMismatch(Conflict):
     code = "grant_mismatch"
-    status = 409
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from hotline.services import dates, followup, intake
 from hotline.services.context import ServiceContext
 from hotline.services.errors import ServiceError
 from hotline.services.sms_drafts import DraftStore
+from hotline.services.throttle import Throttled
 from integrations.rasa import BotUnavailable, RasaGateway
 
 log = logging.getLogger("hotline.sms")
@@ -244,7 +245,7 @@ class SmsLine:
         try:
             case = self.guard(lambda: followup.open_case(session, self.ctx, receipt))
         except ServiceError as error:
-            return [TEXT["throttled" if error.status == 429 else "bad_receipt"][lang]]
+            return [TEXT["throttled" if isinstance(error, Throttled) else "bad_receipt"][lang]]
         names = STATUS_NAMES.get(case.status, (case.status, case.status))
         out = [
             TEXT["status"][lang].format(
@@ -271,7 +272,7 @@ class SmsLine:
         try:
             self.guard(lambda: followup.add_message(session, self.ctx, receipt, body))
         except ServiceError as error:
-            if error.status == 429:
+            if isinstance(error, Throttled):
                 return [TEXT["throttled"][lang]]
             if error.code in ("invalid_receipt", "receipt_not_found"):
                 return [TEXT["bad_receipt"][lang]]

@@ -13,7 +13,6 @@ from hotline.services.errors import ServiceError
 
 class Throttled(ServiceError):
     code = "too_many_attempts"
-    status = 429
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many wrong receipts; wait {retry_after} seconds and try again")

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from hotline import db
+from hotline.http_errors import status_of
 from hotline.limits import configured
 from hotline.services import accounts, policy, routing, stats
 from hotline.services.errors import InvalidInput, ServiceError
@@ -125,7 +126,7 @@ def make_admin_blueprint(limiter: Limiter) -> Blueprint:
             changes = policy.update(db.session(), _admin_id(), parse_policy_form(request.form))
         except ServiceError as error:
             db.session().rollback()
-            return render_routing(error=error.message, status=error.status)
+            return render_routing(error=error.message, status=status_of(error))
         return redirect(url_for("admin.routing_page", saved="1" if changes else "0"))
 
     def render_handlers(
@@ -159,7 +160,7 @@ def make_admin_blueprint(limiter: Limiter) -> Blueprint:
             accounts.set_active(db.session(), _admin_id(), handler_id, wanted == "1")
         except ServiceError as error:
             db.session().rollback()
-            return render_handlers(error=error.message, status=error.status)
+            return render_handlers(error=error.message, status=status_of(error))
         return redirect(
             url_for("admin.handlers_page", done="activated" if wanted == "1" else "deactivated")
         )

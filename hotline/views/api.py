@@ -11,11 +11,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask_limiter import Limiter
 
 from hotline import db
+from hotline.http_errors import EdgeError
 from hotline.limits import configured, global_key
 from hotline.models import Channel
 from hotline.services import followup, intake, routing
 from hotline.services.context import ServiceContext
-from hotline.services.errors import InvalidInput, ServiceError
+from hotline.services.errors import InvalidInput
 from hotline.views.json_input import bool_field, id_list_field, json_object, string_field
 from hotline.views.receipt_guard import guarded
 
@@ -34,12 +35,12 @@ _REPORT_OPTIONAL = (
 )
 
 
-class ChannelAuthError(ServiceError):
+class ChannelAuthError(EdgeError):
     code = "unauthorized"
     status = 401
 
 
-class ChannelApiDisabled(ServiceError):
+class ChannelApiDisabled(EdgeError):
     code = "channel_api_disabled"
     status = 503
 

@@ -29,7 +29,7 @@ from flask_limiter import Limiter
 from sqlalchemy import select
 
 from hotline import db
-from hotline.blobs import BlobStore
+from hotline.blobs.store import BlobStore
 from hotline.kv import ExpiringStore
 from hotline.limits import client_key, configured
 from hotline.models import Attachment, Channel, Desk, Handler

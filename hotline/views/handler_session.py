@@ -13,17 +13,20 @@ from typing import Any, TypeVar
 
 from flask import current_app, redirect, request, session, url_for
 
+from hotline import db
+from hotline.http_errors import EdgeError
+from hotline.services import accounts
 from hotline.services.errors import ServiceError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class NotSignedIn(ServiceError):
+class NotSignedIn(EdgeError):
     code = "not_signed_in"
     status = 401
 
 
-class AdminOnly(ServiceError):
+class AdminOnly(EdgeError):
     code = "admin_only"
     status = 403
 
@@ -55,11 +58,7 @@ def current_handler_id() -> int | None:
         session.clear()
         return None
     # A deactivated account loses its open sessions at once, not at the next timeout.
-    from hotline import db
-    from hotline.models import Handler
-
-    handler = db.session().get(Handler, handler_id)
-    if handler is None or not handler.active:
+    if not accounts.is_active(db.session(), handler_id):
         session.clear()
         return None
     session["seen_at"] = now

@@ -10,10 +10,11 @@ from typing import Any
 
 from flask import request
 
+from hotline.http_errors import EdgeError
 from hotline.services.errors import InvalidInput, ServiceError
 
 
-class UnsupportedMediaType(ServiceError):
+class UnsupportedMediaType(EdgeError):
     code = "unsupported_media_type"
     status = 415
 

@@ -7,6 +7,7 @@ browser and talks to /api/v1; these views then only serve the pages.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -25,7 +26,8 @@ from sqlalchemy import select
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from hotline import db
-from hotline.blobs import BlobStore
+from hotline.blobs.store import BlobStore
+from hotline.http_errors import status_of
 from hotline.limits import configured, global_key
 from hotline.models import Channel, Handler
 from hotline.services import followup, intake, routing
@@ -74,8 +76,6 @@ def error_text(error: ServiceError) -> str:
 
 def safe_local_path(target: str) -> str:
     """Only a plain path on this site: no scheme, host, backslash or control character."""
-    from urllib.parse import urlsplit
-
     if (
         not target.startswith("/")
         or target.startswith("//")
@@ -202,7 +202,7 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
                 _blobs(),
             )
         except ServiceError as error:
-            return render_form(error_text(error), values, error.status)
+            return render_form(error_text(error), values, status_of(error))
         return render_template(
             "reporter/receipt.html",
             receipt=result.receipt,
@@ -243,7 +243,9 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
         try:
             return render_case(receipt)
         except ServiceError as error:
-            return render_template("reporter/followup.html", error=error_text(error)), error.status
+            return render_template("reporter/followup.html", error=error_text(error)), status_of(
+                error
+            )
 
     @bp.post("/followup/reply")
     @receipt_global
@@ -273,8 +275,8 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
             if error.code in ("invalid_receipt", "receipt_not_found", "too_many_attempts"):
                 return render_template(
                     "reporter/followup.html", error=error_text(error)
-                ), error.status
-            return render_case(receipt, error=error_text(error), status=error.status)
+                ), status_of(error)
+            return render_case(receipt, error=error_text(error), status=status_of(error))
 
     @bp.post("/followup/files/<attachment_id>")
     @receipt_global
@@ -288,7 +290,9 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
                 )
             )
         except ServiceError as error:
-            return render_template("reporter/followup.html", error=error_text(error)), error.status
+            return render_template("reporter/followup.html", error=error_text(error)), status_of(
+                error
+            )
         safe_name = "".join(ch for ch in view.name if ch.isalnum() or ch in "._- ") or "file"
         return Response(
             stream_with_context(chunks),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 from flask_limiter import Limiter
 
 from hotline import db
@@ -74,12 +74,9 @@ def make_sms_blueprint(limiter: Limiter) -> Blueprint:
     return bp
 
 
-def configure(app: object) -> None:
+def configure(app: Flask) -> None:
     """Build the SMS line for this app; log once whether it is on and whether bodies can be
     deleted at Twilio."""
-    from flask import Flask
-
-    assert isinstance(app, Flask)
     config = app.config
     store = app.extensions["hotline.kv"]
     app.extensions["hotline.sms"] = sms.SmsLine(

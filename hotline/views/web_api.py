@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, stream_wit
 from flask_limiter import Limiter
 
 from hotline import db
-from hotline.blobs import BlobStore
+from hotline.blobs.store import BlobStore
 from hotline.limits import configured, global_key
 from hotline.services import attachments, routing, sealed_followup, sealed_intake
 from hotline.services.errors import InvalidInput

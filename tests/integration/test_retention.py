@@ -22,7 +22,8 @@ from sqlalchemy import Connection, create_engine, func, select, update
 
 from crypto.attachments import encrypt_stream, new_file_key
 from hotline import db
-from hotline.blobs import BlobStore, UploadedFile
+from hotline.blobs.store import BlobStore
+from hotline.blobs.streams import UploadedFile
 from hotline.models import (
     Attachment,
     AuditEvent,

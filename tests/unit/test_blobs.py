@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hotline.blobs import BlobStore, sniff_image
+from hotline.blobs.images import sniff_image
+from hotline.blobs.store import BlobStore
 
 
 def test_committed_blob_times_are_day_granular(tmp_path: Path) -> None:

@@ -1,67 +1,22 @@
-"""Ciphertext files on disk, and the upload streams that fill them.
+"""The upload streams werkzeug fills with file parts: only ciphertext reaches the store.
 
-Only ciphertext is ever written here. Uploads from the browser are already encrypted and
-are written as they arrive; uploads from the no-JavaScript form are encrypted chunk by chunk
-with secretstream as they arrive (images excepted: they are held in memory, up to the size
-limit, so Pillow can strip their metadata before they are encrypted).
+Uploads from the browser are already encrypted and are written as they arrive; uploads from
+the no-JavaScript form are encrypted chunk by chunk with secretstream as they arrive (images
+excepted: they are held in memory, up to the size limit, so their metadata can be stripped
+before they are encrypted).
 """
 
 from __future__ import annotations
 
 import io
-import os
-import secrets
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import nacl.bindings as sodium
-from PIL import Image, ImageOps
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from crypto.attachments import CHUNK_BYTES, encrypt_stream, new_file_key
-
-IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG"}
-Image.MAX_IMAGE_PIXELS = 40_000_000
-
-
-class BlobStore:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
-
-    def new_id(self) -> str:
-        return secrets.token_hex(16)
-
-    def part_path(self, blob_id: str) -> Path:
-        return self.root / f"{blob_id}.part"
-
-    def path(self, blob_id: str) -> Path:
-        if not blob_id.isalnum():
-            raise ValueError("bad blob id")
-        return self.root / f"{blob_id}.bin"
-
-    def commit(self, blob_id: str) -> None:
-        part = self.part_path(blob_id)
-        if not part.exists() and self.path(blob_id).exists():
-            return  # committed by an earlier attempt of the same transaction
-        with open(part, "rb") as handle:
-            os.fsync(handle.fileno())
-        # The file's times would tell when a report came in, to the second: keep the day only.
-        midnight = int(time.time()) // 86_400 * 86_400
-        os.utime(part, (midnight, midnight))
-        os.replace(part, self.path(blob_id))
-
-    def discard(self, blob_id: str) -> None:
-        for path in (self.part_path(blob_id), self.path(blob_id)):
-            path.unlink(missing_ok=True)
-
-    def size(self, blob_id: str) -> int:
-        return self.path(blob_id).stat().st_size
-
-
-class UnreadableImage(ValueError):
-    pass
+from hotline.blobs.images import UnreadableImage, sniff_image, strip_image_metadata
+from hotline.blobs.store import BlobStore
+from hotline.services.errors import FileTooLarge
 
 
 @dataclass
@@ -77,7 +32,7 @@ class UploadedFile:
     metadata_stripped: bool
 
 
-class _UploadBase(io.RawIOBase):
+class UploadStream(io.RawIOBase):
     """Writable stream werkzeug fills with one file part; seek(0) marks the end of the part."""
 
     def __init__(self, store: BlobStore, max_bytes: int, content_type: str, filename: str) -> None:
@@ -105,7 +60,7 @@ class _UploadBase(io.RawIOBase):
         self.received += len(data)
         if self.received > self.max_bytes:
             self.abort()
-            raise RequestEntityTooLarge()
+            raise FileTooLarge(self.max_bytes)
         self._accept(bytes(data))
         return len(data)
 
@@ -142,7 +97,7 @@ class _UploadBase(io.RawIOBase):
         raise NotImplementedError
 
 
-class CiphertextUpload(_UploadBase):
+class CiphertextUpload(UploadStream):
     """A file the browser already encrypted: written as it arrives."""
 
     def _accept(self, data: bytes) -> None:
@@ -155,7 +110,7 @@ class CiphertextUpload(_UploadBase):
         return UploadedFile(self.blob_id, self.received, self.received, None, "", "", False)
 
 
-class EncryptingUpload(_UploadBase):
+class EncryptingUpload(UploadStream):
     """A plaintext file from the no-JavaScript form: encrypted before any byte is written."""
 
     def __init__(self, store: BlobStore, max_bytes: int, content_type: str, filename: str) -> None:
@@ -239,33 +194,3 @@ class EncryptingUpload(_UploadBase):
             self.filename,
             self._stripped,
         )
-
-
-def sniff_image(head: bytes) -> str | None:
-    """The image type by magic number, for the formats we re-encode."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    return None
-
-
-def strip_image_metadata(data: bytes, content_type: str) -> bytes:
-    """Re-encode the pixels only: EXIF (GPS, camera serials), XMP and comments are dropped."""
-    try:
-        with Image.open(io.BytesIO(data)) as opened:
-            image: Image.Image = ImageOps.exif_transpose(opened)
-            if image.mode not in ("RGB", "RGBA", "L", "LA"):
-                image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-            # A fresh image from raw pixels carries no EXIF, XMP, ICC text or comments.
-            pixels = Image.frombytes(image.mode, image.size, image.tobytes())
-            out = io.BytesIO()
-            fmt = IMAGE_TYPES[content_type]
-            if fmt == "JPEG":
-                pixels = pixels.convert("RGB")
-                pixels.save(out, format="JPEG", quality=90)
-            else:
-                pixels.save(out, format="PNG")
-            return out.getvalue()
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise UnreadableImage("the image could not be read") from exc
