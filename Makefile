@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    install everything, migrate SQLite, seed the demo, serve the hotline
 #   make test   install what tests need (Chromium included) and run every test
+# Each step says what it does in one line; tools' own chatter goes to $(LOGS)/setup.log.
 
 PYTHON   ?= $(shell command -v python3.11 || command -v python3)
 VENV     := .venv
@@ -9,6 +10,11 @@ FLASK    := $(BIN)/flask --app wsgi
 HOST     ?= 127.0.0.1
 PORT     ?= 8000
 CHROMIUM ?= /usr/bin/chromium
+INSTANCE := $(or $(HOTLINE_INSTANCE_PATH),instance)
+LOGS     := $(INSTANCE)/logs
+# Run a noisy tool with its output in the setup log; show the log's end if it fails.
+MKLOGS    = mkdir -p -m 700 $(INSTANCE) && mkdir -p $(LOGS)
+QUIET     = >>$(LOGS)/setup.log 2>&1 || { tail -n 40 $(LOGS)/setup.log >&2; exit 1; }
 
 BOT_PYTHON ?= $(shell command -v python3.10 >/dev/null 2>&1 && python3.10 -c 'import sys' 2>/dev/null && command -v python3.10 || ls /root/.pyenv/versions/3.10.*/bin/python 2>/dev/null | head -n1)
 
@@ -18,38 +24,43 @@ setup: python-deps web-assets translations bot-deps bot-model
 
 python-deps: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $@
+	@echo "==> the app's Python packages (.venv, about 0.5 GB)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
+	@$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
 
 # Browser crypto: libsodium-wrappers-sumo and @noble/post-quantum from npm (lockfile),
 # bundled into web/static/build by esbuild. Nothing is fetched at run time.
 web-assets: web/node_modules/.installed web/static/build/.built
 web/node_modules/.installed: web/package.json web/package-lock.json
-	npm --prefix web ci --no-audit --no-fund
-	touch $@
+	@$(MKLOGS) && echo "==> the browser crypto libraries (npm, from the lockfile)"
+	@npm --prefix web ci --no-audit --no-fund $(QUIET)
+	@touch $@
 web/static/build/.built: web/node_modules/.installed $(wildcard web/js/*.js)
-	npm --prefix web run build
-	touch $@
+	@$(MKLOGS) && echo "==> bundling the browser code (web/static/build)"
+	@npm --prefix web run build $(QUIET)
+	@touch $@
 
 # The Rasa bot in its own Python 3.10 venv (Rasa 3.6 pins old libraries).
 bot-deps: bot/.venv/.installed
 bot/.venv/.installed: bot/requirements.txt
-	$(BOT_PYTHON) -m venv bot/.venv
-	bot/.venv/bin/pip install --quiet --upgrade 'pip<25'
-	bot/.venv/bin/pip install --quiet -r bot/requirements.txt
-	touch $@
+	@echo "==> the chat bot's Python 3.10 venv with Rasa (bot/.venv, about 2.7 GB)"
+	@$(BOT_PYTHON) -m venv bot/.venv
+	@bot/.venv/bin/pip install --quiet --upgrade 'pip<25'
+	@bot/.venv/bin/pip install --quiet -r bot/requirements.txt
+	@touch $@
 
 bot-model: bot-deps
+	@$(MKLOGS)
 	@if bot/.venv/bin/python bot/manage.py stale; then \
-	  echo "training the bot model"; \
-	  cd bot && RASA_TELEMETRY_ENABLED=false .venv/bin/rasa train --fixed-model-name hotline --out models >/dev/null && \
-	  .venv/bin/python manage.py stamp; \
-	else echo "bot model is current"; fi
+	  echo "==> training the chat bot's model (log: $(LOGS)/setup.log)"; \
+	  ( cd bot && RASA_TELEMETRY_ENABLED=false .venv/bin/rasa train --fixed-model-name hotline \
+	      --out models && .venv/bin/python manage.py stamp ) $(QUIET); \
+	fi
 
 translations: python-deps
-	$(BIN)/pybabel compile -d web/translations
+	@$(BIN)/pybabel -q compile -d web/translations
 
 # Debian's Chromium and CJK fonts for the browser tests (Playwright downloads no browser).
 browser:
@@ -57,10 +68,11 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
 run: setup
-	$(FLASK) db upgrade
-	$(FLASK) routing load --if-empty
-	$(FLASK) demo seed --if-empty
-	HOTLINE_HOST=$(HOST) HOTLINE_PORT=$(PORT) $(BIN)/python -m hotline.devserver
+	@echo "==> database, routing policy and demo accounts ($(INSTANCE))"
+	@$(FLASK) db upgrade >/dev/null
+	@$(FLASK) routing load --if-empty >/dev/null
+	@$(FLASK) demo seed --if-empty
+	@HOTLINE_HOST=$(HOST) HOTLINE_PORT=$(PORT) $(BIN)/python -m hotline.devserver
 
 lint: python-deps
 	$(BIN)/ruff check hotline crypto integrations tests bench wsgi.py
@@ -79,6 +91,7 @@ bench: setup browser
 	$(BIN)/python bench/case_list.py
 	HOTLINE_TEST_CHROMIUM=$(CHROMIUM) $(BIN)/python bench/browser_argon2.py
 	$(BIN)/python bench/chat_turns.py
+	$(BIN)/python bench/sms_webhook.py
 
 clean:
 	rm -rf $(VENV) bot/.venv bot/models web/node_modules web/static/build .pytest_cache .mypy_cache .ruff_cache

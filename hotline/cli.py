@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 from pathlib import Path
 
@@ -13,7 +12,8 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from hotline import db, migrate
-from hotline.models import AuditEvent, AuditHead, Case, Category, Handler
+from hotline.cli_demo import demo_group
+from hotline.models import AuditEvent, AuditHead, Case, Category
 from hotline.services import (
     accounts,
     audit,
@@ -127,7 +127,12 @@ def handlers_create(
 @handlers_group.command("list")
 def handlers_list() -> None:
     """List handler accounts (no secrets)."""
-    for h in accounts.list_handlers(db.session()):
+    found = accounts.list_handlers(db.session())
+    if not found:
+        click.echo("no handler accounts yet (make one with `handlers create`)")
+        return
+    click.echo("id\tusername\tdesk\tstate\tname")
+    for h in found:
         state = "active" if h.active else "inactive"
         click.echo(f"{h.handler_id}\t{h.username}\t{h.desk}\t{state}\t{h.display_name}")
 
@@ -199,37 +204,6 @@ def cases_decrypt(case_id: str, username: str, password_stdin: bool, as_json: bo
         click.echo("\nFiles (open them in the console; the CLI never writes plaintext to disk):")
         for f in files:
             click.echo(f"  {f.attachment_id}  {f.name}  {f.content_type}  {f.size} bytes")
-
-
-demo_group = AppGroup("demo", help="Demonstration data.")
-
-DEMO_HANDLERS = (
-    ("compliance", "compliance.officer", "Compliance officer", "Compliance office"),
-    ("harassment", "harassment.counsellor", "Harassment counsellor", "Consultation desk"),
-    ("audit_committee", "audit.chair", "Audit committee chair", "Audit committee"),
-    ("data_protection", "privacy.officer", "Data protection officer", "Data protection"),
-    ("ombudsperson", "ombudsperson", "External ombudsperson", "Outside counsel"),
-)
-
-
-@demo_group.command("seed")
-@click.option("--if-empty", is_flag=True, help="Do nothing when handlers exist already.")
-def demo_seed(if_empty: bool) -> None:
-    """Desks, categories and one demo handler per desk; prints their passwords."""
-    session = db.session()
-    if if_empty and session.scalar(select(func.count()).select_from(Handler)):
-        click.echo("handlers present; demo seed skipped")
-        return
-    routing.load_policy(session, Path(current_app.config["ROUTING_FILE"]))
-    click.echo("Demo handlers (development only; change or remove before real use):")
-    for desk, username, display, role in DEMO_HANDLERS:
-        password = "-".join(secrets.token_urlsafe(6) for _ in range(3))
-        try:
-            accounts.create_handler(session, _ctx(), username, desk, password, display, role)
-        except ServiceError as error:
-            click.echo(f"  {username}: {error.message}")
-            continue
-        click.echo(f"  {username:24} desk {desk:16} password {password}")
 
 
 @cases_group.command("purge")
@@ -327,11 +301,11 @@ def notify_digest() -> None:
 
 def register(app: Flask) -> None:
     for group in (
+        demo_group,
         db_group,
         routing_group,
         handlers_group,
         cases_group,
-        demo_group,
         audit_group,
         notify_group,
     ):

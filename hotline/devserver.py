@@ -5,7 +5,9 @@ the Rasa server and the Rasa action server, started together and stopped togethe
 
 Ports come from HOTLINE_PORT (8000), BOT_PORT (5005) and BOT_ACTIONS_PORT (5055). Every
 process binds to 127.0.0.1 unless HOTLINE_HOST says otherwise (Rasa always stays on
-loopback). Logs go to <instance>/logs/; none of them carries report text.
+loopback). The terminal shows what is happening and the URLs; the processes' own output goes
+to <instance>/logs/ (web.log, rasa.log, actions.log, setup.log); none of it carries report
+text or client addresses.
 """
 
 from __future__ import annotations
@@ -51,26 +53,28 @@ def bot_environment(config: dict[str, object], actions_port: int) -> dict[str, s
     return env
 
 
-def train_if_stale(env: dict[str, str]) -> None:
+def train_if_stale(env: dict[str, str], log_path: Path) -> None:
+    """Train the bot's model when its inputs changed; Rasa's output goes to the log file."""
     stale = subprocess.run([str(BOT_PYTHON), "manage.py", "stale"], cwd=BOT, check=False)
     if stale.returncode != 0:
-        print("bot model is current")
         return
-    print("training the bot model (about 15 s)...")
-    subprocess.run(
-        [
-            str(BOT / ".venv" / "bin" / "rasa"),
-            "train",
-            "--fixed-model-name",
-            "hotline",
-            "--out",
-            "models",
-        ],
-        cwd=BOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    print(f"training the chat bot's model (log: {log_path})")
+    with open(log_path, "ab") as log:
+        subprocess.run(
+            [
+                str(BOT / ".venv" / "bin" / "rasa"),
+                "train",
+                "--fixed-model-name",
+                "hotline",
+                "--out",
+                "models",
+            ],
+            cwd=BOT,
+            env=env,
+            check=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     subprocess.run([str(BOT_PYTHON), "manage.py", "stamp"], cwd=BOT, check=True)
 
 
@@ -107,7 +111,7 @@ def main() -> int:
     logs = Path(str(config["INSTANCE_PATH"])) / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     env = bot_environment(config, actions_port)
-    train_if_stale(env)
+    train_if_stale(env, logs / "setup.log")
 
     app_env = dict(os.environ)
     app_env.setdefault("HOTLINE_RASA_URL", f"http://127.0.0.1:{bot_port}")
@@ -159,23 +163,29 @@ def main() -> int:
         "rasa": f"http://127.0.0.1:{bot_port}/",
         "actions": f"http://127.0.0.1:{actions_port}/health",
     }
+    print("starting the web app, the chat bot and its action server...")
     deadline = time.monotonic() + 120
     ready: set[str] = set()
     while not stopping and len(ready) < len(checks) and time.monotonic() < deadline:
         for name, url in checks.items():
             if name not in ready and _healthy(url):
                 ready.add(name)
-                print(f"{name} is up")
         if any(p.poll() is not None for _, p in processes):
             break
         time.sleep(1)
     if len(ready) == len(checks):
-        print(f"\nHotline:         http://{host}:{port}/")
-        print(f"Handler console: http://{host}:{port}/console")
-        print(f"Chat (Rasa):     127.0.0.1:{bot_port} via /chat; actions 127.0.0.1:{actions_port}")
-        print(f"Logs:            {logs}\nCtrl-C stops everything.")
+        sms = (
+            "on: /sms/inbound"
+            if config.get("TWILIO_AUTH_TOKEN")
+            else ("off (set HOTLINE_TWILIO_AUTH_TOKEN to turn it on)")
+        )
+        print(f"\nHotline (reporters): http://{host}:{port}/")
+        print(f"Handler console:     http://{host}:{port}/console")
+        print(f"SMS line:            {sms}")
+        print(f"Logs:                {logs}\nCtrl-C stops everything.")
     else:
-        print("not everything came up; see the logs in", logs, file=sys.stderr)
+        missing = ", ".join(sorted(set(checks) - ready))
+        print(f"not everything came up ({missing}); see the logs in {logs}", file=sys.stderr)
         stopping = True
     while not stopping:
         for name, process in processes:

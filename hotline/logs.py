@@ -4,6 +4,9 @@ Each line is JSON with the event name and only allow-listed fields (ids, counts,
 category). Exceptions are logged by type and location, never by message or locals, since
 a message could quote user input. Werkzeug's access log, which carries client addresses,
 is silenced.
+
+Logs go to standard error. Inside a `flask` command, whose standard output is for people,
+only warnings and errors are written: a command's own output never has log lines in it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import logging
 import sys
 import traceback
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
+
+import click
 
 ALLOWED_FIELDS = frozenset(
     {
@@ -61,12 +66,37 @@ class ContentFreeFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (a command runner may have replaced it)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
+def in_command() -> bool:
+    """True while a `flask` (click) command is being resolved or run in this thread."""
+    return click.get_current_context(silent=True) is not None
+
+
+class _CommandsWarnOnly(logging.Filter):
+    """Inside a command, pass only warnings and worse; elsewhere pass everything."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not in_command()
+
+
 def configure(level: str = "INFO") -> None:
     global _configured
     root = logging.getLogger()
     if not _configured:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _CurrentStderr()
         handler.setFormatter(ContentFreeFormatter())
+        handler.addFilter(_CommandsWarnOnly())
         root.addHandler(handler)
         _configured = True
     logging.getLogger(_OUR_PREFIX).setLevel(level.upper())

@@ -1,0 +1,66 @@
+"""`flask demo ...`: demonstration accounts, and starting the demo over."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from hotline import db
+from hotline.services import demo
+from hotline.services.context import ServiceContext
+from hotline.services.errors import ServiceError
+
+demo_group = AppGroup("demo", help="Demonstration data.")
+
+RESET_HINT = "to start the demo over with new passwords: .venv/bin/flask --app wsgi demo reset"
+
+
+def _print_accounts(accounts: list[demo.DemoAccount]) -> None:
+    click.echo("Demo accounts (development only; passwords are shown this once):")
+    click.echo(f"  {'username':24}{'desk':18}password")
+    for account in accounts:
+        shown = account.password if account.password is not None else f"({account.error})"
+        click.echo(f"  {account.username:24}{account.desk:18}{shown}")
+    click.echo(
+        "Sign in on the handler console (/console); the first sign-in shows a QR code to "
+        "enrol an authenticator app (TOTP)."
+    )
+
+
+@demo_group.command("seed")
+@click.option("--if-empty", is_flag=True, help="Do nothing when handlers exist already.")
+def demo_seed(if_empty: bool) -> None:
+    """Desks, categories and one demo handler per desk; prints their passwords once."""
+    session = db.session()
+    if if_empty and demo.has_handlers(session):
+        click.echo(f"Demo accounts exist already (passwords were shown once); {RESET_HINT}")
+        return
+    ctx: ServiceContext = current_app.extensions["hotline.services"]
+    made = demo.seed(session, ctx, Path(current_app.config["ROUTING_FILE"]))
+    _print_accounts(made)
+
+
+@demo_group.command("reset")
+@click.confirmation_option(
+    prompt="Delete every case, file, account and audit entry of this demo instance?"
+)
+def demo_reset() -> None:
+    """Wipe the demo instance and create the demo accounts again with new passwords.
+
+    Refuses when the instance has any account that is not a demo account.
+    """
+    ctx: ServiceContext = current_app.extensions["hotline.services"]
+    try:
+        made = demo.reset(
+            db.session(),
+            ctx,
+            current_app.extensions["hotline.blobs"],
+            Path(current_app.config["ROUTING_FILE"]),
+        )
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo("The demo instance was wiped.")
+    _print_accounts(made)
