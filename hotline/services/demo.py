@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hotline.blobs import BlobStore
+from hotline.blobs.store import BlobStore
 from hotline.models import Base, Handler
 from hotline.services import accounts, routing
 from hotline.services.context import ServiceContext
