@@ -1,6 +1,6 @@
 """The few primitives every other crypto module builds on.
 
-Every function here has a twin in `web/js/hotline-crypto.js` (bundled into
+Every function here has a twin in `web/js/crypto/primitives.js` (bundled into
 web/static/build/); the vectors in `tests/vectors/` keep them identical.
 """
 
