@@ -19,11 +19,12 @@ from hotline.kv import make_store
 from hotline.services.context import ServiceContext
 from hotline.services.proof_of_work import ProofOfWork
 from hotline.services.throttle import ReceiptThrottle
+from hotline.views import words
 from hotline.views.admin import make_admin_blueprint
 from hotline.views.api import make_api_blueprint
 from hotline.views.chat import make_chat_blueprint
 from hotline.views.handler import make_handler_blueprint
-from hotline.views.reporter import LANGUAGES, make_reporter_blueprint, status_label
+from hotline.views.reporter import LANGUAGES, make_reporter_blueprint
 from hotline.views.sms import configure as configure_sms
 from hotline.views.sms import make_sms_blueprint
 from hotline.views.web_api import make_web_api_blueprint
@@ -110,6 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     http_errors.register(app)
     security.register(app)
     cli.register(app)
+    words.register(app)
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
@@ -124,7 +126,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "max_field_chars": app.config["MAX_FIELD_CHARS"],
             "ack_days": app.config["ACKNOWLEDGE_DAYS"],
             "feedback_months": app.config["FEEDBACK_MONTHS"],
-            "status_label": status_label,
         }
 
     return app

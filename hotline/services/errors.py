@@ -14,7 +14,13 @@ class ServiceError(Exception):
 
 
 class InvalidInput(ServiceError):
+    """Bad input; `reason` (one of `vocabulary.INPUT_ERROR_MESSAGES`) says how, in a word."""
+
     code = "invalid_input"
+
+    def __init__(self, message: str, field: str | None = None, reason: str = "invalid") -> None:
+        super().__init__(message, field)
+        self.reason = reason
 
 
 class UnknownCategory(ServiceError):

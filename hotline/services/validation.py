@@ -6,10 +6,9 @@ import unicodedata
 from collections.abc import Mapping
 
 from hotline.services.errors import InvalidInput
+from hotline.vocabulary import REPORT_FIELDS, REQUIRED_FIELDS
 
 LANGUAGES = ("en", "ja")
-REPORT_FIELDS = ("what_happened", "when", "where", "who", "how_known")
-REQUIRED_FIELDS = ("what_happened",)
 
 
 def clean_text(value: object, field: str, max_chars: int, required: bool = True) -> str:
@@ -23,9 +22,11 @@ def clean_text(value: object, field: str, max_chars: int, required: bool = True)
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
         raise InvalidInput(f"{field} contains control characters", field=field)
     if required and not text:
-        raise InvalidInput(f"{field} must not be empty", field=field)
+        raise InvalidInput(f"{field} must not be empty", field=field, reason="required")
     if len(text) > max_chars:
-        raise InvalidInput(f"{field} is longer than {max_chars} characters", field=field)
+        raise InvalidInput(
+            f"{field} is longer than {max_chars} characters", field=field, reason="too_long"
+        )
     return text
 
 
@@ -38,7 +39,7 @@ def report_fields(fields: Mapping[str, object], max_chars: int) -> dict[str, str
         required = name in REQUIRED_FIELDS
         if name not in fields:
             if required:
-                raise InvalidInput(f"{name} is required", field=name)
+                raise InvalidInput(f"{name} is required", field=name, reason="required")
             continue
         text = clean_text(fields[name], name, max_chars, required=required)
         if text:

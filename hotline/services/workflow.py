@@ -21,17 +21,11 @@ from hotline.services import audit, dates, exclusions
 from hotline.services.context import ServiceContext
 from hotline.services.errors import Conflict, InvalidInput, NotFound, NotGranted
 from hotline.services.sealed_intake import GRANT_BYTES
+from hotline.vocabulary import OUTCOMES, STATUSES
 
 log = logging.getLogger("hotline.workflow")
 
-ORDER = [
-    CaseStatus.RECEIVED,
-    CaseStatus.ACKNOWLEDGED,
-    CaseStatus.ASSESSING,
-    CaseStatus.INVESTIGATING,
-    CaseStatus.CLOSED,
-]
-OUTCOMES = ("substantiated", "partly_substantiated", "unsubstantiated", "not_actionable")
+ORDER = [CaseStatus(status) for status in STATUSES]
 MAX_SEALED_BYTES = 256 * 1024
 
 

@@ -19,7 +19,6 @@ from hotline.services import accounts, policy, routing, stats
 from hotline.services.errors import InvalidInput, ServiceError
 from hotline.views.charts import bar_chart_svg
 from hotline.views.handler_session import admin_required, current_handler_id
-from hotline.views.reporter import status_label
 
 _MAX_SLUGS = 100
 _SLUG_CHARS = 40
@@ -33,11 +32,6 @@ def _admin_id() -> int:
     handler_id = current_handler_id()
     assert handler_id is not None  # admin_required ran first
     return handler_id
-
-
-def channel_label(channel: str) -> str:
-    labels = {"web": _("Web form"), "chat": _("Chat"), "sms": _("SMS")}
-    return labels.get(channel, channel)
 
 
 def _slugs(form: MultiDict[str, str], name: str) -> list[str]:
@@ -90,8 +84,6 @@ def make_admin_blueprint(limiter: Limiter) -> Blueprint:
             figures=figures,
             chart=chart,
             categories=_categories(),
-            channel_label=channel_label,
-            status_label=status_label,
             median_ack=_days(figures.median_days_to_acknowledge),
             median_close=_days(figures.median_days_to_close),
         )

@@ -28,11 +28,11 @@ from flask_babel import gettext as _babel_gettext
 from flask_limiter import Limiter
 from sqlalchemy import select
 
-from hotline import db
+from hotline import db, vocabulary
 from hotline.blobs.store import BlobStore
 from hotline.kv import ExpiringStore
 from hotline.limits import client_key, configured
-from hotline.models import Attachment, Channel, Desk, Handler
+from hotline.models import Attachment, Desk, Handler
 from hotline.services import (
     attachments,
     audit,
@@ -55,7 +55,6 @@ T = TypeVar("T")
 _CODE_MAX = 16
 _RECOVERY_PROOF_BYTES = 32
 _WRAPPED_PRIVATE_MAX = 400
-_OUTCOMES = workflow.OUTCOMES
 
 
 def _(text: str, **values: str) -> str:
@@ -269,13 +268,9 @@ def _page_strings() -> dict[str, Any]:
             "from your authenticator app."
         ),
         "signed_out": _("You are signed out."),
-        "session_ended": _("Your session ended. Please sign in again."),
         "error_generic": _("Something went wrong. Please try again."),
         "error_network": _("The hotline could not be reached. Check your connection."),
-        "error_credentials": _("Unknown username, wrong password or wrong code."),
         "error_recovery": _("Unknown username or wrong recovery key."),
-        "error_throttled": _("Too many failed attempts. Please wait a little and try again."),
-        "error_rate": _("Too many attempts. Please wait a little and try again."),
         "error_code_needed": _("Enter the 6-digit code from your authenticator app."),
         "error_code_format": _("The code has 6 digits."),
         "error_passwords_differ": _("The two new passwords are not the same."),
@@ -283,11 +278,9 @@ def _page_strings() -> dict[str, Any]:
         "error_recovery_format": _("That recovery key is not valid. Check it and try again."),
         "error_keys": _("Your keys could not be unlocked. Please sign in again."),
         "error_decrypt": _("This could not be decrypted with your key."),
-        "error_not_granted": _("This case is not assigned to you."),
         "error_excluded": _(
             "The reporter excluded this person from the case. They cannot receive it."
         ),
-        "error_conflict": _("This is not possible in the case's current state."),
         "error_outcome": _("Choose an outcome to close the case."),
         "error_empty": _("Please write something first."),
         "error_no_colleague": _("Choose a colleague."),
@@ -314,29 +307,6 @@ def _page_strings() -> dict[str, Any]:
         "days": _("%(days)s days", days="{days}"),
         "signed_in_as": _("Signed in as %(name)s", name="{name}"),
         "bytes_kb": _("%(kb)s KB", kb="{kb}"),
-        # The case's path through ISO 37002, in order (JSON objects lose their order).
-        "status_order": [s.value for s in workflow.ORDER],
-        "status": {
-            "received": _("Received"),
-            "acknowledged": _("Acknowledged"),
-            "assessing": _("Being assessed"),
-            "investigating": _("Under investigation"),
-            "closed": _("Closed"),
-        },
-        "outcome": {
-            "substantiated": _("Substantiated"),
-            "partly_substantiated": _("Partly substantiated"),
-            "unsubstantiated": _("Unsubstantiated"),
-            "not_actionable": _("Not actionable"),
-        },
-        "channel": {"web": _("Web form"), "chat": _("Chat"), "sms": _("SMS")},
-        "fields": {
-            "what_happened": _("What happened?"),
-            "when": _("When did it happen?"),
-            "where": _("Where did it happen?"),
-            "who": _("Who is involved?"),
-            "how_known": _("How do you know about it?"),
-        },
         "actions": {
             "view": _("Viewed"),
             "export": _("Exported"),
@@ -364,11 +334,12 @@ def _page_context() -> dict[str, Any]:
     strings = _page_strings()
     strings["categories"] = categories
     strings["desks"] = desks
+    words = vocabulary.browser(_)
     return {
         "categories": categories,
-        "channels": {c.value: strings["channel"][c.value] for c in Channel},
-        "statuses": {s.value: strings["status"][s.value] for s in workflow.ORDER},
-        "outcomes": {o: strings["outcome"][o] for o in _OUTCOMES},
+        "channels": words["channel"],
+        "statuses": {s: words["status"][s] for s in words["status_order"]},
+        "outcomes": {o: words["outcome"][o] for o in words["outcome_order"]},
         "strings": strings,
     }
 

@@ -33,8 +33,10 @@ from hotline.models import Channel, Handler
 from hotline.services import followup, intake, routing
 from hotline.services.errors import ServiceError
 from hotline.uploads import finished_uploads
+from hotline.views import words
 from hotline.views.api import service_context
 from hotline.views.receipt_guard import guarded
+from hotline.vocabulary import REPORT_FIELDS
 
 LANGUAGES = ("en", "ja")
 
@@ -43,35 +45,11 @@ def _(text: str, **values: str) -> str:
     return str(_babel_gettext(text, **values))
 
 
-REPORT_FIELDS = ("what_happened", "when", "where", "who", "how_known")
-
-
 def error_text(error: ServiceError) -> str:
     """The reporter-facing wording of a service error, in the page's language."""
-    messages = {
-        "invalid_receipt": _(
-            "That receipt is not valid. Check the 16 digits: the last one "
-            "is a check digit, so a typo is caught here."
-        ),
-        "receipt_not_found": _("No case matches this receipt. Check the 16 digits and try again."),
-        "too_many_attempts": _("Too many wrong receipts. Please wait a few minutes and try again."),
-        "unknown_category": _("Please choose a category."),
-        "no_recipients": _(
-            "No one can receive this report right now. Please try again "
-            "later or use another way to report."
-        ),
-    }
-    if error.code in messages:
-        return messages[error.code]
-    if error.code == "invalid_input" and error.field:
-        labels = field_labels()
-        label = labels.get(error.field, error.field)
-        if "longer than" in error.message:
-            return _("“%(field)s” is too long.", field=label)
-        if "empty" in error.message or "required" in error.message:
-            return _("Please fill in “%(field)s”.", field=label)
-        return _("“%(field)s” could not be accepted.", field=label)
-    return _("Your request could not be accepted. Please check it and try again.")
+    return words.error_text(
+        error, _("Your request could not be accepted. Please check it and try again.")
+    )
 
 
 def safe_local_path(target: str) -> str:
@@ -87,38 +65,18 @@ def safe_local_path(target: str) -> str:
     return target
 
 
-def status_label(status: str) -> str:
-    labels = {
-        "received": _("Received"),
-        "acknowledged": _("Acknowledged"),
-        "assessing": _("Being assessed"),
-        "investigating": _("Under investigation"),
-        "closed": _("Closed"),
-    }
-    return labels.get(status, status)
-
-
-def field_labels() -> dict[str, str]:
-    return {
-        "what_happened": _("What happened?"),
-        "when": _("When did it happen?"),
-        "where": _("Where did it happen?"),
-        "who": _("Who is involved?"),
-        "how_known": _("How do you know about it?"),
-        "body": _("Your message"),
-        "category": _("Category"),
-        "attachments": _("Files"),
-    }
-
-
 def _blobs() -> BlobStore:
     store: BlobStore = current_app.extensions["hotline.blobs"]
     return store
 
 
 def _handler_directory() -> list[dict[str, Any]]:
+    """The people a reporter may exclude: active handlers who can receive cases (an
+    administrator receives none, so listing one would offer a choice that does nothing)."""
     rows = db.session().scalars(
-        select(Handler).where(Handler.active.is_(True)).order_by(Handler.display_name)
+        select(Handler)
+        .where(Handler.active.is_(True), Handler.is_admin.is_(False))
+        .order_by(Handler.display_name)
     )
     return [{"id": h.id, "name": h.display_name, "role": h.role} for h in rows]
 
@@ -227,7 +185,6 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
             receipt=receipt,
             error=error,
             notice=notice,
-            labels=field_labels(),
         ), status
 
     @bp.get("/followup")

@@ -581,7 +581,7 @@ def test_receipt_throttle_on_no_js_followup_page(world: World, clock: list[float
     assert [p.status_code for p in pages] == [404, 404, 404, 429]
     assert "No case matches this receipt" in pages[0].get_data(as_text=True)
     page = pages[-1].get_data(as_text=True)
-    assert pages[-1].mimetype == "text/html" and "Too many wrong receipts" in page
+    assert pages[-1].mimetype == "text/html" and "Too many failed attempts" in page
     assert "Traceback" not in page
     assert wrong_tag(client).status_code == 429  # one throttle per client, whichever path
     clock[0] += 2

@@ -1,15 +1,7 @@
 // The chat widget: our own small script, same-origin JSON to /chat, no third party.
 // The conversation token lives in this page's memory only; closing the page ends it.
 
-const $ = (id) => document.getElementById(id);
-
-function strings() {
-  try {
-    return JSON.parse($('chat-i18n')?.textContent || '{}');
-  } catch {
-    return {};
-  }
-}
+import { $, readJson } from './page.js';
 
 async function post(path, body) {
   const response = await fetch(path, {
@@ -30,7 +22,7 @@ async function post(path, body) {
 function init() {
   const root = $('chat');
   if (!root) return;
-  const t = strings();
+  const t = readJson('chat-i18n');
   const toggle = $('chat-toggle');
   const panel = $('chat-panel');
   const log = $('chat-log');

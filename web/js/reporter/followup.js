@@ -1,0 +1,183 @@
+// The follow-up page: the receipt is turned into its lookup tag and wrap key here; the case,
+// its messages and files are decrypted here and replies are encrypted here.
+
+import * as hc from '../hotline-crypto.js';
+import { $, paint, Shown } from '../page.js';
+import { errorMessage, fieldLabel, inFormOrder, statusLabel } from '../vocabulary.js';
+import {
+  api, b64, checkFiles, clearError, errorText, i18n, progress, sealFiles, showError, showMode,
+  timedDerive, unb64, withFiles,
+} from './common.js';
+
+function fill(root, slot, value) {
+  const el = root.querySelector(`[data-slot="${slot}"]`);
+  if (el) el.textContent = value;
+  return el;
+}
+
+function emptyItem(text) {
+  const li = document.createElement('li');
+  li.className = 'empty';
+  li.textContent = text;
+  return li;
+}
+
+function renderReport(view, caseKey, data) {
+  const report = hc.openDocument(caseKey, unb64(data.sealed_report), hc.REPORT);
+  const fields = report.fields || {};
+  const list = view.querySelector('[data-slot="report"]');
+  for (const name of inFormOrder(fields)) {
+    const dt = document.createElement('dt');
+    dt.textContent = fieldLabel(name);
+    const dd = document.createElement('dd');
+    dd.className = 'pre';
+    dd.textContent = String(fields[name]);
+    list.append(dt, dd);
+  }
+}
+
+function renderMessages(view, caseKey, data) {
+  const messages = view.querySelector('[data-slot="messages"]');
+  messages.replaceChildren();
+  for (const m of data.messages) {
+    const text = hc.openText(caseKey, unb64(m.sealed_body), hc.MESSAGE);
+    const li = document.createElement('li');
+    li.className = `message ${m.author}`;
+    const meta = document.createElement('p');
+    meta.className = 'meta';
+    meta.textContent = `${m.author === 'reporter' ? i18n.you : i18n.handler} · ${m.date}`;
+    const body = document.createElement('p');
+    body.className = 'pre';
+    body.textContent = text;
+    li.append(meta, body);
+    messages.append(li);
+  }
+  if (!data.messages.length) messages.append(emptyItem(i18n.no_messages));
+}
+
+function renderFiles(view, state) {
+  const { data, caseKey } = state;
+  const files = view.querySelector('[data-slot="files"]');
+  files.replaceChildren();
+  for (const a of data.attachments) {
+    const meta = hc.openDocument(caseKey, unb64(a.sealed_meta), hc.ATTACHMENT_META);
+    const li = document.createElement('li');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'link';
+    button.textContent = meta.name || 'file';
+    button.addEventListener('click', () => downloadFile(state, a, meta));
+    const info = document.createElement('span');
+    info.className = 'meta';
+    info.textContent = ` (${(meta.size / 1024).toFixed(1)} KB${meta.metadata_stripped ? `, ${i18n.stripped}` : ''})`;
+    li.append(button, info);
+    files.append(li);
+  }
+  if (!data.attachments.length) files.append(emptyItem(i18n.no_files));
+}
+
+function renderCase(state) {
+  const view = $('case-view');
+  view.replaceChildren($('case-template').content.cloneNode(true));
+  const { data, caseKey } = state;
+  fill(view, 'case_id', data.case_id);
+  fill(view, 'status', statusLabel(data.status));
+  fill(view, 'received_on', data.received_on);
+  fill(view, 'acknowledge_by', data.acknowledge_by);
+  fill(view, 'feedback_by', data.feedback_by);
+  renderReport(view, caseKey, data);
+  renderMessages(view, caseKey, data);
+  renderFiles(view, state);
+
+  const reply = view.querySelector('#reply-form');
+  reply.querySelector('input[name=receipt]')?.remove();
+  reply.addEventListener('submit', (event) => {
+    event.preventDefault();
+    sendReply(state, reply);
+  });
+  view.hidden = false;
+}
+
+async function downloadFile(state, attachment, meta) {
+  try {
+    const response = await api(`/api/v1/followup/attachments/${attachment.id}`,
+      { json: { lookup_tag: b64(state.lookupTag) }, raw: true });
+    const ciphertext = new Uint8Array(await response.arrayBuffer());
+    const fileKey = hc.openFileKey(state.caseKey, unb64(attachment.sealed_file_key));
+    const plain = await hc.decryptFile(fileKey, ciphertext);
+    const url = URL.createObjectURL(new Blob([plain], { type: meta.type || 'application/octet-stream' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = meta.name || 'file';
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  } catch (error) {
+    showError(errorText(error));
+  }
+}
+
+async function sendReply(state, reply) {
+  const status = reply.querySelector('[data-slot="reply-status"]');
+  const button = reply.querySelector('button[type=submit]');
+  clearError();
+  try {
+    const text = reply.querySelector('textarea[name=body]').value.trim();
+    const files = checkFiles(reply.querySelector('input[type=file]'), $('followup-form'));
+    if (!text && !files.length) throw new Shown(i18n.error_empty_reply);
+    button.disabled = true;
+    status.textContent = files.length ? i18n.encrypting_files : i18n.sending;
+    const sealedFiles = await sealFiles(files, state.caseKey);
+    const payload = {
+      lookup_tag: b64(state.lookupTag),
+      sealed_body: b64(hc.sealText(state.caseKey, text, hc.MESSAGE)),
+    };
+    await api('/api/v1/followup/messages', withFiles('message', payload, sealedFiles));
+    await openCase(state.lookupTag, state.wrapKey);
+    const after = $('case-view').querySelector('[data-slot="reply-status"]');
+    after.textContent = i18n.sent_message;
+  } catch (error) {
+    status.textContent = '';
+    showError(errorText(error));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function openCase(lookupTag, wrapKey) {
+  const data = await api('/api/v1/followup', { json: { lookup_tag: b64(lookupTag) } });
+  const caseKey = hc.unwrapCaseKeyForReporter(unb64(data.reporter_wrapped_key), wrapKey);
+  renderCase({ data, caseKey, lookupTag, wrapKey });
+}
+
+export function initFollowup() {
+  const form = $('followup-form');
+  if (!form) return;
+  showMode();
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearError();
+    let digits;
+    try {
+      digits = hc.parseReceipt(form.receipt.value);
+    } catch {
+      showError(errorMessage('invalid_receipt')); // caught before any request is made
+      return;
+    }
+    try {
+      progress(i18n.opening);
+      await hc.ready();
+      const params = await api('/api/v1/receipt-params', { method: 'GET' });
+      await paint();
+      const derived = timedDerive(digits, params);
+      await openCase(derived.lookupTag, derived.wrapKey);
+      form.receipt.value = '';
+      form.hidden = true;
+      progress('');
+    } catch (error) {
+      progress('');
+      showError(errorText(error));
+    }
+  });
+}
