@@ -37,7 +37,7 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	@$(MKLOGS) && echo "==> the browser crypto libraries (npm, from the lockfile)"
 	@npm --prefix web ci --no-audit --no-fund $(QUIET)
 	@touch $@
-web/static/build/.built: web/node_modules/.installed $(wildcard web/js/*.js)
+web/static/build/.built: web/node_modules/.installed $(wildcard web/js/*.js web/js/*/*.js)
 	@$(MKLOGS) && echo "==> bundling the browser code (web/static/build)"
 	@npm --prefix web run build $(QUIET)
 	@touch $@

@@ -10,6 +10,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template_string, request
 from werkzeug.exceptions import HTTPException
 
+from hotline import vocabulary
 from hotline.services.errors import (
     Conflict,
     InvalidCredentials,
@@ -33,7 +34,7 @@ _MESSAGES = {
     405: "This method is not allowed here.",
     413: "The request is too large.",
     415: "Send JSON with Content-Type: application/json.",
-    429: "Too many attempts. Please wait a little and try again.",
+    429: vocabulary.ERROR_MESSAGES["rate_limited"],
     500: "Something went wrong on our side. Nothing you sent was stored in readable form.",
     503: "The service is not available right now. Please try again later.",
 }
