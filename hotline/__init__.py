@@ -16,6 +16,7 @@ from hotline.blobs.store import BlobStore
 from hotline.cli_sms import sms_group
 from hotline.config import load_config, secret_bytes
 from hotline.kv import make_store
+from hotline.services import audit
 from hotline.services.context import ServiceContext
 from hotline.services.proof_of_work import ProofOfWork
 from hotline.services.throttle import ReceiptThrottle
@@ -59,8 +60,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("WTF_CSRF_SSL_STRICT", False)  # we send no Referer by policy
     logs.configure(app.config["LOG_LEVEL"])
 
-    app.extensions["hotline.services"] = ServiceContext.from_config(app.config)
-    db.init_app(app)
+    services = ServiceContext.from_config(app.config)
+    app.extensions["hotline.services"] = services
+    db.init_app(app, audit.session_info(services.keyring.pepper))
     store = make_store(app.config["REDIS_URL"])
     app.extensions["hotline.kv"] = store
     app.extensions["hotline.blobs"] = BlobStore(Path(app.config["INSTANCE_PATH"]) / "blobs")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -12,14 +13,15 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from hotline import db, migrate
+from hotline.cli_audit import audit_group
 from hotline.cli_demo import demo_group
-from hotline.models import AuditEvent, AuditHead, Case, Category
+from hotline.models import Case, Category
 from hotline.services import (
     accounts,
-    audit,
     cases,
     handler_access,
     notifications,
+    offline_export,
     retention,
     routing,
     workflow,
@@ -206,6 +208,28 @@ def cases_decrypt(case_id: str, username: str, password_stdin: bool, as_json: bo
             click.echo(f"  {f.attachment_id}  {f.name}  {f.content_type}  {f.size} bytes")
 
 
+@cases_group.command("export")
+@click.option("--username", required=True)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def cases_export(username: str, out: Path, password_stdin: bool) -> None:
+    """Write an offline export of your cases: ciphertext and your password-wrapped keys only.
+
+    Open it anywhere with `python -m hotline.offline_open FILE` and your password; it holds
+    no server secret (no pepper, SECRET_KEY or channel token).
+    """
+    password = _read_password(password_stdin, confirm=False)
+    try:
+        made = offline_export.export_for(db.session(), _ctx(), username, password)
+    except ServiceError as error:
+        _fail(error)
+        return
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(made.document, handle)
+    click.echo(f"wrote {len(made.case_ids)} cases to {out} (ciphertext only; readable by you only)")
+
+
 @cases_group.command("purge")
 @click.option("--dry-run", is_flag=True, help="Only say what would be warned and purged.")
 def cases_purge(dry_run: bool) -> None:
@@ -245,36 +269,6 @@ def cases_escalate() -> None:
 def cases_count() -> None:
     """Number of cases stored."""
     click.echo(str(db.session().scalar(select(func.count()).select_from(Case))))
-
-
-audit_group = AppGroup("audit", help="The hash-chained audit log.")
-
-
-@audit_group.command("verify")
-def audit_verify() -> None:
-    """Check every link of the audit chain; exit 1 at the first broken entry."""
-    session = db.session()
-    result = audit.verify(session)
-    if result.ok:
-        click.echo(f"audit chain ok: {result.checked} entries")
-        return
-    reason = result.reason
-    broken = result.first_broken_id
-    if broken is None:
-        # The newest entries are gone: the head still counts them.
-        head = session.get(AuditHead, 1)
-        broken = (session.scalar(select(func.max(AuditEvent.id))) or 0) + 1
-        if head is not None:
-            reason += f" (the head counts {head.count}, {result.checked} found)"
-    elif reason.startswith("link"):
-        before = session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.id < broken))
-        low, high = (before or 0) + 1, broken - 1
-        if low == high:
-            reason += f" (entry {low} is missing)"
-        elif low < high:
-            reason += f" (entries {low} to {high} are missing)"
-    click.echo(f"audit chain broken at entry {broken}: {reason}")
-    sys.exit(1)
 
 
 notify_group = AppGroup("notify", help="Content-free notices to handlers.")

@@ -13,10 +13,13 @@ _EXT = "hotline.db"
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, session_info: dict[str, Any] | None = None) -> None:
+        """`session_info` is given to every session (the audit chain's key rides there)."""
         self.url = url
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(
+            self.engine, expire_on_commit=False, info=dict(session_info or {})
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -42,8 +45,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def init_app(app: Flask) -> Database:
-    database = Database(app.config["DATABASE_URL"])
+def init_app(app: Flask, session_info: dict[str, Any] | None = None) -> Database:
+    database = Database(app.config["DATABASE_URL"], session_info)
     app.extensions[_EXT] = database
     app.teardown_appcontext(_close_session)
     return database

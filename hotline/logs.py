@@ -40,19 +40,36 @@ ALLOWED_FIELDS = frozenset(
     }
 )
 _OUR_PREFIX = "hotline"
+# Events a reporter's action causes. Their time, paired with a case id, would tie a case to
+# the second it arrived or was reopened: they never carry a case id and their timestamp is
+# the day only. (The services also log them at debug level only, so at the default level
+# not even a line's position in the file marks when a report came in.)
+REPORTER_EVENTS = frozenset(
+    {
+        "case.received",
+        "case.reporter_opened",
+        "case.reporter_message",
+        "intake.replayed",
+        "followup.unwrap_failed",
+    }
+)
 _configured = False
 
 
 class ContentFreeFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        ours = record.name.startswith(_OUR_PREFIX)
+        reporter_side = ours and str(record.msg) in REPORTER_EVENTS
+        when = datetime.fromtimestamp(record.created, UTC)
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "ts": when.strftime("%Y-%m-%d" if reporter_side else "%Y-%m-%dT%H:%M:%SZ"),
             "level": record.levelname.lower(),
             "logger": record.name,
         }
-        if record.name.startswith(_OUR_PREFIX):
+        if ours:
             entry["event"] = str(record.msg)
-            for key in ALLOWED_FIELDS & record.__dict__.keys():
+            fields = ALLOWED_FIELDS - {"case_id"} if reporter_side else ALLOWED_FIELDS
+            for key in fields & record.__dict__.keys():
                 value = record.__dict__[key]
                 if isinstance(value, (str, int, float, bool)) or value is None:
                     entry[key] = value

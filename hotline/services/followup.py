@@ -46,14 +46,14 @@ def _unlock(session: Session, ctx: ServiceContext, receipt_text: str) -> tuple[C
         wrapped = reporter_case.reporter_wrapped_key(ctx, case)
         case_key = sealing.unwrap_case_key_for_reporter(wrapped, derived.wrap_key)
     except DecryptionError as exc:
-        log.error("followup.unwrap_failed", extra={"case_id": case.id})
+        log.error("followup.unwrap_failed", extra={"kind": "server"})
         raise ReceiptNotFound(RECEIPT_NOT_FOUND, field="receipt") from exc
     return case, case_key
 
 
 def open_case(session: Session, ctx: ServiceContext, receipt_text: str) -> ReporterCase:
     case, case_key = _unlock(session, ctx, receipt_text)
-    log.info("case.reporter_opened", extra={"case_id": case.id, "kind": "server"})
+    log.debug("case.reporter_opened", extra={"kind": "server"})
     return ReporterCase(
         **case_fields(case),
         report=sealing.open_document(case_key, case.sealed_report, sealing.REPORT),

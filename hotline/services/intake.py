@@ -157,5 +157,5 @@ def _replay(
     if case is None or case.idempotent_receipt is None:
         return None
     receipt = idempotency.open_receipt(ctx, request.idempotency_key or "", case.idempotent_receipt)
-    log.info("intake.replayed", extra={"case_id": case.id})
+    log.debug("intake.replayed", extra={"channel": request.channel.value})
     return IntakeResult(case.id, receipts.format_receipt(receipt), case.acknowledge_by, True)

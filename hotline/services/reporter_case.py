@@ -105,9 +105,9 @@ def append(
         )
     attachments.store(session, blobs, case.id, files, Author.REPORTER, today)
     session.commit()
-    log.info(
+    log.debug(
         "case.reporter_message",
-        extra={"case_id": case.id, "kind": sealed_by, "count": len(files)},
+        extra={"kind": sealed_by, "count": len(files)},
     )
     return case.id
 

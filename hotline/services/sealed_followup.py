@@ -27,7 +27,7 @@ MAX_SEALED_MESSAGE_BYTES = 256 * 1024
 
 def open_case(session: Session, ctx: ServiceContext, lookup_tag: bytes) -> SealedCase:
     case = reporter_case.find(session, ctx, lookup_tag)
-    log.info("case.reporter_opened", extra={"case_id": case.id, "kind": "browser"})
+    log.debug("case.reporter_opened", extra={"kind": "browser"})
     return reporter_case.sealed_view(ctx, case)
 
 

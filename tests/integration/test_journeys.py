@@ -222,4 +222,4 @@ def test_zz_no_plaintext_on_disk_or_in_logs(world: World) -> None:
         {"database": raw_database_bytes(world.url), "logs": world.logs.text.encode()}, secrets_
     )
     assert leaks == []
-    assert "case.received" in world.logs.text  # the capture did see our logging
+    assert "handler.created" in world.logs.text  # the capture did see our logging

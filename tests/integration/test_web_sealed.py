@@ -817,4 +817,4 @@ def test_zz_no_plaintext_in_database_logs_or_blobs(world: World) -> None:
     assert blobs and all(p.suffix == ".bin" for p in blobs)
     haystacks.update({f"blob {p.name}": p.read_bytes() for p in blobs})
     assert find_plaintext(haystacks, secrets_) == []
-    assert "case.received" in world.logs.text
+    assert "handler.created" in world.logs.text
