@@ -84,3 +84,12 @@ def test_no_link_outside_the_repository(doc: Path) -> None:
         assert "://" not in target and not target.startswith("//"), f"{doc.name}: {target}"
         path = (doc.parent / target.split("#", 1)[0]).resolve()
         assert path.is_relative_to(ROOT) and path.exists(), f"{doc.name}: broken link {target}"
+
+
+def test_every_test_named_in_the_threat_model_exists() -> None:
+    text = (ROOT / "docs/threat-model.md").read_text(encoding="utf-8")
+    named = re.findall(r"`((?:bot/)?tests/[\w/]+\.py)::(\w+)`", text)
+    assert len(named) >= 9, "each attacker's row names the tests that back it"
+    for path, name in named:
+        source = (ROOT / path).read_text(encoding="utf-8")
+        assert re.search(rf"^(async )?def {name}\(", source, re.M), f"{path}::{name} is gone"
