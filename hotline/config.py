@@ -55,7 +55,8 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "ARGON2_RECEIPT_MEM": _env_int("ARGON2_RECEIPT_MEM", 64 * MiB),
         "ARGON2_PASSWORD_OPS": _env_int("ARGON2_PASSWORD_OPS", 3),
         "ARGON2_PASSWORD_MEM": _env_int("ARGON2_PASSWORD_MEM", 256 * MiB),
-        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # Empty: the limiter counts in REDIS_URL when that is set, else in process memory.
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", ""),
         "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "1") != "0",
         "RECEIPT_RATE_LIMIT": _env("RECEIPT_RATE_LIMIT", "10 per minute;60 per hour"),
         "RECEIPT_GLOBAL_RATE_LIMIT": _env("RECEIPT_GLOBAL_RATE_LIMIT", "300 per minute"),
@@ -69,7 +70,11 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "POW_TTL_SECONDS": _env_int("POW_TTL_SECONDS", 600),
         "RECEIPT_FREE_FAILURES": _env_int("RECEIPT_FREE_FAILURES", 3),
         "RECEIPT_MAX_DELAY_SECONDS": _env_int("RECEIPT_MAX_DELAY_SECONDS", 300),
+        # Shared short-lived state (SMS sessions and drafts, proof-of-work spends,
+        # throttles): Redis when set, so any worker on any host continues any conversation;
+        # without it, process memory, which is right for one process only.
         "REDIS_URL": _env("REDIS_URL", ""),
+        "REDIS_PREFIX": _env("REDIS_PREFIX", "hotline:kv:"),
         # Reverse proxies in front of the app (TLS terminates there): trust that many
         # X-Forwarded-* hops, so HTTPS is seen (HSTS, secure cookies) and limits key on the
         # client, whose address is still only ever hashed.

@@ -1,6 +1,11 @@
-"""A tiny expiring key-value store for short-lived server state (spent proofs of work,
-receipt-failure counters). Redis when configured, so several workers share it; otherwise
-process memory. Keys are always hashes; values are small counters or markers."""
+"""A tiny expiring key-value store for short-lived server state: spent proofs of work,
+receipt-failure counters, SMS sessions and sealed SMS drafts.
+
+Redis when configured, so every worker on every host shares it; otherwise process memory,
+which is correct only for a single process (`make run`'s one gunicorn worker; the gunicorn
+config and the production profile refuse more without Redis). Keys are always keyed hashes;
+values are counters, markers or sealed bytes. Every entry expires: the lifetime is the
+caller's reason for keeping it."""
 
 from __future__ import annotations
 
@@ -21,12 +26,20 @@ class ExpiringStore(Protocol):
 
     def set_int(self, key: str, value: int, ttl_seconds: int) -> None: ...
 
+    def put_bytes(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
+
+    def get_bytes(self, key: str) -> bytes | None: ...
+
     def delete(self, key: str) -> None: ...
+
+    def ping(self) -> None:
+        """Raise when the store cannot be reached (readiness checks)."""
 
 
 class MemoryStore:
     def __init__(self) -> None:
         self._data: dict[str, tuple[int, float]] = {}
+        self._bytes: dict[str, tuple[bytes, float]] = {}
         self._lock = threading.Lock()
 
     def _live(self, key: str) -> tuple[int, float] | None:
@@ -41,6 +54,10 @@ class MemoryStore:
             now = time.monotonic()
             for key in [k for k, (_, exp) in self._data.items() if exp <= now]:
                 del self._data[key]
+        if len(self._bytes) > 10_000:
+            now = time.monotonic()
+            for key in [k for k, (_, exp) in self._bytes.items() if exp <= now]:
+                del self._bytes[key]
 
     def add(self, key: str, ttl_seconds: int) -> bool:
         with self._lock:
@@ -67,14 +84,40 @@ class MemoryStore:
         with self._lock:
             self._data[key] = (value, time.monotonic() + ttl_seconds)
 
+    def put_bytes(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        with self._lock:
+            self._sweep()
+            self._bytes[key] = (value, time.monotonic() + ttl_seconds)
+
+    def get_bytes(self, key: str) -> bytes | None:
+        with self._lock:
+            item = self._bytes.get(key)
+            if item is None:
+                return None
+            if item[1] <= time.monotonic():
+                del self._bytes[key]
+                return None
+            return item[0]
+
     def delete(self, key: str) -> None:
         with self._lock:
             self._data.pop(key, None)
+            self._bytes.pop(key, None)
+
+    def ping(self) -> None:
+        return None
 
 
 class RedisStore:
     def __init__(self, url: str, prefix: str = "hotline:kv:") -> None:
-        self._redis = redis.Redis.from_url(url)
+        # Short timeouts and one retry: a Redis restart costs a request an error, never a hang.
+        self._redis = redis.Redis.from_url(
+            url,
+            socket_timeout=5,
+            socket_connect_timeout=5,
+            retry_on_timeout=True,
+            health_check_interval=30,
+        )
         self._prefix = prefix
 
     def add(self, key: str, ttl_seconds: int) -> bool:
@@ -94,9 +137,19 @@ class RedisStore:
     def set_int(self, key: str, value: int, ttl_seconds: int) -> None:
         self._redis.set(self._prefix + key, value, ex=ttl_seconds)
 
+    def put_bytes(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        self._redis.set(self._prefix + key, value, ex=ttl_seconds)
+
+    def get_bytes(self, key: str) -> bytes | None:
+        value = self._redis.get(self._prefix + key)
+        return bytes(value) if value is not None else None
+
     def delete(self, key: str) -> None:
         self._redis.delete(self._prefix + key)
 
+    def ping(self) -> None:
+        self._redis.ping()
 
-def make_store(url: str) -> ExpiringStore:
-    return RedisStore(url) if url else MemoryStore()
+
+def make_store(url: str, prefix: str = "hotline:kv:") -> ExpiringStore:
+    return RedisStore(url, prefix) if url else MemoryStore()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
@@ -40,11 +42,16 @@ def global_key() -> str:
     return "all"
 
 
+def storage_uri(config: Mapping[str, Any]) -> str:
+    """Where the limiter counts: its own setting, else the shared Redis, else memory."""
+    return str(config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://")
+
+
 def make_limiter(app: Flask) -> Limiter:
     limiter = Limiter(
         key_func=client_key,
         app=app,
-        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        storage_uri=storage_uri(app.config),
         strategy="moving-window",
         headers_enabled=True,
         key_prefix=str(app.config.get("RATELIMIT_KEY_PREFIX", "hotline")),

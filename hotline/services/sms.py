@@ -164,7 +164,7 @@ class SmsLine:
     def sender_id(self, pseudonym: bytes) -> tuple[str, bool]:
         """A Rasa sender id for this texter's current conversation (it changes on expiry), and
         whether this message starts a new conversation."""
-        slot = "sms-session:" + pseudonym.hex()
+        slot = "sms-session:" + hashlib.sha256(b"sms-session:" + pseudonym).hexdigest()
         nonce = self.store.get_int(slot)
         new = not nonce
         if new:
@@ -215,7 +215,7 @@ class SmsLine:
         if keyword in ("STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "停止"):
             if not opted_out:
                 session.add(SmsOptOut(pseudonym=pseudonym))
-            self.drafts.drop(pseudonym)
+            self.drafts.drop(normalise_number(message.from_number))
             return [TEXT["stopped"][lang]]
         if keyword in ("START", "UNSTOP", "再開"):
             if opted_out:
@@ -233,12 +233,12 @@ class SmsLine:
         try:
             sender, new = self.sender_id(pseudonym)
             reply = self.gateway.send(sender, text, lang, metadata={"channel": "sms"})
-            self.drafts.drop(pseudonym)
+            self.drafts.drop(normalise_number(message.from_number))
             # Told up front, whatever the bot says first: only a receipt means it is filed.
             return [TEXT["intro"][lang], *reply.texts] if new else reply.texts
         except BotUnavailable:
             log.warning("sms.bot_unavailable")
-            return self._builtin(session, pseudonym, message, text, lang)
+            return self._builtin(session, message, text, lang)
 
     # -- keyword commands ---------------------------------------------------------------
     def _status(self, session: Session, receipt: str, lang: str) -> list[str]:
@@ -281,30 +281,31 @@ class SmsLine:
 
     # -- the built-in conversation ------------------------------------------------------
     def _builtin(
-        self, session: Session, pseudonym: bytes, message: InboundSms, text: str, lang: str
+        self, session: Session, message: InboundSms, text: str, lang: str
     ) -> list[str]:
-        draft = self.drafts.get(pseudonym)
+        number = normalise_number(message.from_number)
+        draft = self.drafts.get(number)
         if draft is None:
-            self.drafts.put(pseudonym, {"step": "what", "lang": lang, "key": secrets.token_hex(24)})
+            self.drafts.put(number, {"step": "what", "lang": lang, "key": secrets.token_hex(24)})
             return [TEXT["fallback_intro"][lang]]
         lang = str(draft.get("lang", lang))
         if text.lower() in _CANCEL:
-            self.drafts.drop(pseudonym)
+            self.drafts.drop(number)
             return [TEXT["discarded"][lang]]
         step = draft["step"]
         if step == "what":
             draft.update(step="category", what=text)
-            self.drafts.put(pseudonym, draft)
+            self.drafts.put(number, draft)
             return [TEXT["fallback_category"][lang]]
         if step == "category":
             if not (text.isdigit() and 1 <= int(text) <= len(CATEGORIES)):
                 return [TEXT["fallback_number"][lang]]
             draft.update(step="confirm", category=CATEGORIES[int(text) - 1])
-            self.drafts.put(pseudonym, draft)
+            self.drafts.put(number, draft)
             return [TEXT["fallback_confirm"][lang]]
         answer = text.lower()
         if answer in _NO:
-            self.drafts.drop(pseudonym)
+            self.drafts.drop(number)
             return [TEXT["discarded"][lang]]
         if answer not in _YES:
             return [TEXT["fallback_yes_no"][lang]]
@@ -322,7 +323,7 @@ class SmsLine:
             )
         except ServiceError:
             return [TEXT["failed"][lang]]
-        self.drafts.drop(pseudonym)
+        self.drafts.drop(number)
         return [
             TEXT["receipt"][lang].format(
                 receipt=result.receipt, ack=result.acknowledge_by.isoformat()

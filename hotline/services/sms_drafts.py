@@ -1,55 +1,48 @@
 """Unfinished SMS reports of the built-in conversation (used while the bot is down).
 
-A draft is held only in this process's memory, sealed under a key that exists only in
-memory, and dropped after a timeout or when the report is filed or cancelled. A restart
-loses drafts by design: the reporter was told up front that a report is filed only when
-they receive a receipt.
+A draft lives in the shared expiring store (Redis in production), so whichever worker on
+whichever host receives Twilio's next request carries the conversation on. It is sealed
+under a key derived from the pepper and the texter's number, and stored under a slot
+derived the same way with another label; the number itself is never stored, so the store
+alone opens nothing and names nobody. A draft expires after a timeout and is dropped when
+the report is filed or cancelled. Losing one (a Redis restart without persistence) is safe
+by design: the texter was told up front that a report is filed only when a receipt comes.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-import time
 from typing import Any
 
-from crypto.primitives import open_sealed, random_bytes, seal
+from crypto.pepper import Pepper
+from crypto.primitives import open_sealed, seal
+from hotline.kv import ExpiringStore
 
 _PURPOSE = "hotline:sms-draft:v1"
 
 
 class DraftStore:
-    def __init__(self, ttl_seconds: int = 1800) -> None:
-        self._key = random_bytes()
+    def __init__(self, store: ExpiringStore, pepper: Pepper, ttl_seconds: int = 1800) -> None:
+        self._store = store
+        self._pepper = pepper
         self._ttl = ttl_seconds
-        self._items: dict[bytes, tuple[float, bytes]] = {}
-        self._lock = threading.Lock()
 
-    def _sweep(self) -> None:
-        now = time.monotonic()
-        for key in [k for k, (exp, _) in self._items.items() if exp <= now]:
-            del self._items[key]
+    def _slot(self, number: str) -> str:
+        return "sms-draft:" + self._pepper.tag("sms-draft-slot", number.encode()).hex()
 
-    def get(self, pseudonym: bytes) -> dict[str, Any] | None:
-        with self._lock:
-            self._sweep()
-            item = self._items.get(pseudonym)
-        if item is None:
+    def _key(self, number: str) -> bytes:
+        return self._pepper.tag("sms-draft-key", number.encode())
+
+    def get(self, number: str) -> dict[str, Any] | None:
+        sealed = self._store.get_bytes(self._slot(number))
+        if sealed is None:
             return None
-        document: dict[str, Any] = json.loads(open_sealed(self._key, item[1], _PURPOSE))
+        document: dict[str, Any] = json.loads(open_sealed(self._key(number), sealed, _PURPOSE))
         return document
 
-    def put(self, pseudonym: bytes, draft: dict[str, Any]) -> None:
-        sealed = seal(self._key, json.dumps(draft, ensure_ascii=False).encode(), _PURPOSE)
-        with self._lock:
-            self._sweep()
-            self._items[pseudonym] = (time.monotonic() + self._ttl, sealed)
+    def put(self, number: str, draft: dict[str, Any]) -> None:
+        plain = json.dumps(draft, ensure_ascii=False).encode()
+        self._store.put_bytes(self._slot(number), seal(self._key(number), plain, _PURPOSE), self._ttl)
 
-    def drop(self, pseudonym: bytes) -> None:
-        with self._lock:
-            self._items.pop(pseudonym, None)
-
-    def __len__(self) -> int:
-        with self._lock:
-            self._sweep()
-            return len(self._items)
+    def drop(self, number: str) -> None:
+        self._store.delete(self._slot(number))

@@ -83,7 +83,11 @@ def configure(app: Flask) -> None:
         ctx=app.extensions["hotline.services"],
         store=store,
         gateway=app.extensions["hotline.rasa"],
-        drafts=sms.DraftStore(int(config["SMS_DRAFT_TTL_SECONDS"])),
+        drafts=sms.DraftStore(
+            store,
+            app.extensions["hotline.services"].keyring.pepper,
+            int(config["SMS_DRAFT_TTL_SECONDS"]),
+        ),
         followup_url=str(config["PUBLIC_URL"]).rstrip("/") + "/followup",
         session_ttl=int(config["SMS_SESSION_TTL_SECONDS"]),
         guard=guarded,
