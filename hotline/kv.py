@@ -142,7 +142,10 @@ class RedisStore:
 
     def get_bytes(self, key: str) -> bytes | None:
         value = self._redis.get(self._prefix + key)
-        return bytes(value) if value is not None else None
+        if value is None:
+            return None
+        assert isinstance(value, bytes)  # the client is made without decode_responses
+        return value
 
     def delete(self, key: str) -> None:
         self._redis.delete(self._prefix + key)

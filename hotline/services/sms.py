@@ -280,9 +280,7 @@ class SmsLine:
         return [TEXT["reply_sent"][lang]]
 
     # -- the built-in conversation ------------------------------------------------------
-    def _builtin(
-        self, session: Session, message: InboundSms, text: str, lang: str
-    ) -> list[str]:
+    def _builtin(self, session: Session, message: InboundSms, text: str, lang: str) -> list[str]:
         number = normalise_number(message.from_number)
         draft = self.drafts.get(number)
         if draft is None:

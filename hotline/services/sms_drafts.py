@@ -42,7 +42,8 @@ class DraftStore:
 
     def put(self, number: str, draft: dict[str, Any]) -> None:
         plain = json.dumps(draft, ensure_ascii=False).encode()
-        self._store.put_bytes(self._slot(number), seal(self._key(number), plain, _PURPOSE), self._ttl)
+        sealed = seal(self._key(number), plain, _PURPOSE)
+        self._store.put_bytes(self._slot(number), sealed, self._ttl)
 
     def drop(self, number: str) -> None:
         self._store.delete(self._slot(number))
