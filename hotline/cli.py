@@ -24,6 +24,7 @@ from hotline.services import (
     offline_export,
     retention,
     routing,
+    sms_records,
     workflow,
 )
 from hotline.services.context import ServiceContext
@@ -242,6 +243,7 @@ def cases_purge(dry_run: bool) -> None:
         retention.RetentionPolicy(int(config["RETENTION_DAYS"]), int(config["PURGE_WARNING_DAYS"])),
         str(config["PUBLIC_URL"]),
         dry_run=dry_run,
+        sms_policy=sms_records.policy_from_config(config),
     )
     would = "would be " if dry_run else ""
     for notice in report.warned:

@@ -14,7 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from hotline import db
-from hotline.services import twilio_cleanup
+from hotline.services import sms_records, twilio_cleanup
 from integrations.twilio.signature import SignatureChecker
 
 sms_group = AppGroup("sms", help="The SMS line (Twilio).")
@@ -93,3 +93,14 @@ def purge_twilio() -> None:
         db.session(), current_app.extensions["hotline.services"], cleaner
     )
     click.echo(f"deleted {deleted}, still pending {pending}")
+
+
+@sms_group.command("purge")
+def purge() -> None:
+    """Erase retry answers past Twilio's retry window, forget old MessageSid tags, drop
+    deletion rows that can never run (run every few minutes from cron without Redis)."""
+    result = sms_records.purge(db.session(), sms_records.policy_from_config(current_app.config))
+    click.echo(
+        f"{result.replies_erased} retry answers erased, {result.tags_forgotten} tags "
+        f"forgotten, {result.deletions_dropped} deletion rows dropped"
+    )

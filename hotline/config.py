@@ -116,6 +116,11 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "SMS_RATE_LIMIT": _env("SMS_RATE_LIMIT", "20 per minute;200 per day"),
         "SMS_SESSION_TTL_SECONDS": _env_int("SMS_SESSION_TTL_SECONDS", 1800),
         "SMS_DRAFT_TTL_SECONDS": _env_int("SMS_DRAFT_TTL_SECONDS", 1800),
+        # Twilio's retries of one message get the same answer for this long, then nothing;
+        # MessageSid tags are remembered this many days to refuse replays (rotate the
+        # Twilio auth token at least as often).
+        "SMS_RETRY_WINDOW_MINUTES": _env_int("SMS_RETRY_WINDOW_MINUTES", 10),
+        "SMS_REPLAY_MEMORY_DAYS": _env_int("SMS_REPLAY_MEMORY_DAYS", 400),
         "SESSION_COOKIE_SAMESITE": "Strict",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": _env("COOKIE_SECURE", "0") == "1",

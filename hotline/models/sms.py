@@ -2,15 +2,16 @@
 
 No phone number, message body or MessageSid is stored in the clear: the number only as a
 keyed pseudonym, the MessageSid as a peppered tag, and the reply we gave (which may carry a
-receipt) sealed under a key derived from the MessageSid itself, which the database does not
-hold — so a retry from Twilio gets the same answer, and a stolen database reads nothing.
+receipt) sealed under a key derived from the pepper and the MessageSid, for Twilio's retry
+window only (`reply_until`; the row then keeps its tag and day) — see
+hotline/services/sms_records.py for every lifetime.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, LargeBinary
+from sqlalchemy import Date, DateTime, Integer, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.models.base import Base
@@ -21,6 +22,8 @@ class SmsDelivery(Base):
 
     sid_tag: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     sealed_reply: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # When the retry answer is erased (minutes after it was given); NULL once it is.
+    reply_until: Mapped[datetime | None] = mapped_column(DateTime, default=None, index=True)
     day: Mapped[date] = mapped_column(Date, index=True)
 
 

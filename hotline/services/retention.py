@@ -17,7 +17,10 @@
    committed) are shredded once they are a day old.
 4. **Forget retries.** The idempotency tag and sealed receipt that let a channel adapter
    replay a submission are cleared once a case is more than a day old.
-5. **Planner statistics.** On SQLite, ANALYZE keeps the query planner on the
+5. **SMS bookkeeping.** Retry answers past Twilio's retry window, MessageSid tags past the
+   replay memory and deletion rows that can never run are purged with the cases
+   (hotline/services/sms_records.py; also on their own schedule).
+6. **Planner statistics.** On SQLite, ANALYZE keeps the query planner on the
    console's indexes as the case table grows (PostgreSQL's autovacuum does this itself).
 """
 
@@ -35,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from hotline.blobs.store import BlobStore
 from hotline.models import Attachment, Case, CaseStatus
-from hotline.services import audit, dates, notifications
+from hotline.services import audit, dates, notifications, sms_records
 from integrations.mail import MailError, MailSender
 
 log = logging.getLogger("hotline.retention")
@@ -61,6 +64,7 @@ class PurgeReport:
     files_shredded: int = 0
     orphans_shredded: int = 0
     idempotency_cleared: int = 0
+    sms: sms_records.SmsPurge = field(default_factory=sms_records.SmsPurge)
 
 
 def purge_day(closed_on: date, warned_on: date | None, policy: RetentionPolicy) -> date:
@@ -237,6 +241,7 @@ def run(
     today: date | None = None,
     dry_run: bool = False,
     now: float | None = None,
+    sms_policy: sms_records.SmsPolicy | None = None,
 ) -> PurgeReport:
     """Warn, purge, sweep orphans, forget idempotency keys. `dry_run` changes nothing."""
     today = today or dates.today()
@@ -260,6 +265,8 @@ def run(
         report.orphans_shredded = sum(1 for p in orphans if shred(p))
     report.idempotency_cleared = clear_idempotency(session, today, dry_run)
     if not dry_run:
+        if sms_policy is not None:
+            report.sms = sms_records.purge(session, sms_policy)
         refresh_planner_statistics(session)
     log.info(
         "retention.run",

@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import re
 import secrets
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crypto.primitives import keyed_hash, open_sealed, seal
 from hotline.kv import ExpiringStore
-from hotline.models import Channel, SmsDelivery, SmsOptOut, TwilioDeletion
-from hotline.services import dates, followup, intake
+from hotline.models import Channel, SmsOptOut
+from hotline.services import followup, intake, sms_records
 from hotline.services.context import ServiceContext
 from hotline.services.errors import ServiceError
 from hotline.services.sms_drafts import DraftStore
@@ -33,7 +31,6 @@ from hotline.services.throttle import Throttled
 from integrations.rasa import BotUnavailable, RasaGateway
 
 log = logging.getLogger("hotline.sms")
-_REPLY_PURPOSE = "hotline:sms-reply:v1"
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 CATEGORIES = [
     "fraud_accounting",
@@ -155,6 +152,7 @@ class SmsLine:
     drafts: DraftStore
     followup_url: str
     session_ttl: int = 1800
+    records: sms_records.SmsPolicy = field(default_factory=sms_records.SmsPolicy)
     guard: Callable[[Callable[[], Any]], Any] = lambda attempt: attempt()
 
     # -- identities ----------------------------------------------------------------------
@@ -176,34 +174,27 @@ class SmsLine:
         return sender, new
 
     # -- the whole exchange -------------------------------------------------------------
-    def handle(self, session: Session, message: InboundSms) -> list[str]:
+    def handle(
+        self, session: Session, message: InboundSms, queue_deletion: bool = False
+    ) -> list[str]:
+        """The replies to one inbound text. A retry of the same MessageSid within Twilio's
+        retry window gets the same replies and nothing is done twice; a replay after it gets
+        nothing. `queue_deletion`: the body can be deleted at Twilio (credentials set)."""
         pepper = self.ctx.keyring.pepper
-        sid_tag = pepper.tag("sms-sid", message.message_sid.encode())
-        earlier = session.get(SmsDelivery, sid_tag)
+        at = sms_records.now()
+        earlier = sms_records.earlier_answer(session, pepper, message.message_sid, at)
         if earlier is not None:
-            log.info("sms.retry_replayed")
-            return _open_reply(message.message_sid, earlier.sealed_reply)
+            return earlier
         pseudonym = self.pseudonym(message.from_number)
         replies = self._respond(session, pseudonym, message)
-        session.add(
-            SmsDelivery(
-                sid_tag=sid_tag,
-                day=dates.today(),
-                sealed_reply=_seal_reply(message.message_sid, replies),
-            )
-        )
-        session.add(
-            TwilioDeletion(
-                sealed_sid=pepper.wrap("twilio-sid", message.message_sid.encode()),
-                day=dates.today(),
-            )
-        )
+        policy = replace(self.records, deletions_possible=queue_deletion)
+        sms_records.record(session, pepper, message.message_sid, replies, at, policy)
         try:
             session.commit()
         except IntegrityError:  # a concurrent retry of the same message won the race
             session.rollback()
-            again = session.get(SmsDelivery, sid_tag)
-            return _open_reply(message.message_sid, again.sealed_reply if again else None)
+            again = sms_records.earlier_answer(session, pepper, message.message_sid, at)
+            return again or []
         return replies
 
     def _respond(self, session: Session, pseudonym: bytes, message: InboundSms) -> list[str]:
@@ -346,24 +337,6 @@ def _split_receipt(rest: str) -> tuple[str, str, str]:
     if not match:
         return rest, "", ""
     return match.group(1), " ", (match.group(2) or "")
-
-
-def _reply_key(message_sid: str) -> bytes:
-    raw = message_sid.encode()
-    return keyed_hash(raw[:64].ljust(16, b"\0"), "hotline:sms-reply-key:v1", raw)
-
-
-def _seal_reply(message_sid: str, replies: list[str]) -> bytes:
-    return seal(
-        _reply_key(message_sid), json.dumps(replies, ensure_ascii=False).encode(), _REPLY_PURPOSE
-    )
-
-
-def _open_reply(message_sid: str, sealed: bytes | None) -> list[str]:
-    if sealed is None:
-        return []
-    replies: list[str] = json.loads(open_sealed(_reply_key(message_sid), sealed, _REPLY_PURPOSE))
-    return replies
 
 
 __all__ = ["DraftStore", "InboundSms", "SmsLine", "normalise_number", "pseudonym_of"]

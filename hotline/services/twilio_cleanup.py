@@ -15,34 +15,37 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.models import TwilioDeletion
 from hotline.services.context import ServiceContext
+from hotline.services.sms_records import MAX_DELETION_ATTEMPTS
 from integrations.twilio.deletion import DeletionFailed, TwilioCleaner
 
 log = logging.getLogger("hotline.sms")
-MAX_ATTEMPTS = 20
+MAX_ATTEMPTS = MAX_DELETION_ATTEMPTS
 
 
 def run_queue(
     session: Session, ctx: ServiceContext, cleaner: TwilioCleaner, limit: int = 200
 ) -> tuple[int, int]:
-    """(deleted, still pending)."""
-    deleted = failed = 0
-    rows = session.scalars(
-        select(TwilioDeletion)
-        .where(TwilioDeletion.attempts < MAX_ATTEMPTS)
-        .order_by(TwilioDeletion.id)
-        .limit(limit)
-    )
+    """(deleted, still pending). A row is removed once deleted at Twilio or after its last
+    failed attempt: the sealed SID is never kept beyond what it is for."""
+    deleted = failed = given_up = 0
+    rows = session.scalars(select(TwilioDeletion).order_by(TwilioDeletion.id).limit(limit))
     for row in list(rows):
         sid = ctx.keyring.pepper.unwrap("twilio-sid", row.sealed_sid).decode()
         try:
             cleaner.delete(sid)
         except DeletionFailed:
             row.attempts += 1
-            failed += 1
+            if row.attempts >= MAX_ATTEMPTS:
+                session.delete(row)
+                given_up += 1
+            else:
+                failed += 1
             continue
         session.delete(row)
         deleted += 1
     session.commit()
+    if given_up:
+        log.error("sms.twilio_delete_gave_up", extra={"count": given_up})
     if deleted or failed:
         log.info("sms.twilio_deleted", extra={"count": deleted, "reason": f"pending:{failed}"})
     return deleted, failed

@@ -14,7 +14,7 @@ from flask_limiter import Limiter
 
 from hotline import db
 from hotline.limits import configured, global_key
-from hotline.services import sms, twilio_cleanup
+from hotline.services import sms, sms_records, twilio_cleanup
 from hotline.views.receipt_guard import guarded
 from integrations.twilio.deletion import TwilioCleaner
 from integrations.twilio.replies import twiml
@@ -58,8 +58,12 @@ def make_sms_blueprint(limiter: Limiter) -> Blueprint:
         if not (sid.isalnum() and 10 <= len(sid) <= 64) or not number:
             return Response("bad request", status=400, mimetype="text/plain")
         line: sms.SmsLine = current_app.extensions["hotline.sms"]
-        replies = line.handle(db.session(), sms.InboundSms(sid, number, body[:MAX_BODY]))
         cleaner: TwilioCleaner | None = current_app.extensions.get("hotline.twilio_cleaner")
+        replies = line.handle(
+            db.session(),
+            sms.InboundSms(sid, number, body[:MAX_BODY]),
+            queue_deletion=cleaner is not None,
+        )
         if cleaner is not None:
             twilio_cleanup.in_background(
                 db.database().sessions,
@@ -90,6 +94,7 @@ def configure(app: Flask) -> None:
         ),
         followup_url=str(config["PUBLIC_URL"]).rstrip("/") + "/followup",
         session_ttl=int(config["SMS_SESSION_TTL_SECONDS"]),
+        records=sms_records.policy_from_config(config),
         guard=guarded,
     )
     if not config["TWILIO_AUTH_TOKEN"]:
