@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import nacl.bindings as sodium
 import nacl.pwhash.argon2id as argon2id_mod
 
+from crypto import argon2_gate
 from crypto.errors import DecryptionError
 
 KEY_BYTES = 32
@@ -45,9 +46,11 @@ def argon2id(secret: bytes, salt: bytes, params: Argon2Params, size: int = KEY_B
         raise ValueError("Argon2id salt must be 16 bytes")
     # PyNaCl calls libsodium through cffi, which releases the GIL: concurrent requests
     # run their Argon2id in parallel, never behind one lock.
-    result: bytes = argon2id_mod.kdf(
-        size, secret, salt, opslimit=params.ops, memlimit=params.mem_bytes
-    )
+    # The process-wide gate bounds how many run (and hold their memory) at once.
+    with argon2_gate.current().slot():
+        result: bytes = argon2id_mod.kdf(
+            size, secret, salt, opslimit=params.ops, memlimit=params.mem_bytes
+        )
     return result
 
 

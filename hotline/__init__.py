@@ -11,6 +11,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from crypto import argon2_gate
 from hotline import cli, db, http_errors, limits, logs, security, uploads
 from hotline.blobs.store import BlobStore
 from hotline.cli_sms import sms_group
@@ -25,6 +26,7 @@ from hotline.views.admin import make_admin_blueprint
 from hotline.views.api import make_api_blueprint
 from hotline.views.chat import make_chat_blueprint
 from hotline.views.handler import make_handler_blueprint
+from hotline.views.health import make_health_blueprint
 from hotline.views.reporter import LANGUAGES, make_reporter_blueprint
 from hotline.views.sms import configure as configure_sms
 from hotline.views.sms import make_sms_blueprint
@@ -59,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(WEB_DIR / "translations"))
     app.config.setdefault("WTF_CSRF_SSL_STRICT", False)  # we send no Referer by policy
     logs.configure(app.config["LOG_LEVEL"])
+    argon2_gate.bound(int(app.config["ARGON2_CONCURRENCY"]))
 
     services = ServiceContext.from_config(app.config)
     app.extensions["hotline.services"] = services
@@ -106,6 +109,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     sms_bp = make_sms_blueprint(limiter)
     csrf.exempt(sms_bp)  # Twilio's signature authenticates these posts
     app.register_blueprint(sms_bp)
+    app.register_blueprint(make_health_blueprint())
     configure_sms(app)
     app.cli.add_command(sms_group)
 

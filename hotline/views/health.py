@@ -1,0 +1,66 @@
+"""Liveness and readiness for load balancers and monitors.
+
+`/healthz`: the process answers (touches nothing else). `/readyz`: the database answers a
+query, the shared store (Redis) answers a ping, the bot answers on its URL; 503 names the
+failing parts, never a URL, a host or an error text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Blueprint, Response, current_app, jsonify
+from sqlalchemy import text
+
+from hotline import db
+from hotline.kv import ExpiringStore
+from integrations.rasa import RasaGateway
+
+log = logging.getLogger("hotline.health")
+
+
+def _database() -> None:
+    with db.database().engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def _store() -> None:
+    store: ExpiringStore = current_app.extensions["hotline.kv"]
+    store.ping()
+
+
+def _bot() -> None:
+    gateway: RasaGateway = current_app.extensions["hotline.rasa"]
+    if not gateway.healthy():
+        raise ConnectionError("bot")
+
+
+CHECKS: dict[str, Callable[[], None]] = {"database": _database, "redis": _store, "bot": _bot}
+
+
+def make_health_blueprint() -> Blueprint:
+    bp = Blueprint("health", __name__)
+
+    @bp.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(status="alive")
+
+    @bp.get("/readyz")
+    def readyz() -> Response:
+        results: dict[str, str] = {}
+        for name, check in CHECKS.items():
+            try:
+                check()
+                results[name] = "ok"
+            except Exception as error:  # any failure means not ready; its text stays here
+                log.warning("health.not_ready", extra={"kind": f"{name}:{type(error).__name__}"})
+                results[name] = "failing"
+        failing = sorted(name for name, state in results.items() if state != "ok")
+        response = jsonify(
+            status="not_ready" if failing else "ready", checks=results, failing=failing
+        )
+        response.status_code = 503 if failing else 200
+        return response
+
+    return bp
