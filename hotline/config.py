@@ -124,6 +124,12 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         # Twilio auth token at least as often).
         "SMS_RETRY_WINDOW_MINUTES": _env_int("SMS_RETRY_WINDOW_MINUTES", 10),
         "SMS_REPLAY_MEMORY_DAYS": _env_int("SMS_REPLAY_MEMORY_DAYS", 400),
+        # Jobs on RQ (needs REDIS_URL): queue name, retry backoff in seconds (one retry per
+        # entry), how long a failed job's record stays; attempts per Twilio deletion.
+        "JOBS_QUEUE": _env("JOBS_QUEUE", "hotline"),
+        "JOB_RETRY_INTERVALS": _env("JOB_RETRY_INTERVALS", "30,120,600"),
+        "JOB_FAILURE_TTL_SECONDS": _env_int("JOB_FAILURE_TTL_SECONDS", 7 * 86_400),
+        "TWILIO_DELETE_ATTEMPTS": _env_int("TWILIO_DELETE_ATTEMPTS", 20),
         "SESSION_COOKIE_SAMESITE": "Strict",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": _env("COOKIE_SECURE", "0") == "1",

@@ -23,7 +23,11 @@ MAX_ATTEMPTS = MAX_DELETION_ATTEMPTS
 
 
 def run_queue(
-    session: Session, ctx: ServiceContext, cleaner: TwilioCleaner, limit: int = 200
+    session: Session,
+    ctx: ServiceContext,
+    cleaner: TwilioCleaner,
+    limit: int = 200,
+    max_attempts: int = MAX_ATTEMPTS,
 ) -> tuple[int, int]:
     """(deleted, still pending). A row is removed once deleted at Twilio or after its last
     failed attempt: the sealed SID is never kept beyond what it is for."""
@@ -35,7 +39,7 @@ def run_queue(
             cleaner.delete(sid)
         except DeletionFailed:
             row.attempts += 1
-            if row.attempts >= MAX_ATTEMPTS:
+            if row.attempts >= max_attempts:
                 session.delete(row)
                 given_up += 1
             else:
