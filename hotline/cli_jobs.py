@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 
 from hotline.jobs import queue as jobs_queue
 from hotline.jobs.scheduler import Scheduler
-from hotline.jobs.tasks import SCHEDULE
+from hotline.jobs.tasks import SCHEDULE, JobIncomplete
 
 jobs_group = AppGroup("jobs", help="Background jobs on RQ (Redis); cron runs them without it.")
 
@@ -57,7 +57,10 @@ def run(name: str, queued: bool) -> None:
         click.echo(f"enqueued {name} ({job.id})")
         return
     jobs_queue.use_app(_app())
-    result = jobs_queue.perform(name)
+    try:
+        result = jobs_queue.perform(name)
+    except JobIncomplete as error:
+        raise click.ClickException(f"{name}: {error}; the next run tries again") from None
     click.echo(name + ": " + ", ".join(f"{k} {v}" for k, v in result.items()))
 
 

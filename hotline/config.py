@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hotline import production
+
 _SECRET_NAMES = ("SECRET_KEY", "PEPPER", "CHANNEL_TOKEN", "RECEIPT_SALT", "PSEUDONYM_KEY")
 _SECRET_SIZES = {
     "SECRET_KEY": 32,
@@ -77,6 +79,12 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         # throttles): Redis when set, so any worker on any host continues any conversation;
         # without it, process memory, which is right for one process only.
         "REDIS_URL": _env("REDIS_URL", ""),
+        # HOTLINE_ENV=production checks the whole shape at start (hotline/production.py);
+        # these switches allow a one-host production on purpose.
+        "ENV": _env("ENV", "development"),
+        "ALLOW_SQLITE": _env("ALLOW_SQLITE", "0") == "1",
+        "ALLOW_MEMORY_STORES": _env("ALLOW_MEMORY_STORES", "0") == "1",
+        "ALLOW_MAIL_OUTBOX": _env("ALLOW_MAIL_OUTBOX", "0") == "1",
         "REDIS_PREFIX": _env("REDIS_PREFIX", "hotline:kv:"),
         # Reverse proxies in front of the app (TLS terminates there): trust that many
         # X-Forwarded-* hops, so HTTPS is seen (HSTS, secure cookies) and limits key on the
@@ -144,25 +152,38 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         int(config["MAX_ATTACHMENTS"]) * (int(config["MAX_ATTACHMENT_BYTES"]) + 64 * 1024) + MiB,
     )
     config.update(_load_secrets(Path(config["INSTANCE_PATH"]), explicit_secrets))
+    production.check(config, str(config["SECRET_SOURCES"]["PEPPER"]))
     return config
 
 
 def _load_secrets(instance: Path, explicit: Mapping[str, Any]) -> dict[str, Any]:
-    """Each secret: explicit override, else HOTLINE_<NAME>, else instance file (made if absent)."""
+    """Each secret: explicit override, else HOTLINE_<NAME>, else the file HOTLINE_<NAME>_FILE
+    names, else the instance file (made if absent). SECRET_SOURCES says which, per secret."""
     path = instance / "secrets.json"
     stored: dict[str, str] = {}
     if path.exists():
         stored = json.loads(path.read_text(encoding="utf-8"))
     changed = False
     result: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    result["SECRET_SOURCES"] = sources
     for name in _SECRET_NAMES:
         if name in explicit:
-            result[name] = explicit[name]
+            result[name], sources[name] = explicit[name], "override"
             continue
         env_value = os.environ.get(f"HOTLINE_{name}")
         if env_value is not None:
-            result[name] = env_value
+            result[name], sources[name] = env_value, "environment"
             continue
+        file_name = os.environ.get(f"HOTLINE_{name}_FILE")
+        if file_name:
+            try:
+                result[name] = Path(file_name).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise RuntimeError(f"HOTLINE_{name}_FILE cannot be read") from exc
+            sources[name] = f"file:{file_name}"
+            continue
+        sources[name] = "instance"
         if name not in stored:
             stored[name] = secrets.token_hex(_SECRET_SIZES[name])
             changed = True
