@@ -18,7 +18,7 @@ QUIET     = >>$(LOGS)/setup.log 2>&1 || { tail -n 40 $(LOGS)/setup.log >&2; exit
 
 BOT_PYTHON ?= $(shell command -v python3.10 >/dev/null 2>&1 && python3.10 -c 'import sys' 2>/dev/null && command -v python3.10 || ls /root/.pyenv/versions/3.10.*/bin/python 2>/dev/null | head -n1)
 
-.PHONY: setup python-deps web-assets translations bot-deps bot-model browser run test lint bench clean
+.PHONY: setup python-deps web-assets translations bot-deps bot-model browser haproxy run test lint bench prod-smoke clean
 
 setup: python-deps web-assets translations bot-deps bot-model
 
@@ -67,6 +67,17 @@ browser:
 	@{ test -x $(CHROMIUM) && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
+# Debian's HAProxy for the production-shape smoke test (the load balancer in front of two
+# app instances); nothing is downloaded outside the distribution's packages.
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; }
+
+# Two app instances behind HAProxy, the job worker, the scheduler, the bot, against local
+# PostgreSQL and a Redis of its own; journeys through the balancer, a kill -9, a Redis restart.
+prod-smoke: setup haproxy
+	PATH="$$PATH:/usr/sbin" $(BIN)/python deploy/prod_smoke.py
+
 run: setup
 	@echo "==> database, routing policy and demo accounts ($(INSTANCE))"
 	@$(FLASK) db upgrade >/dev/null
@@ -75,7 +86,7 @@ run: setup
 	@HOTLINE_HOST=$(HOST) HOTLINE_PORT=$(PORT) $(BIN)/python -m hotline.devserver
 
 lint: python-deps
-	$(BIN)/ruff check hotline crypto integrations tests bench wsgi.py
+	$(BIN)/ruff check hotline crypto integrations tests bench deploy wsgi.py gunicorn.conf.py
 	$(BIN)/mypy
 
 test: setup browser lint
