@@ -9,6 +9,9 @@ refuses to start more than one worker.
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+from prometheus_client import multiprocess
 
 
 def _int(name: str, default: int) -> int:
@@ -44,7 +47,6 @@ control_socket_disable = True
 preload_app = False
 
 
-
 def check_shape(worker_count: int) -> None:
     if worker_count > 1 and not os.environ.get("HOTLINE_REDIS_URL"):
         raise RuntimeError(
@@ -54,13 +56,17 @@ def check_shape(worker_count: int) -> None:
 
 
 def on_starting(server: object) -> None:
-    """After the command line is applied (it may override `workers`)."""
+    """After the command line is applied (it may override `workers`). A new run starts
+    with an empty metrics folder (multiprocess mode keeps one file per worker there)."""
     check_shape(int(getattr(getattr(server, "cfg", None), "workers", workers)))
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
 
 
 def child_exit(server: object, worker: object) -> None:
     """A worker that ended leaves its metrics files behind: mark them dead (multiprocess)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(getattr(worker, "pid", 0))

@@ -75,4 +75,5 @@ def current() -> Gate:
 
 def observe_waits(observer: Callable[[float], None]) -> None:
     """Call `observer(seconds waited)` for every run (the metrics' histogram)."""
-    _OBSERVERS.append(observer)
+    if observer not in _OBSERVERS:
+        _OBSERVERS.append(observer)

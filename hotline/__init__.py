@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from crypto import argon2_gate
-from hotline import cli, db, http_errors, limits, logs, security, uploads
+from hotline import cli, db, http_errors, limits, logs, metrics, security, uploads
 from hotline.blobs.store import BlobStore
 from hotline.cli_jobs import jobs_group
 from hotline.cli_sms import sms_group
@@ -118,6 +118,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     uploads.register(app)
     http_errors.register(app)
     security.register(app)
+    metrics.register(app)
     cli.register(app)
     words.register(app)
 

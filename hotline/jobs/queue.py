@@ -29,11 +29,8 @@ def use_app(app: Flask) -> None:
 
 
 def _app() -> Flask:
-    global _APP
     if _APP is None:
-        from hotline import create_app  # the worker process builds its app once, lazily
-
-        _APP = create_app()
+        raise RuntimeError("no app for jobs: start workers with `flask jobs worker`")
     return _APP
 
 
