@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from crypto import argon2_gate
 from hotline import cli, db, http_errors, limits, logs, metrics, security, uploads
 from hotline.blobs.store import BlobStore
+from hotline.cli_backup import backup_group
 from hotline.cli_jobs import jobs_group
 from hotline.cli_sms import sms_group
 from hotline.config import load_config, secret_bytes
@@ -114,6 +115,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_sms(app)
     app.cli.add_command(sms_group)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(backup_group)
 
     uploads.register(app)
     http_errors.register(app)
