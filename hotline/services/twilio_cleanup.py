@@ -76,6 +76,7 @@ def in_background(
     cleaner: TwilioCleaner,
     to_number: str,
     delay_seconds: float = 5,
+    max_attempts: int = MAX_ATTEMPTS,
 ) -> threading.Thread:
     """After the reply is sent: delete the inbound body (queue) and our replies to this number."""
 
@@ -84,7 +85,7 @@ def in_background(
             # Give Twilio a moment to deliver the TwiML reply before deleting it.
             threading.Event().wait(delay_seconds)
             with sessions() as session:
-                run_queue(session, ctx, cleaner)
+                run_queue(session, ctx, cleaner, max_attempts=max_attempts)
             delete_outbound(cleaner, to_number)
         except Exception as error:
             log.error("sms.cleanup_failed", extra={"kind": type(error).__name__})

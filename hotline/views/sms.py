@@ -71,6 +71,7 @@ def make_sms_blueprint(limiter: Limiter) -> Blueprint:
                 cleaner,
                 number,
                 float(current_app.config.get("TWILIO_CLEANUP_DELAY_SECONDS", 5)),
+                int(current_app.config["TWILIO_DELETE_ATTEMPTS"]),
             )
         log.info("sms.handled", extra={"count": len(replies)})
         return _twiml(replies)
