@@ -9,12 +9,13 @@ from __future__ import annotations
 import hmac
 import secrets
 import unicodedata
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import nacl.bindings as sodium
 import nacl.pwhash.argon2id as argon2id_mod
 
-from crypto import argon2_gate
 from crypto.errors import DecryptionError
 
 KEY_BYTES = 32
@@ -41,13 +42,22 @@ def random_bytes(size: int = KEY_BYTES) -> bytes:
     return secrets.token_bytes(size)
 
 
+_argon2_gate: Callable[[], AbstractContextManager[object]] = nullcontext
+
+
+def gate_argon2id(gate: Callable[[], AbstractContextManager[object]]) -> None:
+    """Run every Argon2id of this process inside `gate()` (a bounded slot); set at start."""
+    global _argon2_gate
+    _argon2_gate = gate
+
+
 def argon2id(secret: bytes, salt: bytes, params: Argon2Params, size: int = KEY_BYTES) -> bytes:
     if len(salt) != SALT_BYTES:
         raise ValueError("Argon2id salt must be 16 bytes")
     # PyNaCl calls libsodium through cffi, which releases the GIL: concurrent requests
     # run their Argon2id in parallel, never behind one lock.
-    # The process-wide gate bounds how many run (and hold their memory) at once.
-    with argon2_gate.current().slot():
+    # The process's gate (hotline/argon2_gate.py) bounds how many run, holding memory, at once.
+    with _argon2_gate():
         result: bytes = argon2id_mod.kdf(
             size, secret, salt, opslimit=params.ops, memlimit=params.mem_bytes
         )

@@ -11,8 +11,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from crypto import argon2_gate
-from hotline import cli, db, http_errors, limits, logs, metrics, security, uploads
+from hotline import argon2_gate, cli, db, http_errors, limits, logs, metrics, security, uploads
 from hotline.blobs.store import BlobStore
 from hotline.cli_backup import backup_group
 from hotline.cli_jobs import jobs_group

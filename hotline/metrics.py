@@ -27,7 +27,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from crypto import argon2_gate
+from hotline import argon2_gate
 from hotline.jobs import queue as jobs_queue
 
 SUBMISSIONS = {

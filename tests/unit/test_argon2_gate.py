@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from crypto import argon2_gate
 from crypto.primitives import Argon2Params, argon2id
+from hotline import argon2_gate
 
 CHEAP = Argon2Params(ops=2, mem_bytes=8 * 1024 * 1024)
 

@@ -4,7 +4,8 @@ Each run holds its whole memory cost (64 MiB for a receipt, 256 MiB for a passwo
 it works, so sixteen concurrent server-sealed submissions would take a gigabyte. The gate
 lets at most `slots` run at once and makes the others wait their turn; since libsodium
 releases the GIL, two slots on two cores lose no throughput. Wait time is recorded for the
-metrics. Set once per process at start (`bound`); unbounded until then.
+metrics. Set once per process at start (`bound`, which hooks it into crypto.primitives.argon2id);
+unbounded until then.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from crypto import primitives
 
 
 @dataclass
@@ -66,6 +69,7 @@ def bound(slots: int) -> Gate:
     """At most `slots` concurrent Argon2id runs in this process from now on (0: no bound)."""
     global _current
     _current = Gate(slots)
+    primitives.gate_argon2id(lambda: current().slot())
     return _current
 
 
