@@ -102,6 +102,23 @@ def bot_commands(bot_port: int, actions_port: int) -> list[tuple[str, list[str]]
     ]
 
 
+def web_command(host: str, port: int) -> list[str]:
+    """gunicorn with production's settings file (no access log; its own warnings keep no
+    client address), one worker with threads for the single-process stores."""
+    return [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
+        "--workers",
+        "1",
+        "--threads",
+        "8",
+        "--bind",
+        f"{host}:{port}",
+        "wsgi:app",
+    ]
+
+
 def main() -> int:
     config = load_config()
     host = os.environ.get("HOTLINE_HOST", "127.0.0.1")
@@ -126,22 +143,12 @@ def main() -> int:
                     ),
                 )
             )
-    gunicorn = Path(sys.executable).with_name("gunicorn")
     with open(logs / "web.log", "ab") as log:
         processes.append(
             (
                 "web",
                 subprocess.Popen(
-                    [
-                        str(gunicorn),
-                        "--workers",
-                        "1",
-                        "--threads",
-                        "8",
-                        "--bind",
-                        f"{host}:{port}",
-                        "wsgi:app",
-                    ],
+                    web_command(host, port),
                     cwd=ROOT,
                     env=app_env,
                     stdout=log,
