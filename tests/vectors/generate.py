@@ -185,6 +185,10 @@ def build_receipts() -> Json:
         f"  {receipts.format_receipt(sample)}  ",
         full_width,
         "\u3000".join(full_width[i : i + 4] for i in range(0, 16, 4)),
+        # What Japanese input methods type for "-": minus sign, prolonged sound mark, full-width.
+        "\u2212".join(sample[i : i + 4] for i in range(0, 16, 4)),
+        "\u30fc".join(full_width[i : i + 4] for i in range(0, 16, 4)),
+        "\uff0d".join(full_width[i : i + 4] for i in range(0, 16, 4)),
         sample[:15],
         sample + "0",
         sample[:15] + "a",

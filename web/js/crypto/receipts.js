@@ -22,9 +22,11 @@ const DAMM = [
   [2, 5, 8, 1, 4, 3, 6, 7, 9, 0],
 ];
 
-// Python's `\s` (str.isspace) exactly, plus dashes and the ideographic space.
+// Python's `\s` (str.isspace) exactly, plus the separators crypto/receipts.py accepts:
+// ASCII and Unicode dashes, the minus sign, the ideographic space, the katakana prolonged
+// sound mark and the full-width hyphen-minus (what Japanese input methods type for "-").
 const SEPARATORS =
-  /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\-\u2010-\u2015]+/g;
+  /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\-\u2010-\u2015\u2212\u30fc\uff0d]+/g;
 
 /**
  * The Damm check digit of a string of ASCII digits (0 when a full receipt is valid).
