@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from crypto import handler_keys, receipts
 from crypto.primitives import Argon2Params
 
-STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+# The test bundle of the browser crypto (`npm --prefix web run build` makes it; never served).
+STATIC = Path(__file__).resolve().parent.parent / "web" / "build"
 PAGE = b"<!doctype html><title>bench</title>"
 RECEIPT = Argon2Params(3, 64 * 1024 * 1024)
 PASSWORD = Argon2Params(3, 256 * 1024 * 1024)
@@ -68,7 +69,7 @@ def main() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(STATIC)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     script = f"""async () => {{
-      const hc = await import('/build/hotline-crypto.js');
+      const hc = await import('/test/hotline-crypto.js');
       await hc.ready();
       const salt = hc.randomBytes(16), r = [], p = [];
       for (let i = 0; i < {args.runs}; i++) {{

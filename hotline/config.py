@@ -140,10 +140,14 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "TWILIO_DELETE_ATTEMPTS": _env_int("TWILIO_DELETE_ATTEMPTS", 20),
         "SESSION_COOKIE_SAMESITE": "Strict",
         "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SECURE": _env("COOKIE_SECURE", "0") == "1",
     }
     explicit_secrets = {name: overrides.pop(name) for name in _SECRET_NAMES if name in overrides}
     config.update(overrides)
+    if "SESSION_COOKIE_SECURE" not in overrides:
+        # Secure by default: only development serves plain HTTP (HOTLINE_COOKIE_SECURE decides
+        # when set, e.g. 0 for a small service reached only on this machine).
+        plain_http = str(config["ENV"]).lower() == "development"
+        config["SESSION_COOKIE_SECURE"] = _env("COOKIE_SECURE", "0" if plain_http else "1") == "1"
     if not config["MAIL_OUTBOX"] and not config["SMTP_HOST"]:
         config["MAIL_OUTBOX"] = str(Path(config["INSTANCE_PATH"]) / "outbox")
     # Whole requests may carry the files; JSON bodies are capped separately (MAX_JSON_BYTES).

@@ -268,6 +268,11 @@ def _page_strings() -> dict[str, Any]:
             "from your authenticator app."
         ),
         "signed_out": _("You are signed out."),
+        "idle_signed_out": _(
+            "You were signed out after %(minutes)s minutes without activity: your keys and "
+            "the decrypted cases were cleared from this tab.",
+            minutes="{minutes}",
+        ),
         "error_generic": _("Something went wrong. Please try again."),
         "error_network": _("The hotline could not be reached. Check your connection."),
         "error_recovery": _("Unknown username or wrong recovery key."),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, stream_with_context
 from flask_limiter import Limiter
 
 from hotline import db
@@ -38,6 +38,7 @@ _REPORT_FIELDS = (
     "pow",
 )
 _REPORT_OPTIONAL = ("external_only", "excluded_handlers", "attachments", "involves_executive")
+_ROUTING_OPTIONAL = ("external_only", "excluded_handlers", "involves_executive")
 
 
 def _blobs() -> BlobStore:
@@ -48,17 +49,6 @@ def _blobs() -> BlobStore:
 def _pow() -> ProofOfWork:
     checker: ProofOfWork = current_app.extensions["hotline.pow"]
     return checker
-
-
-def _excluded_from_query() -> tuple[int, ...]:
-    raw = request.args.get("exclude", "")
-    try:
-        ids = tuple(int(v) for v in raw.split(",") if v.strip())
-    except ValueError as exc:
-        raise InvalidInput("exclude must be handler ids", field="exclude") from exc
-    if len(ids) > 50:
-        raise InvalidInput("too many exclusions", field="exclude")
-    return ids
 
 
 def _browser_files(payload: dict[str, Any]) -> tuple[attachments.SealedFile, ...]:
@@ -95,15 +85,20 @@ def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
     )
     page_limit = limiter.limit(lambda: configured("PAGE_RATE_LIMIT"))
 
-    @bp.get("/routing")
+    @bp.post("/routing")
     @page_limit
     def routing_preview() -> Response:
-        """Who a report with these options goes to: the browser encrypts for exactly these."""
-        category = request.args.get("category", "")
-        external_only = request.args.get("external_only", "0") in ("1", "true", "on")
-        executive = request.args.get("executive", "0") in ("1", "true", "on")
+        """Who a report with these options goes to: the browser encrypts for exactly these.
+
+        A POST with a JSON body, never a query string: exclusions name people and the
+        category says what the report is about, and proxies log URLs."""
+        payload = json_object(("category",), _ROUTING_OPTIONAL)
         found = routing.recipients(
-            db.session(), category, external_only, _excluded_from_query(), executive
+            db.session(),
+            string_field(payload, "category", max_chars=100),
+            bool_field(payload, "external_only"),
+            id_list_field(payload, "excluded_handlers"),
+            bool_field(payload, "involves_executive"),
         )
         keyring = service_context().keyring
         return jsonify(

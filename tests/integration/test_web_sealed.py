@@ -163,12 +163,8 @@ class Draft:
 def preview(
     client: FlaskClient, category: str, external_only: bool = False, exclude: tuple[int, ...] = ()
 ) -> dict[str, Any]:
-    query = {
-        "category": category,
-        "external_only": "1" if external_only else "0",
-        "exclude": ",".join(str(i) for i in exclude),
-    }
-    r = client.get("/api/v1/routing", query_string=query)
+    options = {"category": category, "external_only": external_only, "excluded_handlers": exclude}
+    r = client.post("/api/v1/routing", json=options)
     assert r.status_code == 200, r.data
     return body(r)
 
@@ -275,10 +271,10 @@ def test_routing_preview_names_exactly_the_routed_handlers(world: World) -> None
     assert routed() == {ids["comp.one"], ids["comp.two"], ids["audit.one"]}
     assert routed(exclude=(ids["comp.two"],)) == {ids["comp.one"], ids["audit.one"]}
     assert routed(external_only=True) == {ids["ombuds.one"]}
-    r = client.get("/api/v1/routing", query_string={"category": "nope"})
+    r = client.post("/api/v1/routing", json={"category": "nope"})
     assert r.status_code == 400 and body(r)["error"] == "unknown_category"
-    r = client.get("/api/v1/routing", query_string={"category": "other", "exclude": "x"})
-    assert r.status_code == 400 and body(r)["field"] == "exclude"
+    r = client.post("/api/v1/routing", json={"category": "other", "excluded_handlers": ["x"]})
+    assert r.status_code == 400 and body(r)["field"] == "excluded_handlers"
 
 
 def test_sealed_report_followup_and_replies(world: World) -> None:
@@ -777,7 +773,7 @@ def test_security_headers_and_session_cookie(world: World) -> None:
         ("POST", "/followup", 400),
         ("GET", "/api/v1/pow", 200),
         ("GET", "/api/v1/receipt-params", 200),
-        ("GET", "/api/v1/routing?category=nope", 400),
+        ("POST", "/api/v1/routing", 415),
         ("POST", "/api/v1/reports", 415),
         ("GET", "/api/v1/nothing", 404),
         ("GET", "/language/ja", 302),

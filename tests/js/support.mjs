@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BUNDLE = new URL('../../web/static/build/hotline-crypto.js', import.meta.url);
+// The test bundle: the public module plus test-only helpers (sealWithFixedNonce), never served.
+export const BUNDLE = new URL('../../web/build/test/hotline-crypto.js', import.meta.url);
 export const VECTORS = new URL('../vectors/', import.meta.url);
 
 if (!existsSync(BUNDLE)) {
@@ -12,7 +13,7 @@ if (!existsSync(BUNDLE)) {
   );
 }
 
-/** @type {typeof import('../../web/js/hotline-crypto.js')} */
+/** @type {typeof import('../../web/js/crypto/testing.js')} */
 export const hc = await import(BUNDLE.href);
 await hc.ready();
 

@@ -23,7 +23,7 @@ from crypto.padding import unpad
 from crypto.primitives import Argon2Params, open_sealed, random_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
-BUNDLE = ROOT / "web" / "static" / "build" / "hotline-crypto.js"
+BUNDLE = ROOT / "web" / "build" / "test" / "hotline-crypto.js"
 CROSS = ROOT / "tests" / "js" / "cross.mjs"
 CHEAP = Argon2Params(ops=1, mem_bytes=8192)
 CHEAP_FIELDS = {"ops": CHEAP.ops, "mem_bytes": CHEAP.mem_bytes}

@@ -7,16 +7,17 @@
 // IndexedDB or cookies, so a reload means signing in again. The server receives ciphertext.
 
 import * as hc from './hotline-crypto.js';
-import { $, Shown } from './page.js';
+import { $, fmt, Shown } from './page.js';
 import { errorMessage } from './vocabulary.js';
 import { initCaseForms } from './console/case_forms.js';
+import { watchIdle } from './console/idle.js';
 import { loadList } from './console/list.js';
 import { route } from './console/router.js';
 import {
   changePassword, enterSignIn, finishEnrolment, recover, signIn, signOut,
 } from './console/signin.js';
 import {
-  clearMessages, errorText, forget, onSessionEnded, progress, show, showError, state,
+  clearMessages, errorText, forget, onSessionEnded, progress, show, showError, state, t,
 } from './console/state.js';
 
 // Wiring
@@ -60,7 +61,7 @@ function init() {
     show('view-recover');
   });
   $('recover-cancel').addEventListener('click', () => enterSignIn());
-  $('sign-out').addEventListener('click', signOut);
+  $('sign-out').addEventListener('click', () => signOut());
   $('change-password').addEventListener('click', () => {
     location.hash = '#/password';
   });
@@ -96,6 +97,10 @@ function init() {
       event.preventDefault();
       showError(event.reason.message);
     }
+  });
+  const idleMinutes = Number($('console').dataset.idleMinutes);
+  watchIdle(idleMinutes, () => {
+    if (state.priv || state.pendingEnrolment) signOut(fmt(t.idle_signed_out, { minutes: idleMinutes }));
   });
   // Every page load starts signed out of the keys, whatever the server session says.
   show('view-signin', { focus: false });

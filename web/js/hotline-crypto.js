@@ -39,7 +39,6 @@ export {
   keyedHash,
   framedMessage,
   seal,
-  sealWithFixedNonce,
   openSealed,
 } from './crypto/primitives.js';
 export {

@@ -144,15 +144,16 @@ export function enterSignIn(message) {
   $('signin-username').focus();
 }
 
-export async function signOut() {
+/** Forget the keys at once, then end the server session; `message` says why. */
+export async function signOut(message = t.signed_out) {
+  forget();
+  history.replaceState(null, '', '/console');
+  enterSignIn(message);
   try {
     await api('/handler/api/logout', { json: {} });
   } catch {
     // Signed out locally either way; the server session times out on its own.
   }
-  forget();
-  history.replaceState(null, '', '/console');
-  enterSignIn(t.signed_out);
 }
 
 

@@ -26,11 +26,13 @@ async function submitReport(form) {
 
   progress(i18n.preparing);
   await hc.ready();
-  const query = new URLSearchParams({
-    category, external_only: externalOnly ? '1' : '0', exclude: excluded.join(','),
-    executive: executive ? '1' : '0',
+  // A POST body, never a query string: proxies log URLs, and these options say who the
+  // report is about and whom the reporter distrusts.
+  const routing = await api('/api/v1/routing', {
+    json: {
+      category, external_only: externalOnly, involves_executive: executive, excluded_handlers: excluded,
+    },
   });
-  const routing = await api(`/api/v1/routing?${query}`, { method: 'GET' });
 
   progress(i18n.deriving);
   await paint();

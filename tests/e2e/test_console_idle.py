@@ -1,0 +1,66 @@
+"""The console forgets its keys after HANDLER_IDLE_MINUTES without input (issue 11 item 18),
+and the reporter's browser asks for its routing preview in a POST body (item 19)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from playwright.sync_api import Browser, Request, expect
+
+from tests.e2e.conftest import LiveServer
+from tests.e2e.test_console import sign_in_first_time
+
+
+def test_idle_console_forgets_keys_and_ends_the_session(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    minutes = int(live_server.app.config["HANDLER_IDLE_MINUTES"])
+    context = browser.new_context()
+    page = context.new_page()
+    page.clock.install()
+    sign_in_first_time(page, live_server, "comp.one")
+    expect(page.locator("#view-list")).to_be_visible(timeout=30_000)
+    expect(page.locator("#nav-signout")).to_be_visible()
+
+    # Input keeps the tab awake...
+    page.clock.fast_forward(f"{minutes - 1}:00")
+    page.keyboard.press("Shift")
+    page.clock.fast_forward(f"{minutes - 1}:00")
+    expect(page.locator("#view-list")).to_be_visible()
+
+    # ...and a whole idle period without any makes it forget everything.
+    page.clock.fast_forward(f"{minutes}:30")
+    expect(page.locator("#view-signin")).to_be_visible()
+    expect(page.locator("#view-list")).to_be_hidden()
+    expect(page.locator("#nav-signout")).to_be_hidden()
+    expect(page.locator("#console-status")).to_contain_text(str(minutes))
+    assert page.locator("#case-rows tr").count() == 0
+    # The server session ended too: the API refuses the old cookie.
+    status = page.evaluate(
+        "fetch('/handler/api/cases', {headers: {Accept: 'application/json'}}).then(r => r.status)"
+    )
+    assert status == 401
+    context.close()
+
+
+def test_routing_preview_is_a_post_body_never_a_query_string(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    seen: list[Request] = []
+    page.on("request", lambda r: seen.append(r) if "/api/v1/routing" in r.url else None)
+    page.goto(f"{live_server.url}/report")
+    page.select_option("#category", "harassment")
+    page.fill("#what_happened", "Shouting in meetings.")
+    page.check("#involves_executive")
+    page.click("#submit-report")
+    expect(page.locator("#receipt-code")).to_be_visible(timeout=30_000)
+    assert len(seen) == 1
+    request = seen[0]
+    assert request.method == "POST" and "?" not in request.url, request.url
+    body = json.loads(request.post_data or "{}")
+    assert body["category"] == "harassment" and body["involves_executive"] is True
+    assert not re.search(r"category|exclude|executive", request.url)
+    context.close()
