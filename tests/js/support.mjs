@@ -13,7 +13,7 @@ if (!existsSync(BUNDLE)) {
   );
 }
 
-/** @type {typeof import('../../web/js/crypto/testing.js')} */
+/** @type {typeof import('../../web/js/hotline-crypto-testing.js')} */
 export const hc = await import(BUNDLE.href);
 await hc.ready();
 

@@ -2,7 +2,7 @@
 // a progress line paint before blocking work, the error a person is shown, and one caller
 // for our JSON API that turns error codes into the vocabulary's words.
 
-import { errorMessage } from './vocabulary.js';
+import { errorMessage, fieldLabel, inFormOrder } from './vocabulary.js';
 
 /** @param {string} id */
 export const $ = (id) => document.getElementById(id);
@@ -78,4 +78,67 @@ export function apiCaller({ network, generic, onError }) {
     }
     return data;
   };
+}
+
+/**
+ * A list item saying there is nothing to list.
+ * @param {string} text
+ */
+export function emptyItem(text) {
+  const li = document.createElement('li');
+  li.className = 'empty';
+  li.textContent = text;
+  return li;
+}
+
+/**
+ * A message in a thread: a line of who and when, then the text (kept as typed).
+ * @param {string} className
+ * @param {string} metaText
+ * @param {string} bodyText
+ */
+export function messageItem(className, metaText, bodyText) {
+  const li = document.createElement('li');
+  li.className = className;
+  const meta = document.createElement('p');
+  meta.className = 'meta';
+  meta.textContent = metaText;
+  const body = document.createElement('p');
+  body.className = 'pre';
+  body.textContent = bodyText;
+  li.append(meta, body);
+  return li;
+}
+
+/**
+ * Hand decrypted bytes to the browser as a download; the object URL is revoked soon after.
+ * @param {Uint8Array} bytes
+ * @param {string} name
+ * @param {string} [type]
+ */
+export function saveFile(bytes, name, type = 'application/octet-stream') {
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * A report's fields into a <dl>: the vocabulary's labels, in the form's order.
+ * @param {HTMLElement} list
+ * @param {Record<string, unknown>} fields
+ */
+export function appendFields(list, fields) {
+  for (const name of inFormOrder(fields)) {
+    const dt = document.createElement('dt');
+    dt.textContent = fieldLabel(name);
+    const dd = document.createElement('dd');
+    dd.className = 'pre';
+    dd.textContent = String(fields[name]);
+    list.append(dt, dd);
+  }
 }

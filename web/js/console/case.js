@@ -2,10 +2,10 @@
 // decrypted here, and the status form filled for the case's state.
 
 import * as hc from '../hotline-crypto.js';
-import { $, fmt, Shown } from '../page.js';
 import {
-  channelLabel, fieldLabel, inFormOrder, outcomeLabel, STATUS_ORDER, statusLabel,
-} from '../vocabulary.js';
+  $, appendFields, emptyItem, fmt, messageItem, saveFile, Shown,
+} from '../page.js';
+import { channelLabel, outcomeLabel, STATUS_ORDER, statusLabel } from '../vocabulary.js';
 import {
   api, errorText, progress, setText, show, showError, state, t, wipe,
 } from './state.js';
@@ -19,26 +19,6 @@ function deadlineText(day, overdue) {
 
 function slot(name) {
   return $('case-meta').querySelector(`[data-slot="${name}"]`);
-}
-
-function item(className, metaText, bodyText) {
-  const li = document.createElement('li');
-  li.className = className;
-  const meta = document.createElement('p');
-  meta.className = 'meta';
-  meta.textContent = metaText;
-  const body = document.createElement('p');
-  body.className = 'pre';
-  body.textContent = bodyText;
-  li.append(meta, body);
-  return li;
-}
-
-function emptyItem(text) {
-  const li = document.createElement('li');
-  li.className = 'empty';
-  li.textContent = text;
-  return li;
 }
 
 function openText(key, sealed, purpose) {
@@ -111,18 +91,10 @@ function renderCase(data, keys) {
     document_ = { fields: {} };
     report.append(emptyItem(t.error_decrypt));
   }
-  const fields = document_.fields || {};
-  for (const name of inFormOrder(fields)) {
-    const dt = document.createElement('dt');
-    dt.textContent = fieldLabel(name);
-    const dd = document.createElement('dd');
-    dd.className = 'pre';
-    dd.textContent = String(fields[name]);
-    report.append(dt, dd);
-  }
+  appendFields(report, document_.fields || {});
 
   const messages = $('case-messages');
-  messages.replaceChildren(...data.messages.map((m) => item(
+  messages.replaceChildren(...data.messages.map((m) => messageItem(
     `message ${m.author}`,
     `${m.author === 'reporter' ? t.reporter : (m.handler_name || t.handler)} · ${m.date}`,
     openText(keys.caseKey, m.sealed_body, hc.MESSAGE),
@@ -130,7 +102,7 @@ function renderCase(data, keys) {
   if (!data.messages.length) messages.append(emptyItem(t.no_messages));
 
   const notes = $('case-notes');
-  notes.replaceChildren(...data.notes.map((n) => item(
+  notes.replaceChildren(...data.notes.map((n) => messageItem(
     'message note', `${n.handler_name || t.handler} · ${n.date}`,
     openText(keys.notesKey, n.sealed_body, hc.NOTE),
   )));
@@ -207,14 +179,7 @@ async function downloadFile(caseId, attachment, meta) {
   } catch {
     throw new Shown(t.error_decrypt);
   }
-  const url = URL.createObjectURL(new Blob([plain], { type: 'application/octet-stream' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = meta.name || 'file';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveFile(plain, meta.name || 'file');
 }
 
 function renderStatusForm(data) {

@@ -2,8 +2,10 @@
 // its messages and files are decrypted here and replies are encrypted here.
 
 import * as hc from '../hotline-crypto.js';
-import { $, paint, Shown } from '../page.js';
-import { errorMessage, fieldLabel, inFormOrder, statusLabel } from '../vocabulary.js';
+import {
+  $, appendFields, emptyItem, messageItem, paint, saveFile, Shown,
+} from '../page.js';
+import { errorMessage, statusLabel } from '../vocabulary.js';
 import {
   api, b64, checkFiles, clearError, errorText, i18n, progress, sealFiles, showError, showMode,
   timedDerive, unb64, withFiles,
@@ -15,25 +17,9 @@ function fill(root, slot, value) {
   return el;
 }
 
-function emptyItem(text) {
-  const li = document.createElement('li');
-  li.className = 'empty';
-  li.textContent = text;
-  return li;
-}
-
 function renderReport(view, caseKey, data) {
   const report = hc.openDocument(caseKey, unb64(data.sealed_report), hc.REPORT);
-  const fields = report.fields || {};
-  const list = view.querySelector('[data-slot="report"]');
-  for (const name of inFormOrder(fields)) {
-    const dt = document.createElement('dt');
-    dt.textContent = fieldLabel(name);
-    const dd = document.createElement('dd');
-    dd.className = 'pre';
-    dd.textContent = String(fields[name]);
-    list.append(dt, dd);
-  }
+  appendFields(view.querySelector('[data-slot="report"]'), report.fields || {});
 }
 
 function renderMessages(view, caseKey, data) {
@@ -41,16 +27,8 @@ function renderMessages(view, caseKey, data) {
   messages.replaceChildren();
   for (const m of data.messages) {
     const text = hc.openText(caseKey, unb64(m.sealed_body), hc.MESSAGE);
-    const li = document.createElement('li');
-    li.className = `message ${m.author}`;
-    const meta = document.createElement('p');
-    meta.className = 'meta';
-    meta.textContent = `${m.author === 'reporter' ? i18n.you : i18n.handler} · ${m.date}`;
-    const body = document.createElement('p');
-    body.className = 'pre';
-    body.textContent = text;
-    li.append(meta, body);
-    messages.append(li);
+    const who = m.author === 'reporter' ? i18n.you : i18n.handler;
+    messages.append(messageItem(`message ${m.author}`, `${who} · ${m.date}`, text));
   }
   if (!data.messages.length) messages.append(emptyItem(i18n.no_messages));
 }
@@ -105,14 +83,7 @@ async function downloadFile(state, attachment, meta) {
     const ciphertext = new Uint8Array(await response.arrayBuffer());
     const fileKey = hc.openFileKey(state.caseKey, unb64(attachment.sealed_file_key));
     const plain = await hc.decryptFile(fileKey, ciphertext);
-    const url = URL.createObjectURL(new Blob([plain], { type: meta.type || 'application/octet-stream' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = meta.name || 'file';
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveFile(plain, meta.name || 'file', meta.type || undefined);
   } catch (error) {
     showError(errorText(error));
   }

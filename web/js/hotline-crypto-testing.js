@@ -2,5 +2,5 @@
 // the public module plus helpers that must never reach a page, such as sealing with a
 // caller-chosen nonce to reproduce the vectors in tests/vectors/.
 
-export * from '../hotline-crypto.js';
-export { sealWithFixedNonce } from './primitives.js';
+export * from './hotline-crypto.js';
+export { sealWithFixedNonce } from './crypto/primitives.js';
