@@ -31,7 +31,8 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 # Browser crypto: libsodium-wrappers-sumo and @noble/post-quantum from npm (lockfile),
-# bundled into web/static/build by esbuild. Nothing is fetched at run time.
+# bundled into web/static/build by esbuild (and a test-only bundle into web/build/test).
+# Nothing is fetched at run time.
 web-assets: web/node_modules/.installed web/static/build/.built
 web/node_modules/.installed: web/package.json web/package-lock.json
 	@$(MKLOGS) && echo "==> the browser crypto libraries (npm, from the lockfile)"
@@ -105,4 +106,4 @@ bench: setup browser
 	$(BIN)/python bench/sms_webhook.py
 
 clean:
-	rm -rf $(VENV) bot/.venv bot/models web/node_modules web/static/build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) bot/.venv bot/models web/node_modules web/static/build web/build .pytest_cache .mypy_cache .ruff_cache
