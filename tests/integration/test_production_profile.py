@@ -27,6 +27,8 @@ def test_development_shape_is_refused_with_every_reason(tmp_path: Path) -> None:
                 "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
                 "ARGON2_RECEIPT_OPS": 1,
                 "ARGON2_RECEIPT_MEM": 8192,
+                # Secure is the default outside development; turning it off is refused.
+                "SESSION_COOKIE_SECURE": False,
             }
         )
     message = str(refused.value)
