@@ -299,7 +299,11 @@ def main() -> None:
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--out", default="load-results.json")
+    parser.add_argument("--table", help="print the docs table of an earlier JSON file and stop")
     args = parser.parse_args()
+    if args.table:
+        print(markdown(json.loads(Path(args.table).read_text())))
+        return
     worker_counts = [int(x) for x in args.workers.split(",")]
     client_counts = [int(x) for x in args.clients.split(",")]
     scenarios = [s for s in args.scenarios.split(",") if s]
@@ -357,7 +361,35 @@ def main() -> None:
                 server.stop()
                 server.drop()
     Path(args.out).write_text(json.dumps(report, indent=2))
+    print(markdown(report))
     print(f"wrote {args.out}")
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The docs table: one row per workers x scenario, one column group per client count."""
+    runs = report["runs"]
+    clients = sorted({r["clients"] for r in runs})
+    head = "| workers | scenario | " + " | ".join(f"{c} clients: /s, p95 ms" for c in clients)
+    lines = [head + " | errors | peak RSS MiB |", "|" + "---|" * (len(clients) + 4)]
+    for workers in sorted({r["workers"] for r in runs}):
+        for scenario in SCENARIOS:
+            rows = {
+                r["clients"]: r
+                for r in runs
+                if r["workers"] == workers and r["scenario"] == scenario
+            }
+            if not rows:
+                continue
+            cells = [
+                f"{rows[c]['throughput']}, {rows[c]['p95_ms']:.0f}" if c in rows else "-"
+                for c in clients
+            ]
+            errors = sum(sum(r["errors"].values()) for r in rows.values())
+            rss = max(max(r["peak_rss_mib"] or [0]) for r in rows.values())
+            lines.append(
+                f"| {workers} | {scenario} | " + " | ".join(cells) + f" | {errors} | {rss} |"
+            )
+    return "\n".join(lines)
 
 
 def read_token(server: Server) -> str:
