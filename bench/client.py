@@ -137,7 +137,7 @@ class SealedReport:
 
 
 def routing(client: Client, category: str) -> dict[str, Any]:
-    reply = client.get(f"/api/v1/routing?category={category}&external_only=0&exclude=")
+    reply = client.post_json("/api/v1/routing", {"category": category})
     assert reply.status == 200, (reply.status, reply.body[:200])
     return reply.json()
 
