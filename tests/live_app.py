@@ -48,6 +48,7 @@ def main() -> None:
             REPORT_RATE_LIMIT="1000 per minute",
             RECEIPT_RATE_LIMIT="1000 per minute",
             SMS_RATE_LIMIT="10000 per minute",
+            CHAT_RATE_LIMIT="10000 per minute",
             TWILIO_AUTH_TOKEN=args.twilio_token,
             PUBLIC_URL=f"http://127.0.0.1:{args.port}",
         )

@@ -1,49 +1,49 @@
-"""Slot validation for the report, status and reply forms, and the per-message language."""
+"""Slot validation for the report and status forms, and the per-message language/channel.
+
+Inside a form every message is an answer. Exceptions, all decided by exact words or a clear
+question, never by a classifier's guess alone: a cancel word drops everything; a question the
+FAQ covers is answered and the same question asked again; at the read-back, "yes" sends,
+"no" discards, a correction re-asks that one field, and anything else asks again.
+"""
 
 from __future__ import annotations
 
 import logging
-import unicodedata
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker, ValidationAction
-from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import categories
-from actions.i18n import detect_language, language_of, say
-from actions.receipts import is_valid_receipt
+from actions import categories, followups, words
+from actions.common import FIELD_LABEL_KEYS, faq_in, forget_events
+from actions.i18n import channel_of, detect_language, language_of, page_language, say
 
 log = logging.getLogger(__name__)
 MAX_CHARS = 4000
-YES = {"yes", "y", "yeah", "yep", "ok", "okay", "sure", "はい", "うん", "ええ", "お願いします",
-       "大丈夫です", "いいです", "はい、お願いします"}
-NO = {"no", "n", "nope", "いいえ", "いや", "結構です", "いいえ、けっこうです", "違います"}
-# Inside a form every message is an answer; only these exact words cancel. (A classifier
-# deciding that a sentence of the report "means cancel" would silently discard it.)
-CANCEL = {"cancel", "stop", "abort", "quit", "restart", "start over", "キャンセル", "中止",
-          "やめる", "やめます", "取り消し", "やり直し", "最初からやり直す"}
-UNKNOWN = {"don't know", "dont know", "not sure", "unknown", "skip", "-", "不明", "わからない",
-           "わかりません", "分からない", "分かりません", "なし", "スキップ", "答えたくない"}
+REPORT_FIELDS = ("what_happened", "category", "when", "where", "who", "how_known",
+                 "external_only")
 
 
 def _norm(text: Any) -> str:
+    import unicodedata
+
     return unicodedata.normalize("NFKC", str(text or "")).strip()
 
 
 def yes_no(text: Any) -> Optional[bool]:
-    cleaned = _norm(text).lower().rstrip(".!。！")
-    if cleaned in YES:
-        return True
-    if cleaned in NO:
-        return False
-    return None
+    return words.yes_no(text)
+
+
+def is_cancel(tracker: Tracker) -> bool:
+    return words.is_cancel((tracker.latest_message or {}).get("text"))
 
 
 class ValidateSlotMappings(ValidationAction):
-    """Runs after every user message: keeps the reply language in step with the user."""
+    """Runs after every user message: keeps the reply language in step with the user and
+    remembers the channel (over SMS the wording differs)."""
 
     def name(self) -> Text:
         return "action_validate_slot_mappings"
@@ -51,42 +51,55 @@ class ValidateSlotMappings(ValidationAction):
     async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: Dict[Text, Any]) -> Dict[Text, Any]:
         message = tracker.latest_message or {}
-        found = detect_language(message.get("text") or "", message.get("metadata") or {})
-        if found and found != tracker.get_slot("language"):
+        found = detect_language(message.get("text") or "")
+        current = tracker.get_slot("language")
+        if found and found != current:
             return {"language": found}
-        if tracker.get_slot("language") is None:
-            return {"language": "en"}
+        if current is None:
+            return {"language": page_language(message.get("metadata")) or "en"}
         return {}
 
+    async def extract_channel(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        channel = channel_of(tracker)
+        return {"channel": channel} if channel != tracker.get_slot("channel") else {}
 
-def is_cancel(tracker: Tracker) -> bool:
-    text = _norm((tracker.latest_message or {}).get("text")).lower().rstrip(".!。！")
-    return text in CANCEL
 
-
-class CancelMixin:
-    """Form validators that drop everything when the user types a cancel word."""
+class FormGuard:
+    """Cancel words and FAQ questions, before the form's own validation."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         if is_cancel(tracker):
-            dispatcher.utter_message(response="utter_report_discarded")
-            return [AllSlotsReset(), SlotSet("language", tracker.get_slot("language")),
-                    SlotSet("requested_slot", None), ActiveLoop(None)]
+            dispatcher.utter_message(text=say(tracker, "discarded"))
+            return forget_events(tracker)
+        requested = tracker.get_slot("requested_slot")
+        faq = faq_in(tracker)
+        if faq and requested:
+            dispatcher.utter_message(text=say(tracker, faq))
+            dispatcher.utter_message(text=say(tracker, "faq_back"))
+            return [SlotSet(requested, None)]
         return await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
 
 
-class ValidateReportForm(CancelMixin, FormValidationAction):
+class ValidateReportForm(FormGuard, FormValidationAction):
     def name(self) -> Text:
         return "validate_report_form"
 
     def validate_category(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: Dict[Text, Any]) -> Dict[Text, Any]:
         slug = categories.match(_norm(value))
+        guess = tracker.get_slot("category_guess")
+        if slug is None and guess:
+            answer = words.yes_no(value)
+            if answer is True:
+                slug = guess
+            elif answer is False:
+                return {"category": None, "category_guess": None}
         if slug is None:
             dispatcher.utter_message(text=say(tracker, "bad_category"))
             return {"category": None}
-        return {"category": slug}
+        return {"category": slug, "category_guess": None}
 
     def validate_what_happened(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -98,6 +111,9 @@ class ValidateReportForm(CancelMixin, FormValidationAction):
         if len(text) > MAX_CHARS:
             dispatcher.utter_message(text=say(tracker, "too_long"))
             return {"what_happened": None}
+        if not tracker.get_slot("category"):
+            guess = categories.guess(text) or tracker.get_slot("category_guess")
+            return {"what_happened": text, "category_guess": guess}
         return {"what_happened": text}
 
     def _optional(self, name: str, value: Any, dispatcher: CollectingDispatcher,
@@ -106,7 +122,7 @@ class ValidateReportForm(CancelMixin, FormValidationAction):
         if len(text) > MAX_CHARS:
             dispatcher.utter_message(text=say(tracker, "too_long"))
             return {name: None}
-        if text.lower().rstrip(".。") in UNKNOWN:
+        if words.is_unknown(text):
             return {name: "-"}
         return {name: text or "-"}
 
@@ -128,36 +144,66 @@ class ValidateReportForm(CancelMixin, FormValidationAction):
 
     def validate_external_only(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        answer = yes_no(value)
+        answer = words.yes_no(value)
         if answer is None:
             dispatcher.utter_message(text=say(tracker, "yes_no"))
             return {"external_only": None}
         return {"external_only": "yes" if answer else "no"}
 
-    def validate_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+    def validate_confirm(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        answer = yes_no(value)
-        if answer is None:
-            dispatcher.utter_message(text=say(tracker, "yes_no"))
-            return {"consent": None}
-        return {"consent": "yes" if answer else "no"}
+        """Only an exact yes sends; an exact no discards (in run); a correction clears one
+        field so that the form asks it again and reads everything back once more."""
+        if words.is_send(value):
+            return {"confirm": "yes"}
+        field = words.correction(value)
+        if field:
+            label = say(tracker, FIELD_LABEL_KEYS[field])
+            dispatcher.utter_message(text=say(tracker, "will_change", field=label))
+            reset: Dict[Text, Any] = {field: None, "confirm": None, "confirm_note": None}
+            if field == "category":
+                reset["category_guess"] = None
+            return reset
+        if field == "":
+            return {"confirm": None, "confirm_note": "which"}
+        return {"confirm": None, "confirm_note": "unclear"}
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        text = (tracker.latest_message or {}).get("text")
+        if tracker.get_slot("requested_slot") == "confirm" and words.yes_no(text) is False:
+            dispatcher.utter_message(text=say(tracker, "discarded"))
+            return forget_events(tracker)
+        return await super().run(dispatcher, tracker, domain)
 
 
-class ValidateStatusForm(CancelMixin, FormValidationAction):
+class ValidateStatusForm(FormGuard, FormValidationAction):
     def name(self) -> Text:
         return "validate_status_form"
 
     def validate_receipt(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: Dict[Text, Any]) -> Dict[Text, Any]:
-        if not is_valid_receipt(_norm(value)):
+        """Checks the receipt with the hotline at once and shows the case, both sides."""
+        found = words.receipt_in(value)
+        if not found or not followups.is_valid_receipt(found):
             dispatcher.utter_message(text=say(tracker, "bad_receipt"))
             return {"receipt": None}
-        return {"receipt": _norm(value)}
+        outcome = followups.show_case(dispatcher, tracker, found)
+        if outcome == "shown":
+            return {"receipt": found}
+        if outcome == "retry":
+            return {"receipt": None}
+        return {"receipt": found, "want_reply": "stop", "reply_text": "-"}
 
-
-class ValidateReplyForm(CancelMixin, FormValidationAction):
-    def name(self) -> Text:
-        return "validate_reply_form"
+    def validate_want_reply(self, value: Any, dispatcher: CollectingDispatcher,
+                            tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+        answer = words.yes_no(value)
+        if answer is None:
+            dispatcher.utter_message(text=say(tracker, "yes_no"))
+            return {"want_reply": None}
+        if not answer:
+            return {"want_reply": "no", "reply_text": "-"}
+        return {"want_reply": "yes"}
 
     def validate_reply_text(self, value: Any, dispatcher: CollectingDispatcher,
                             tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:

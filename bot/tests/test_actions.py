@@ -9,10 +9,16 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import (
+    ActiveLoop,
+    AllSlotsReset,
+    FollowupAction,
+    SlotSet,
+    UserUtteranceReverted,
+)
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import categories, conversation, forms
+from actions import categories, conversation, forms, i18n
 from actions.receipts import is_valid_receipt
 
 DOMAIN: Dict[str, Any] = {}
@@ -42,7 +48,7 @@ def run(action: Any, t: Tracker) -> tuple:
 REPORT = {"category": "fraud_accounting", "what_happened": "The regional manager inflates "
           "travel expenses every month", "when": "since April", "where": "Nagoya branch",
           "who": "-", "how_known": "I process the claims", "external_only": "no",
-          "consent": "yes", "language": "en"}
+          "confirm": "yes", "language": "en"}
 
 
 def receipt_of(messages: List[Dict[str, Any]]) -> str:
@@ -52,20 +58,35 @@ def receipt_of(messages: List[Dict[str, Any]]) -> str:
     raise AssertionError(f"no receipt in {messages}")
 
 
-def test_confirm_reads_back_and_sets_idempotency_key() -> None:
-    messages, events = run(conversation.ConfirmReport(), tracker(REPORT))
+def test_read_back_then_the_question_and_one_idempotency_key() -> None:
+    messages, events = run(conversation.AskConfirm(), tracker({**REPORT, "confirm": None}))
     text = "\n".join(m.get("text") or "" for m in messages)
     assert "Fraud or accounting irregularities" in text and "Nagoya branch" in text
     assert "(not given)" in text  # "who" was skipped
-    assert any(m.get("response") == "utter_ask_confirm" for m in messages)
+    assert 'Answer "yes" to send it, "no" to discard it, or "change"' in text
     keys = [e for e in events if e["event"] == "slot" and e["name"] == "idempotency_key"]
     assert len(keys) == 1 and len(keys[0]["value"]) == 48
+    _, again = run(conversation.AskConfirm(), tracker({**REPORT, "idempotency_key": "k" * 48}))
+    assert not [e for e in again if e["event"] == "slot" and e["name"] == "idempotency_key"]
 
 
-def test_confirm_without_consent_discards() -> None:
-    messages, events = run(conversation.ConfirmReport(), tracker({**REPORT, "consent": "no"}))
-    assert "Nothing is sent" in messages[0]["text"] or "nothing is sent" in messages[0]["text"]
-    assert AllSlotsReset() in events
+def test_over_sms_the_bot_never_says_chat() -> None:
+    sms = {"channel": "sms"}
+    for slots in ({**REPORT, "confirm": None}, {**REPORT, "language": "ja", "confirm": None}):
+        messages, _ = run(conversation.AskConfirm(), tracker(slots, metadata=sms))
+        text = " ".join(m.get("text") or "" for m in messages)
+        assert "chat" not in text.lower() and "チャット" not in text
+    for key in ("greet", "faq_anonymous", "faq_channels", "handoff", "ask_confirm"):
+        for language in ("en", "ja"):
+            said = i18n.say(tracker({"language": language}, metadata=sms), key)
+            assert "chat" not in said.lower() and "チャット" not in said, (key, language)
+
+
+def test_submit_needs_the_explicit_yes() -> None:
+    for confirm in (None, "no", "", "unclear"):
+        messages, events = run(conversation.SubmitReport(),
+                               tracker({**REPORT, "confirm": confirm}))
+        assert messages == [] and AllSlotsReset() in events
 
 
 def test_submit_files_a_case_and_retry_is_idempotent(hotline_app: Dict[str, Any]) -> None:
@@ -87,18 +108,25 @@ def test_submit_in_japanese(hotline_app: Dict[str, Any]) -> None:
     assert any("受付番号" in (m.get("text") or "") for m in messages)
 
 
-def test_status_and_reply(hotline_app: Dict[str, Any]) -> None:
+def test_status_shows_both_sides_and_reply(hotline_app: Dict[str, Any]) -> None:
     slots = {**REPORT, "idempotency_key": secrets.token_hex(24)}
     receipt = receipt_of(run(conversation.SubmitReport(), tracker(slots))[0])
-    messages, events = run(conversation.CheckStatus(), tracker({"receipt": receipt,
-                                                                "language": "en"}))
-    text = " ".join(m.get("text") or "" for m in messages)
+    validator = forms.ValidateStatusForm()
+    d = CollectingDispatcher()
+    got = validator.validate_receipt(receipt.replace(" ", "-"), d, tracker({"language": "en"}),
+                                     DOMAIN)
+    assert got == {"receipt": receipt.replace(" ", "-")}
+    text = " ".join(m.get("text") or "" for m in d.messages)
     assert "received" in text and "no replies" in text
-    assert events == []  # the receipt stays in memory for the reply that may follow
+    assert f"You reported (Fraud or accounting irregularities): {REPORT['what_happened']}" in text
+    body = "More details follow " + secrets.token_hex(4)
     messages, events = run(conversation.SendReply(), tracker(
-        {"receipt": receipt, "reply_text": "More details follow", "language": "en"}))
+        {"receipt": receipt, "want_reply": "yes", "reply_text": body, "language": "en"}))
     assert "was sent" in messages[0]["text"]
     assert AllSlotsReset() in events
+    d = CollectingDispatcher()
+    validator.validate_receipt(receipt, d, tracker({"language": "en"}), DOMAIN)
+    assert any(m.get("text", "").startswith("You (") and body in m["text"] for m in d.messages)
 
 
 def test_status_with_unknown_receipt(hotline_app: Dict[str, Any]) -> None:
@@ -108,10 +136,11 @@ def test_status_with_unknown_receipt(hotline_app: Dict[str, Any]) -> None:
     interim = 0
     for ch in digits:
         interim = _DAMM[interim][int(ch)]
-    messages, events = run(conversation.CheckStatus(),
-                           tracker({"receipt": digits + str(interim), "language": "en"}))
-    assert "No report matches" in messages[0]["text"]
-    assert AllSlotsReset() in events
+    d = CollectingDispatcher()
+    got = forms.ValidateStatusForm().validate_receipt(digits + str(interim), d,
+                                                      tracker({"language": "en"}), DOMAIN)
+    assert got == {"receipt": None}  # asked again
+    assert "No report matches" in d.messages[0]["text"]
 
 
 def test_api_down_is_a_clear_message_and_logs_no_content(caplog: pytest.LogCaptureFixture,
@@ -130,56 +159,149 @@ def test_api_down_is_a_clear_message_and_logs_no_content(caplog: pytest.LogCaptu
     assert secret_text not in caplog.text
 
 
-def test_category_matching() -> None:
-    assert categories.match("1") == "fraud_accounting"
-    assert categories.match("３") == "harassment"  # full-width digit
-    assert categories.match("パワハラです") == "harassment"
-    assert categories.match("bribery") == "bribery_corruption"
-    assert categories.match("9") is None and categories.match("hmm") is None
-
-
 def test_form_validation() -> None:
     validator = forms.ValidateReportForm()
     d = CollectingDispatcher()
     t = tracker({"language": "en"})
-    assert validator.validate_category("4", d, t, DOMAIN) == {"category": "discrimination"}
+    assert validator.validate_category("4", d, t, DOMAIN)["category"] == "discrimination"
     assert validator.validate_category("what?", d, t, DOMAIN) == {"category": None}
+    guessed = tracker({"language": "en", "category_guess": "harassment"})
+    assert validator.validate_category("yes", d, guessed, DOMAIN)["category"] == "harassment"
+    assert validator.validate_category("no", d, guessed, DOMAIN) == {
+        "category": None, "category_guess": None}
     assert validator.validate_what_happened("short", d, t, DOMAIN) == {"what_happened": None}
+    assert validator.validate_what_happened("My boss takes bribes", d, t, DOMAIN) == {
+        "what_happened": "My boss takes bribes", "category_guess": "bribery_corruption"}
     assert validator.validate_when("don't know", d, t, DOMAIN) == {"when": "-"}
     assert validator.validate_external_only("はい", d, t, DOMAIN) == {"external_only": "yes"}
     assert validator.validate_external_only("maybe", d, t, DOMAIN) == {"external_only": None}
-    assert validator.validate_consent("no", d, t, DOMAIN) == {"consent": "no"}
     status = forms.ValidateStatusForm()
     assert status.validate_receipt("1234 5678 9012 3456", d, t, DOMAIN) == {"receipt": None}
     assert any("check digit" in (m.get("text") or "") for m in d.messages)
 
 
-def test_cancel_word_drops_everything_but_a_sentence_does_not() -> None:
+NOT_YES = {
+    "en": ["harassment", "hmm", "maybe", "I guess", "not sure", "hold on", "what?", "ok",
+           "okay", "sure", "yeah", "yep", "I think so", "yes but", "yess", "ye", "3", "fraud",
+           "lol", "?", "...", "let me think", "probably", "y e s", "send?", "is it safe",
+           "I'm scared", "the report", "fine I guess", "whatever"],
+    "ja": ["パワハラ", "うーん", "たぶん", "どうしよう", "ちょっと待って", "考え中", "え？",
+           "本当に大丈夫？", "わからない", "あとで", "まあ", "1", "送信…するのかな", "怖いです",
+           "迷ってます", "うん", "ええ", "不正", "はいはい？", "そうかも", "検討します",
+           "うん…でも", "微妙", "なんで？", "送信？", "ええと", "？", "少し考えたい", "はて",
+           "保留"],
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_only_an_explicit_yes_sends(language: str) -> None:
+    answers = NOT_YES[language]
+    assert len(set(answers)) == 30
     validator = forms.ValidateReportForm()
-    _, events = run(validator, tracker({**REPORT, "requested_slot": "when"}, text="キャンセル"))
-    assert AllSlotsReset() in events and ActiveLoop(None) in events
-    assert forms.is_cancel(tracker({}, text="Cancel."))
-    assert not forms.is_cancel(tracker({}, text="I want to stop him from stealing"))
+    for answer in answers:
+        d = CollectingDispatcher()
+        t = tracker({**REPORT, "language": language, "confirm": None,
+                     "requested_slot": "confirm"}, text=answer)
+        got = validator.validate_confirm(answer, d, t, DOMAIN)
+        assert got.get("confirm") is None, answer
+        _, events = run(validator, t)
+        assert not [e for e in events if e.get("name") == "confirm" and e.get("value")], answer
+    for yes in ("yes", "Yes!", "YES", "yes, send it", "ok, yes send it", "send it please",
+                "はい", "はい。", "送信してください", "では送信してください", "はい、お願いします"):
+        assert forms.ValidateReportForm().validate_confirm(yes, CollectingDispatcher(), tracker(
+            {**REPORT, "confirm": None}), DOMAIN) == {"confirm": "yes"}, yes
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("wait, the date is wrong, it was April", "when"), ("change when", "when"),
+    ("the place is wrong", "where"), ("日付を直したい", "when"), ("場所が違います", "where"),
+    ("change who is involved", "who"), ("種類を直したいです", "category"),
+    ("I want to change the description", "what_happened"), ("送り先を変更", "external_only"),
+])
+def test_correction_clears_only_that_field(text: str, field: str) -> None:
+    d = CollectingDispatcher()
+    got = forms.ValidateReportForm().validate_confirm(text, d, tracker(
+        {**REPORT, "confirm": None}), DOMAIN)
+    assert got[field] is None and got["confirm"] is None
+    assert set(got) - {"confirm", "confirm_note", "category_guess"} == {field}
+
+
+def test_no_and_cancel_words_discard_but_sentences_do_not() -> None:
+    validator = forms.ValidateReportForm()
+    for word in ("no", "No.", "いいえ", "cancel", "キャンセル", "forget it", "やっぱりやめます"):
+        messages, events = run(validator, tracker(
+            {**REPORT, "confirm": None, "requested_slot": "confirm"}, text=word))
+        assert AllSlotsReset() in events and ActiveLoop(None) in events, word
+        assert "discarded" in messages[0]["text"] or "破棄" in messages[0]["text"]
+    for sentence in ("I want to stop him from stealing", "no, the date is wrong",
+                     "not yet", "no wait"):
+        _, events = run(validator, tracker(
+            {**REPORT, "confirm": None, "requested_slot": "confirm"}, text=sentence))
+        assert AllSlotsReset() not in events, sentence
 
 
 def test_language_follows_the_user() -> None:
     action = forms.ValidateSlotMappings()
     d = CollectingDispatcher()
-    got = asyncio.run(action.extract_language(d, tracker({"language": "en"}, text="通報したい"),
-                                              DOMAIN))
-    assert got == {"language": "ja"}
-    got = asyncio.run(action.extract_language(d, tracker({"language": "ja"}, text="hello"),
-                                              DOMAIN))
-    assert got == {"language": "en"}
-    got = asyncio.run(action.extract_language(
-        d, tracker({"language": None}, text="1", metadata={"language": "ja"}), DOMAIN))
-    assert got == {"language": "ja"}
+
+    def language(slots: Dict[str, Any], text: str, **meta: Any) -> Dict[str, Any]:
+        return asyncio.run(action.extract_language(d, tracker(slots, text=text, metadata=meta),
+                                                   DOMAIN))
+
+    assert language({"language": "en"}, "通報したい") == {"language": "ja"}
+    assert language({"language": "ja"}, "my boss takes bribes") == {"language": "en"}
+    assert language({"language": "ja"}, "OK") == {}  # a word of English does not switch
+    assert language({"language": None}, "1", language="ja") == {"language": "ja"}
 
 
 def test_fallback_counts_then_hands_off() -> None:
     messages, events = run(conversation.HandleFallback(), tracker({"fallback_count": 0}))
-    assert messages[0]["response"] == "utter_please_rephrase"
+    assert "did not understand" in messages[0]["text"]
     assert events == [UserUtteranceReverted(), SlotSet("fallback_count", 1)]
     messages, events = run(conversation.HandleFallback(), tracker({"fallback_count": 1}))
-    assert messages[0]["response"] == "utter_handoff"
+    assert "web form" in messages[0]["text"]
     assert SlotSet("fallback_count", 0) in events
+
+
+def route(text: str, intent: str, confidence: float, **slots: Any) -> tuple:
+    t = Tracker.from_dict({
+        "sender_id": secrets.token_hex(8), "slots": {"language": "en", **slots},
+        "latest_message": {"text": text, "intent": {"name": intent, "confidence": confidence},
+                           "intent_ranking": [{"name": intent, "confidence": confidence}],
+                           "entities": [], "metadata": {}},
+        "events": [], "paused": False, "followup_action": None, "active_loop": {},
+        "latest_action_name": None})
+    return run(conversation.Route(), t)
+
+
+def test_a_story_opens_the_report_with_what_happened() -> None:
+    story = "My boss takes bribes from a supplier"
+    for intent, confidence in (("faq_who_reads", 0.55), ("report", 0.4), ("greet", 0.3)):
+        messages, events = route(story, intent, confidence)
+        assert SlotSet("what_happened", story) in events
+        assert SlotSet("category_guess", "bribery_corruption") in events
+        assert FollowupAction("report_form") in events
+        assert story in messages[0]["text"]  # read back to the person
+
+
+def test_low_confidence_is_asked_again_not_acted_on() -> None:
+    for text, intent in (("hmm", "report"), ("last spring", "status"), ("ok", "goodbye"),
+                         ("yes", "faq_anonymous")):
+        messages, events = route(text, intent, 0.3)
+        assert "did not understand" in messages[0]["text"], text
+        assert not [e for e in events if e.get("event") == "followup"], text
+    messages, events = route("is it anonymous?", "faq_anonymous", 0.7)
+    assert "We do not ask for your name" in messages[0]["text"]
+    _, events = route("my receipt is 1234-5678-9012-3452", "greet", 0.2)
+    assert FollowupAction("status_form") in events
+
+
+def test_category_matching_and_guessing() -> None:
+    assert categories.match("1") == "fraud_accounting"
+    assert categories.match("３") == "harassment"  # full-width digit
+    assert categories.match("パワハラです") == "harassment"
+    assert categories.match("bribery") == "bribery_corruption"
+    assert categories.match("9") is None and categories.match("hmm") is None
+    assert categories.guess("the CFO takes kickbacks") == "bribery_corruption"
+    assert categories.guess("上司に毎日怒鳴られています") == "harassment"
+    assert categories.guess("the weather is nice") is None

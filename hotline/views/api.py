@@ -138,8 +138,12 @@ def make_api_blueprint(limiter: Limiter) -> Blueprint:
         payload = json_object(("receipt",))
         receipt = string_field(payload, "receipt", 64)
         case = guarded(lambda: followup.open_case(db.session(), service_context(), receipt))
+        fields = case.report.get("fields")
         return jsonify(
             case_id=case.case_id,
+            category=case.category,
+            # The reporter's own report, so a channel can show both sides of the case.
+            report=fields if isinstance(fields, dict) else {},
             status=case.status,
             outcome=case.outcome,
             acknowledge_by=case.acknowledge_by.isoformat(),

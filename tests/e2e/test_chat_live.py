@@ -89,32 +89,22 @@ def test_report_by_chat(live_server: LiveServer, bot: RunningBot, language: str)
     if language == "en":
         what = marker("The warehouse lead sells company stock on the side")
         assert "hotline" in chat.say("hello")
-        assert "Answer with a number" in chat.say("I want to report something")
+        assert "What happened?" in chat.say("I want to report something")
         answers = [
-            "1",
             what,
+            "1",
             "since last summer",
             marker("Kobe warehouse"),
             "don't know",
             "I saw the invoices",
             "no",
-            "yes",
         ]
         confirm_word = "yes"
     else:
         what = marker("倉庫の責任者が会社の在庫を横流ししています")
         assert "内部通報窓口" in chat.say("こんにちは")
-        assert "番号で答えて" in chat.say("通報したい")
-        answers = [
-            "1",
-            what,
-            "昨年の夏から",
-            marker("神戸倉庫"),
-            "不明",
-            "請求書を見ました",
-            "いいえ",
-            "はい",
-        ]
+        assert "何がありましたか" in chat.say("通報したい")
+        answers = [what, "1", "昨年の夏から", marker("神戸倉庫"), "不明", "請求書を見ました", "いいえ"]
         confirm_word = "はい"
     for answer in answers:
         last = chat.say(answer)
@@ -130,41 +120,138 @@ def test_report_by_chat(live_server: LiveServer, bot: RunningBot, language: str)
     with live_server.app.app_context():
         case = newest_case(live_server, before)
         assert case.channel.value == "chat" and case.language == language
-        who = handler_access.unlock(
-            db.session(),
-            live_server.app.extensions["hotline.services"],
-            "comp.one",
-            E2E_HANDLERS["comp.one"][1],
-        )
-        report = handler_access.open_case(db.session(), who, case.id).report
+        report = open_report(live_server, case.id)
         assert report["fields"]["what_happened"] == what
 
 
-def test_status_and_reply_by_chat(live_server: LiveServer, bot: RunningBot) -> None:
+def open_report(server: LiveServer, case_id: str) -> dict[str, object]:
+    with server.app.app_context():
+        who = handler_access.unlock(
+            db.session(),
+            server.app.extensions["hotline.services"],
+            "comp.one",
+            E2E_HANDLERS["comp.one"][1],
+        )
+        return dict(handler_access.open_case(db.session(), who, case_id).report)
+
+
+def case_ids(server: LiveServer) -> set[str]:
+    with server.app.app_context():
+        return set(db.session().scalars(select(Case.id)))
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_story_first_opening_files_the_story(
+    live_server: LiveServer, bot: RunningBot, language: str
+) -> None:
+    """The first message that tells what happened starts the report and is "what happened";
+    the category is suggested from it and confirmed; only the rest is asked."""
+    before = case_ids(live_server)
     chat = Chat(live_server)
-    chat.say("I want to report something")
-    for answer in [
-        "2",
-        marker("A supplier pays the buyer for every order"),
-        "-",
-        "-",
-        "-",
-        "-",
-        "no",
-        "yes",
-    ]:
-        chat.say(answer)
-    chat.say("yes")
-    receipt = chat.receipt
-    assert receipt
-    WRITTEN.extend(receipt_forms(receipt))
-    follow = Chat(live_server)
-    assert "16-digit" in follow.say("check my report")
-    assert "check digit" in follow.say("1234 5678 9012 3456")
-    status = follow.say(receipt.replace(" ", "-"))
-    assert "received" in status and "reply" in status
-    assert "Type your answer" in follow.say("yes")
-    assert "was sent" in follow.say(marker("The next payment is due on Friday"))
+    if language == "en":
+        story = marker("My boss takes bribes from a supplier")
+        first = chat.say(story)
+        assert story in first and "Bribery or corruption. Is that right?" in first
+        steps = ["yes", "last spring", "-", "-", "-", "no"]
+        final = "yes"
+    else:
+        story = marker("部長が取引先から賄賂を受け取っています")
+        first = chat.say(story)
+        assert story in first and "贈収賄・汚職" in first
+        steps = ["はい", "去年の春", "不明", "不明", "不明", "いいえ"]
+        final = "はい"
+    for step in steps:
+        last = chat.say(step)
+    assert story in last
+    chat.say(final)
+    assert chat.receipt
+    WRITTEN.extend(receipt_forms(chat.receipt))
+    (case_id,) = case_ids(live_server) - before
+    report = open_report(live_server, case_id)
+    assert report["category"] == "bribery_corruption"
+    assert report["fields"]["what_happened"] == story  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("language", "correction", "new_when"),
+    [
+        ("en", "wait, the date is wrong, it was April", "April"),
+        ("ja", "日付を直したい", "4月"),
+    ],
+)
+def test_correction_at_read_back_changes_only_that_field(
+    live_server: LiveServer, bot: RunningBot, language: str, correction: str, new_when: str
+) -> None:
+    before = case_ids(live_server)
+    chat = Chat(live_server)
+    if language == "en":
+        story = marker("The site manager told us to skip the harness checks")
+        answers = [story, "6", "March", marker("Osaka site"), "the site manager", "briefing", "no"]
+        final, asked = "yes", "When did it happen?"
+    else:
+        story = marker("現場監督が安全帯の点検を省略するよう指示しました")
+        answers = [story, "6", "3月", marker("大阪の現場"), "現場監督", "朝礼で聞きました", "いいえ"]
+        final, asked = "はい", "いつのことですか"
+    for answer in answers:
+        first_read_back = chat.say(answer)
+    assert "March" in first_read_back or "3月" in first_read_back
+    assert asked in chat.say(correction)
+    second_read_back = chat.say(new_when)
+    assert new_when in second_read_back and answers[3] in second_read_back
+    chat.say(final)
+    assert chat.receipt
+    WRITTEN.extend(receipt_forms(chat.receipt))
+    (case_id,) = case_ids(live_server) - before
+    fields = open_report(live_server, case_id)["fields"]
+    assert fields == {  # only "when" changed
+        "what_happened": story,
+        "when": new_when,
+        "where": answers[3],
+        "who": answers[4],
+        "how_known": answers[5],
+    }
+
+
+NOT_YES = {
+    "en": [
+        "harassment", "hmm", "maybe", "I guess", "not sure", "wait", "hold on", "what?",
+        "is it safe?", "I don't know", "perhaps later", "ok", "sure thing I suppose",
+        "3", "yes but", "yess maybe", "why do you need this", "lol", "?", "...",
+        "let me think", "can you repeat", "fraud", "okay?", "ye", "probably",
+        "I'm scared", "hmm, kind of", "is my name on it", "the report",
+    ],
+    "ja": [
+        "パワハラ", "うーん", "たぶん", "どうしよう", "ちょっと待って", "考え中", "え？",
+        "本当に大丈夫？", "わからない", "あとで", "まあ", "1", "送信…するのかな", "怖いです",
+        "迷ってます", "どういう意味？", "もう一度", "不正", "はいはい？", "そうかも",
+        "検討します", "うん…でも", "微妙", "なんで？", "名前は出ますか", "ええと", "？",
+        "少し考えたい", "はて", "保留",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_only_an_explicit_yes_sends(
+    live_server: LiveServer, bot: RunningBot, language: str
+) -> None:
+    """At "Shall I send this report?" 30 different answers that are not yes never file."""
+    answers = NOT_YES[language]
+    assert len(set(answers)) == 30
+    before = case_ids(live_server)
+    chat = Chat(live_server)
+    story = marker("The buyer takes kickbacks" if language == "en" else "購買担当が見返りを受け取っています")
+    steps = [story, "2", "-", "-", "-", "-", "no" if language == "en" else "いいえ"]
+    for step in steps:
+        chat.say(step)
+    for answer in answers:
+        reply = chat.say(answer)
+        assert chat.receipt is None, (answer, reply)
+        # Asked again (with the choices), or asked which part to change.
+        assert any(w in reply for w in ("yes", "change", "はい", "変更")), (answer, reply)
+    assert case_ids(live_server) == before
+    chat.say("yes" if language == "en" else "はい")
+    assert chat.receipt  # still at the final question: an explicit yes sends
+    WRITTEN.extend(receipt_forms(chat.receipt))
 
 
 def test_bot_down_gives_the_fallback(live_server: LiveServer) -> None:
@@ -196,19 +283,19 @@ def test_widget_completes_a_report(
         page.keyboard.press("Enter")
         expect(log).to_contain_text(expected, timeout=30_000)
 
-    say("I want to report something", "Answer with a number")
     what = marker("Forklift brakes have failed twice this week")
-    say("6", "What happened?")
-    say(what, "When did it happen")
+    say(what, "Health, safety or environment. Is that right?")
+    say("yes", "When did it happen")
     say("this week", "Where did it happen")
     say("loading dock", "Who is involved")
     say("don't know", "How do you know")
     say("I drive one", "external ombudsperson")
-    say("no", "encrypted written record")
-    say("yes", "Shall I send this report?")
+    say("no", "Shall I send this report?")
     say("yes", "receipt")
     receipt = page.locator(".chat-receipt").inner_text().strip()
     assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", receipt)
+    # The receipt is shown once, in its box (not also in the message text).
+    assert log.inner_text().count(receipt) == 1
     WRITTEN.extend(receipt_forms(receipt))
     page.screenshot(path=str(artifacts / "chat-widget-en.png"), full_page=False)
     page.close()

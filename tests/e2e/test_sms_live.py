@@ -96,37 +96,43 @@ def test_report_by_sms_through_the_bot(
         what = marker("The site manager falsifies the overtime records")
         steps = [
             "I want to report something",
-            "1",
+            "is this anonymous?",
             what,
+            "1",
             "since June",
             "plant 2",
             "don't know",
             "I keep the records",
             "no",
-            "yes",
         ]
         final = "yes"
     else:
         what = marker("現場責任者が残業記録を改ざんしています")
         steps = [
             "通報したい",
-            "1",
+            "これは匿名ですか？",
             what,
+            "1",
             "6月から",
             "第2工場",
             "不明",
             "記録を管理しています",
             "いいえ",
-            "はい",
         ]
         final = "はい"
     first = sms(live_server, number, steps[0])
     assert (
         "filed only when you receive a receipt" if language == "en" else "受付番号が届いた時点で"
     ) in first
+    said = [first]
     for step in steps[1:]:
-        sms(live_server, number, step)
-    receipt = receipt_in(sms(live_server, number, final))
+        said.append(sms(live_server, number, step))
+    assert ("phone number is never stored" if language == "en" else "電話番号も保存しません") in said[1]
+    assert what in said[-1]  # read back before sending
+    said.append(sms(live_server, number, final))
+    receipt = receipt_in(said[-1])
+    # Over SMS the bot never speaks of "this chat".
+    assert not [s for s in said if "chat" in s.lower() or "チャット" in s], said
     with live_server.app.app_context():
         new = [c for c in db.session().scalars(select(Case)) if c.id not in before]
     assert len(new) == 1 and new[0].channel.value == "sms" and new[0].language == language

@@ -49,11 +49,20 @@ function init() {
     log.scrollTop = log.scrollHeight;
   }
 
-  function addReceipt(receipt) {
+  function receiptBox(receipt) {
     const box = document.createElement('p');
     box.className = 'receipt chat-receipt';
     box.textContent = receipt;
-    add('bot', t.receipt_label, box);
+    return box;
+  }
+
+  // The bot's message names the receipt (SMS needs it in the text); the widget shows it
+  // once, in its box, where the text had it.
+  function addWithReceipt(text, receipt) {
+    const at = text.indexOf(receipt);
+    add('bot', text.slice(0, at).trimEnd(), receiptBox(receipt));
+    const rest = text.slice(at + receipt.length).trim();
+    if (rest) add('bot', rest);
   }
 
   async function exchange(text, echo) {
@@ -64,8 +73,13 @@ function init() {
     try {
       if (!conversation) conversation = (await post('/chat/start', {})).conversation;
       const data = await post('/chat/message', { conversation, text });
-      for (const m of data.messages || []) add('bot', m.text);
-      if (data.receipt) addReceipt(data.receipt);
+      const messages = data.messages || [];
+      const withReceipt = data.receipt ? messages.find((m) => m.text.includes(data.receipt)) : null;
+      for (const m of messages) {
+        if (m === withReceipt) addWithReceipt(m.text, data.receipt);
+        else add('bot', m.text);
+      }
+      if (data.receipt && !withReceipt) add('bot', t.receipt_label, receiptBox(data.receipt));
       if (data.available === false && data.link) {
         const link = document.createElement('a');
         link.href = data.link;
