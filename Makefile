@@ -18,7 +18,7 @@ QUIET     = >>$(LOGS)/setup.log 2>&1 || { tail -n 40 $(LOGS)/setup.log >&2; exit
 
 BOT_PYTHON ?= $(shell command -v python3.10 >/dev/null 2>&1 && python3.10 -c 'import sys' 2>/dev/null && command -v python3.10 || ls /root/.pyenv/versions/3.10.*/bin/python 2>/dev/null | head -n1)
 
-.PHONY: setup python-deps web-assets translations bot-deps bot-model browser haproxy run test lint bench prod-smoke clean
+.PHONY: setup python-deps web-assets translations bot-deps bot-model bot-eval browser haproxy run test lint bench prod-smoke clean
 
 setup: python-deps web-assets translations bot-deps bot-model
 
@@ -59,6 +59,11 @@ bot-model: bot-deps
 	  ( cd bot && RASA_TELEMETRY_ENABLED=false .venv/bin/rasa train --fixed-model-name hotline \
 	      --out models && .venv/bin/python manage.py stamp ) $(QUIET); \
 	fi
+
+# The held-out conversations against the trained bot, the action server and a real app:
+# per language, % ended as expected, accidental submissions and discards, turns per report.
+bot-eval: python-deps bot-model
+	cd bot && RASA_TELEMETRY_ENABLED=false .venv/bin/python manage.py evaluate
 
 translations: python-deps
 	@$(BIN)/pybabel -q compile -d web/translations

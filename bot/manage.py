@@ -1,7 +1,11 @@
-"""Bot housekeeping that needs no Rasa import: is the trained model stale?
+"""Bot housekeeping: is the trained model stale? how well does it do on held-out
+conversations?
 
-    python bot/manage.py stale    exit 0 if the model must be (re)trained, 1 if it is current
-    python bot/manage.py stamp    record the training inputs' fingerprint after training
+    python bot/manage.py stale     exit 0 if the model must be (re)trained, 1 if it is current
+    python bot/manage.py stamp     record the training inputs' fingerprint after training
+    python bot/manage.py evaluate  run tests/conversations/*.yml against the trained model, the
+                                   action server and a real hotline app (bot venv; see
+                                   evaluate.py); -v lists every conversation, ids select some
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ def main(argv: list[str]) -> int:
     if command == "stamp":
         STAMP.write_text(fingerprint() + "\n")
         return 0
+    if command == "evaluate":
+        sys.path.insert(0, str(BOT))
+        import evaluate  # the bot venv's yaml; imported only for this command
+
+        return evaluate.main(argv[2:])
     print(__doc__)
     return 2
 

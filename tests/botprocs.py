@@ -72,7 +72,11 @@ def ensure_model() -> None:
 
 @contextmanager
 def running_bot(
-    api_url: str, channel_token: str, log_dir: Path, rasa_port: int | None = None
+    api_url: str,
+    channel_token: str,
+    log_dir: Path,
+    rasa_port: int | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[RunningBot]:
     if not RASA.exists():
         raise RuntimeError("bot/.venv is missing: run `make setup`")
@@ -88,6 +92,7 @@ def running_bot(
         "HOTLINE_API_URL": api_url,
         "HOTLINE_CHANNEL_TOKEN": channel_token,
         "PYTHONPATH": str(BOT),
+        **(extra_env or {}),
     }
     log_dir.mkdir(parents=True, exist_ok=True)
     logs = [log_dir / "actions.log", log_dir / "rasa.log"]

@@ -57,7 +57,7 @@ FIELD_WORDS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
                    "知ったきっかけ")),
     ("external_only", ("ombuds", "lawyer", "external", "recipient", "sent to", "send to",
                        "internal", "送り先", "送信先", "宛先", "社外", "弁護士", "社内")),
-    ("category", ("category", "type", "kind of", "種類", "カテゴリ", "分類")),
+    ("category", ("category", "type", "種類", "カテゴリ", "分類")),
     ("when", ("date", "when", "time", "day", "month", "year", "日付", "いつ", "日時",
               "時期", "日にち", "年月", "月日")),
     ("where", ("place", "where", "location", "site", "場所", "どこ")),
@@ -167,9 +167,10 @@ def correction(text: object) -> Optional[str]:
                 break
     cue = any(c in cleaned for c in _CORRECTION_CUES)
     short = len(cleaned.split()) <= 3 if not _CJK.search(cleaned) else len(cleaned) <= 8
-    raw = unicodedata.normalize("NFKC", str(text or "")).strip()
-    asks = raw.endswith("?") or bool(_CJK.search(cleaned) and _JA_QUESTION_END.search(cleaned))
-    if found and (cue or (short and not asks)):
+    for field, keys in FIELD_WORDS:
+        if cleaned in keys:
+            return field  # just the field's name, e.g. after "what would you like to change?"
+    if found and (cue or (short and not is_question(text))):
         return sorted(found)[0][1]
     if cue and len(cleaned) <= 40:
         return ""

@@ -127,7 +127,9 @@ def test_report_by_sms_through_the_bot(
     said = [first]
     for step in steps[1:]:
         said.append(sms(live_server, number, step))
-    assert ("phone number is never stored" if language == "en" else "電話番号も保存しません") in said[1]
+    assert (
+        "phone number is never stored" if language == "en" else "電話番号も保存しません"
+    ) in said[1]
     assert what in said[-1]  # read back before sending
     said.append(sms(live_server, number, final))
     receipt = receipt_in(said[-1])
