@@ -14,6 +14,8 @@ import hashlib
 import sys
 from pathlib import Path
 
+import evaluate  # bot/evaluate.py, beside this file
+
 BOT = Path(__file__).resolve().parent
 MODEL = BOT / "models" / "hotline.tar.gz"
 STAMP = BOT / "models" / "hotline.inputs"
@@ -37,9 +39,6 @@ def main(argv: list[str]) -> int:
         STAMP.write_text(fingerprint() + "\n")
         return 0
     if command == "evaluate":
-        sys.path.insert(0, str(BOT))
-        import evaluate  # the bot venv's yaml; imported only for this command
-
         return evaluate.main(argv[2:])
     print(__doc__)
     return 2

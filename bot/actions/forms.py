@@ -9,6 +9,7 @@ FAQ covers is answered and the same question asked again; at the read-back, "yes
 from __future__ import annotations
 
 import logging
+import unicodedata
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker, ValidationAction
@@ -28,8 +29,6 @@ REPORT_FIELDS = ("what_happened", "category", "when", "where", "who", "how_known
 
 
 def _norm(text: Any) -> str:
-    import unicodedata
-
     return unicodedata.normalize("NFKC", str(text or "")).strip()
 
 
