@@ -25,14 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 TURNS = [
     "hello",
     "I want to report something",
-    "1",
     "The buyer accepts gifts from a supplier every month",
+    "2",
     "since May",
     "head office",
     "don't know",
     "I saw it",
     "no",
-    "yes",
     "yes",
 ]
 

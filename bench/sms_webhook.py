@@ -21,14 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token-0123456789abcdef"
 BOT_TURNS = [
     "I want to report something",
-    "1",
     "Invoices are split to avoid approval",
+    "1",
     "this year",
     "purchasing",
     "don't know",
     "I saw them",
     "no",
-    "yes",
     "yes",
 ]
 BUILTIN_TURNS = ["hello", "Invoices are split to avoid approval", "1", "YES"]

@@ -284,14 +284,13 @@ def chat_journey(stack: Stack) -> str:
     conversation = c.post_json("/chat/start", {}).json()["conversation"]
     script = [
         "I want to report something",
-        "6",
         "The loading dock lights are out",
+        "6",
         "this week",
         "loading dock",
         "don't know",
         "I drive one",
         "no",
-        "yes",
         "yes",
     ]
     transcript: list[str] = []
