@@ -66,10 +66,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     services = ServiceContext.from_config(app.config)
     app.extensions["hotline.services"] = services
-    db.init_app(app, audit.session_info(services.keyring.pepper))
+    database = db.init_app(app, audit.session_info(services.keyring.pepper))
     store = make_store(app.config["REDIS_URL"], str(app.config["REDIS_PREFIX"]))
     app.extensions["hotline.kv"] = store
-    app.extensions["hotline.blobs"] = BlobStore(Path(app.config["INSTANCE_PATH"]) / "blobs")
+    app.extensions["hotline.blobs"] = BlobStore(database.engine)
     app.extensions["hotline.pow"] = ProofOfWork(
         secret_bytes(app.config["SECRET_KEY"], "SECRET_KEY", 32),
         store,

@@ -4,12 +4,13 @@ An archive is one file: a magic line, a hybrid (X25519 + ML-KEM-768) wrap of a f
 key to the operator's backup public key, then the contents under that key as one
 secretstream (tamper-evident, truncation-evident). The contents are framed members:
 `manifest.json` (format, database kind, schema revision; no secret), the database
-(`pg_dump -Fc` for PostgreSQL, SQLite's online backup for SQLite) and every attachment
-file. The pepper and the other instance secrets are never in it: back them up apart (see
+(`pg_dump -Fc` for PostgreSQL, SQLite's online backup for SQLite), which holds the
+attachment ciphertext too (`blob_chunks`), and any attachment file an instance from before
+that table still has (`flask db upgrade` moves restored ones in). The pepper and the other instance secrets are never in it: back them up apart (see
 docs/operations.md), since without the pepper a restored database opens nothing.
 
 Everything streams: nothing is written to disk but the archive itself (and, on restore,
-the database and the attachment files).
+the database, and any such attachment file).
 """
 
 from __future__ import annotations
@@ -257,8 +258,7 @@ def restore(
 ) -> dict[str, object]:
     reader = _open(archive, private)
     _refuse_unless_empty(database_url)
-    blobs.mkdir(parents=True, exist_ok=True)
-    if any(blobs.iterdir()):
+    if blobs.exists() and any(blobs.iterdir()):
         raise BackupError("restore only into an empty attachment store")
     manifest: dict[str, object] = {}
     restored = 0
@@ -274,6 +274,7 @@ def restore(
                 raise BackupError("this backup holds a PostgreSQL database")
             _restore_postgres(chunks, database_url)
         elif name.startswith("blobs/") and "/" not in name[6:] and name[6:].endswith(".bin"):
+            blobs.mkdir(parents=True, exist_ok=True)  # files of a pre-0006 instance
             with (blobs / name[6:]).open("xb") as handle:
                 for chunk in chunks:
                     handle.write(chunk)

@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from hotline import db, migrate
+from hotline.blobs import legacy
 from hotline.cli_audit import audit_group
 from hotline.cli_demo import demo_group
 from hotline.models import Case, Category
@@ -55,6 +56,11 @@ db_group = AppGroup("db", help="Database schema.")
 def db_upgrade() -> None:
     """Create or migrate the schema to the newest revision."""
     migrate.upgrade(current_app.config["DATABASE_URL"])
+    moved = legacy.import_files(
+        db.database().engine, Path(current_app.config["INSTANCE_PATH"]) / "blobs"
+    )
+    if moved:
+        click.echo(f"moved {moved} attachment files into the database and shredded them")
     click.echo("database is up to date")
 
 

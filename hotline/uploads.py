@@ -7,6 +7,7 @@ from typing import IO
 from flask import Flask, Response, current_app, g, request
 from flask.wrappers import Request
 
+from hotline import db
 from hotline.blobs.store import BlobStore
 from hotline.blobs.streams import CiphertextUpload, EncryptingUpload, UploadedFile, UploadStream
 from hotline.services.errors import TooManyFiles
@@ -75,10 +76,13 @@ def register(app: Flask) -> None:
 
     @app.teardown_request
     def _discard_unclaimed(_exc: BaseException | None) -> None:
-        for upload in g.pop("uploads", []):
-            if not upload._out.closed:
-                upload._out.close()
-            upload.store.part_path(upload.blob_id).unlink(missing_ok=True)
+        uploads = g.pop("uploads", [])
+        if uploads:
+            # What the request did not commit is void: end its transaction first, so that
+            # discarding (on another connection) never waits on this request's own lock.
+            db.session().rollback()
+        for upload in uploads:
+            upload.abort()  # a no-op for blobs an attachment row has claimed
 
 
 __all__ = ["HotlineRequest", "Response", "finished_uploads", "register"]

@@ -45,7 +45,7 @@ class UploadStream(io.RawIOBase):
         self.received = 0
         self.finished: UploadedFile | None = None
         self.error: str | None = None
-        self._out = open(store.part_path(self.blob_id), "wb")  # noqa: SIM115
+        self._out = store.writer(self.blob_id)
 
     def writable(self) -> bool:
         return True
@@ -83,8 +83,6 @@ class UploadStream(io.RawIOBase):
         return b""
 
     def abort(self) -> None:
-        if not self._out.closed:
-            self._out.close()
         self.store.discard(self.blob_id)
 
     def _accept(self, data: bytes) -> None:
@@ -104,7 +102,7 @@ class CiphertextUpload(UploadStream):
         self._out.write(data)
 
     def _finish(self) -> None:
-        self._out.flush()
+        pass
 
     def _result(self) -> UploadedFile:
         return UploadedFile(self.blob_id, self.received, self.received, None, "", "", False)
@@ -182,7 +180,6 @@ class EncryptingUpload(UploadStream):
                     self._state, last, None, sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
                 )
             )
-        self._out.flush()
 
     def _result(self) -> UploadedFile:
         return UploadedFile(

@@ -3,6 +3,7 @@
 from hotline.models.attachment import Attachment
 from hotline.models.audit import AuditEvent, AuditHead
 from hotline.models.base import Base
+from hotline.models.blob import BlobChunk, PendingBlob
 from hotline.models.case import Case, CaseStatus, Channel
 from hotline.models.desk import Desk, DeskKind
 from hotline.models.exclusion import CaseExclusion
@@ -19,6 +20,7 @@ __all__ = [
     "AuditHead",
     "Author",
     "Base",
+    "BlobChunk",
     "Case",
     "CaseExclusion",
     "CaseGrant",
@@ -30,6 +32,7 @@ __all__ = [
     "Handler",
     "Message",
     "Note",
+    "PendingBlob",
     "SmsDelivery",
     "SmsOptOut",
     "TwilioDeletion",

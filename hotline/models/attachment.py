@@ -1,5 +1,6 @@
-"""An encrypted file on a case. The ciphertext lives in the blob folder; its key and its
-name/type/size are sealed under the case key, so the server knows only the stored size."""
+"""An encrypted file on a case. Its ciphertext lives in `blob_chunks` under the same id; its
+key and its name/type/size are sealed under the case key, so the server knows only the
+stored size."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Attachments on a case: sealing their keys and descriptions, reading them back.
 
-Ciphertext blobs are committed to the blob folder before the database transaction that
-references them, so a crash can leave an orphan blob (swept later) but never a row whose
-file is missing.
+An upload's ciphertext is already in the blob store (unclaimed) when the case or message
+is stored; the attachment row claims it in that same transaction, so a failure leaves an
+unclaimed blob (discarded, or swept later) but never a row whose ciphertext is missing.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from crypto import sealing
 from crypto.attachments import decrypt_stream, open_file_key, seal_file_key
-from hotline.blobs.store import BlobStore
+from hotline.blobs.store import BlobMissing, BlobStore
 from hotline.blobs.streams import UploadedFile
 from hotline.models import Attachment, Author
 from hotline.services.errors import InvalidInput
@@ -88,7 +88,12 @@ def store(
         if not META_MIN_BYTES <= len(item.sealed_meta) <= META_MAX_BYTES:
             raise InvalidInput("sealed file description has the wrong size", field="attachments")
     for item in files:
-        blobs.commit(item.upload.blob_id)
+        try:
+            blobs.claim(session, item.upload.blob_id)
+        except BlobMissing as exc:
+            raise InvalidInput(
+                "a file did not arrive whole; please attach it again", field="attachments"
+            ) from exc
         session.add(
             Attachment(
                 id=item.upload.blob_id,
@@ -120,16 +125,8 @@ def describe(case_key: bytes, attachment: Attachment) -> AttachmentView:
 def plaintext_chunks(blobs: BlobStore, case_key: bytes, attachment: Attachment) -> Iterator[bytes]:
     """Decrypt a file chunk by chunk straight into the response: never to disk."""
     file_key = open_file_key(case_key, attachment.sealed_file_key)
-
-    def read() -> Iterator[bytes]:
-        with open(blobs.path(attachment.id), "rb") as handle:
-            while chunk := handle.read(256 * 1024):
-                yield chunk
-
-    return decrypt_stream(file_key, read())
+    return decrypt_stream(file_key, blobs.chunks(attachment.id))
 
 
 def ciphertext_chunks(blobs: BlobStore, attachment: Attachment) -> Iterator[bytes]:
-    with open(blobs.path(attachment.id), "rb") as handle:
-        while chunk := handle.read(256 * 1024):
-            yield chunk
+    return blobs.chunks(attachment.id)

@@ -9,12 +9,12 @@
    *and* its handlers were warned at least `warning_days` ago; a case that was never warned
    (the job did not run, or the period was shortened) is warned first, so nobody loses a
    case without notice. Purging deletes the case row, and with it, by ON DELETE CASCADE,
-   every grant, message, note, exclusion and attachment row; then each attachment's
-   ciphertext file is overwritten with zeros, synced and unlinked. An audit entry "purged"
-   (no actor) keeps the fact. On SQLite (secure_delete on) the WAL is checkpointed and
-   truncated so no deleted page lingers in it.
-3. **Sweep.** Blob files with no attachment row (an upload whose transaction never
-   committed) are shredded once they are a day old.
+   every grant, message, note, exclusion and attachment row, and each attachment's
+   ciphertext chunks, in one transaction. An audit entry "purged" (no actor) keeps the
+   fact. On SQLite (secure_delete on) the WAL is checkpointed and truncated so no deleted
+   page lingers in it.
+3. **Sweep.** Uploads no attachment claimed (a request that crashed before its teardown)
+   are removed once they are two days old, and so is any chunk nothing owns.
 4. **Forget retries.** The idempotency tag and sealed receipt that let a channel adapter
    replay a submission are cleared once a case is more than a day old.
 5. **SMS bookkeeping.** Retry answers past Twilio's retry window, MessageSid tags past the
@@ -27,11 +27,8 @@
 from __future__ import annotations
 
 import logging
-import os
-import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -43,9 +40,7 @@ from integrations.mail import MailError, MailSender
 
 log = logging.getLogger("hotline.retention")
 
-ORPHAN_AGE_SECONDS = 2 * 86_400  # blob mtimes are day-granular (midnight UTC)
 IDEMPOTENCY_DAYS = 1
-_ZEROS = bytes(64 * 1024)
 
 
 @dataclass(frozen=True)
@@ -73,23 +68,6 @@ def purge_day(closed_on: date, warned_on: date | None, policy: RetentionPolicy) 
     if warned_on is None:
         return due
     return max(due, warned_on + timedelta(days=policy.warning_days))
-
-
-def shred(path: Path) -> bool:
-    """Overwrite a file with zeros, sync it to disk, unlink it. False if it was not there."""
-    try:
-        fd = os.open(path, os.O_WRONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        remaining = os.fstat(fd).st_size
-        while remaining > 0:
-            remaining -= os.write(fd, _ZEROS[: min(remaining, len(_ZEROS))])
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    path.unlink(missing_ok=True)
-    return True
 
 
 def _to_warn(session: Session, policy: RetentionPolicy, today: date) -> list[Case]:
@@ -164,8 +142,9 @@ def warn(
 
 
 def purge_case(session: Session, blobs: BlobStore, case_id: str) -> int:
-    """Delete one case and everything hanging off it; return how many files were shredded."""
+    """Delete one case and everything hanging off it; return how many files went with it."""
     files = list(session.scalars(select(Attachment.id).where(Attachment.case_id == case_id)))
+    blobs.delete(session, files)
     deleted = session.execute(
         delete(Case).where(Case.id == case_id).execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
@@ -174,10 +153,8 @@ def purge_case(session: Session, blobs: BlobStore, case_id: str) -> int:
         return 0
     audit.append(session, None, "purged", case_id, f"files:{len(files)}")
     session.commit()
-    # After the commit: a crash here leaves only ciphertext files, which the sweep shreds.
-    shredded = sum(1 for blob_id in files if shred(blobs.path(blob_id)))
-    log.info("case.purged", extra={"case_id": case_id, "count": shredded})
-    return shredded
+    log.info("case.purged", extra={"case_id": case_id, "count": len(files)})
+    return len(files)
 
 
 def _checkpoint(session: Session) -> None:
@@ -192,27 +169,6 @@ def refresh_planner_statistics(session: Session) -> None:
     if session.get_bind().dialect.name == "sqlite":
         session.connection().exec_driver_sql("ANALYZE")
         session.commit()
-
-
-def orphan_blobs(session: Session, blobs: BlobStore, now: float) -> list[Path]:
-    """Blob files (finished or partial) with no attachment row, untouched for a day."""
-    candidates: dict[str, Path] = {}
-    for path in blobs.root.iterdir():
-        if path.suffix not in (".bin", ".part") or not path.stem.isalnum():
-            continue
-        try:
-            if now - path.stat().st_mtime < ORPHAN_AGE_SECONDS:
-                continue
-        except FileNotFoundError:
-            continue
-        candidates[path.name] = path
-    stems = sorted({p.stem for p in candidates.values()})
-    known: set[str] = set()
-    for start in range(0, len(stems), 500):
-        chunk = stems[start : start + 500]
-        known.update(session.scalars(select(Attachment.id).where(Attachment.id.in_(chunk))))
-    session.rollback()
-    return [p for p in candidates.values() if p.stem not in known]
 
 
 def clear_idempotency(session: Session, today: date, dry_run: bool) -> int:
@@ -240,12 +196,10 @@ def run(
     public_url: str,
     today: date | None = None,
     dry_run: bool = False,
-    now: float | None = None,
     sms_policy: sms_records.SmsPolicy | None = None,
 ) -> PurgeReport:
     """Warn, purge, sweep orphans, forget idempotency keys. `dry_run` changes nothing."""
     today = today or dates.today()
-    now = time.time() if now is None else now
     report = PurgeReport(dry_run=dry_run)
     warn(session, sender, policy, public_url, today, dry_run, report)
     due = _to_purge(session, policy, today)
@@ -256,13 +210,9 @@ def run(
         for case_id in due:
             report.files_shredded += purge_case(session, blobs, case_id)
             report.purged.append(case_id)
-        if due:
-            _checkpoint(session)
-    orphans = orphan_blobs(session, blobs, now)
-    if dry_run:
-        report.orphans_shredded = len(orphans)
-    else:
-        report.orphans_shredded = sum(1 for p in orphans if shred(p))
+    report.orphans_shredded = blobs.sweep(session, today, dry_run)
+    if not dry_run and (due or report.orphans_shredded):
+        _checkpoint(session)
     report.idempotency_cleared = clear_idempotency(session, today, dry_run)
     if not dry_run:
         if sms_policy is not None:

@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Playwright, sync_playwright
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from hotline import create_app, db, migrate
+from hotline.models import BlobChunk
 from hotline.services import accounts, routing
 from tests.support import LogCapture, config_for, raw_database_bytes
 
@@ -70,13 +72,16 @@ class LiveServer:
     handler_ids: dict[str, int] = field(default_factory=dict)
 
     def stored(self) -> dict[str, bytes]:
-        """Everything this server wrote: the raw database, its log lines, its blob files."""
+        """Everything this server wrote: the raw database, its log lines, its blobs' ciphertext
+        (in the database too, and also read back whole so no chunk boundary hides a match)."""
         self.app.extensions["hotline.db"].dispose()  # flush SQLite's WAL to the file
-        blobs = self.instance / "blobs"
+        store = self.app.extensions["hotline.blobs"]
+        with self.app.app_context():
+            ids = db.session().scalars(select(BlobChunk.blob_id).distinct()).all()
         return {
             "database": raw_database_bytes(self.database_url),
             "logs": self.logs.text.encode(),
-            "blobs": b"".join(p.read_bytes() for p in blobs.iterdir()) if blobs.exists() else b"",
+            "blobs": b"".join(b"".join(store.chunks(blob_id)) for blob_id in ids),
         }
 
 

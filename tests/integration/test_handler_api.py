@@ -493,7 +493,9 @@ def test_attachment_ciphertext_download(world: World) -> None:
     ciphertext = b"".join(file_crypto.encrypt_stream(file_key, [plain]))
     blobs = world.app.extensions["hotline.blobs"]
     blob_id = blobs.new_id()
-    blobs.path(blob_id).write_bytes(ciphertext)
+    writer = blobs.writer(blob_id)
+    writer.write(ciphertext)
+    writer.close()
     meta = {
         "name": "ledger.csv",
         "type": "text/csv",
@@ -502,6 +504,7 @@ def test_attachment_ciphertext_download(world: World) -> None:
     }
     with world.app.app_context():
         session = db.session()
+        blobs.claim(session, blob_id)
         session.add(
             Attachment(
                 id=blob_id,

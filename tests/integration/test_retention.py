@@ -1,15 +1,14 @@
-"""Retention with `flask cases purge`: warn once, then purge every row and file of a closed
-case, and nothing of any other case; orphan files and old idempotency keys go too."""
+"""Retention with `flask cases purge`: warn once, then purge every row and blob of a closed
+case, and nothing of any other case; abandoned uploads and old idempotency keys go too."""
 
 from __future__ import annotations
 
 import os
 import secrets
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
@@ -27,6 +26,7 @@ from hotline.blobs.streams import UploadedFile
 from hotline.models import (
     Attachment,
     AuditEvent,
+    BlobChunk,
     Case,
     CaseExclusion,
     CaseGrant,
@@ -34,8 +34,9 @@ from hotline.models import (
     Handler,
     Message,
     Note,
+    PendingBlob,
 )
-from hotline.services import dates, handler_access, intake, retention, workflow
+from hotline.services import dates, handler_access, intake, workflow
 from tests.conftest import HANDLERS, World
 from tests.support import find_plaintext, raw_database_bytes
 
@@ -83,6 +84,30 @@ def blobs(world: World) -> BlobStore:
     return store
 
 
+def put_blob(world: World, data: bytes, started_days_ago: int | None = None) -> str:
+    """An upload's ciphertext in the store: unclaimed (pending since that many days ago)."""
+    store = blobs(world)
+    blob_id = store.new_id()
+    writer = store.writer(blob_id)
+    writer.write(data)
+    writer.close()
+    if started_days_ago is not None:
+        with raw(world) as conn:
+            conn.execute(
+                update(PendingBlob.__table__)
+                .where(PendingBlob.__table__.c.blob_id == blob_id)
+                .values(started_on=dates.today() - timedelta(days=started_days_ago))
+            )
+    return blob_id
+
+
+def stored_blobs(world: World) -> set[str]:
+    with raw(world) as conn:
+        return set(conn.scalars(select(BlobChunk.__table__.c.blob_id).distinct())) | set(
+            conn.scalars(select(PendingBlob.__table__.c.blob_id))
+        )
+
+
 def outbox(world: World) -> Path:
     return Path(world.app.config["MAIL_OUTBOX"])
 
@@ -118,11 +143,10 @@ def make_case(
         store = blobs(world)
         uploads = []
         for i in range(files):
-            blob_id = store.new_id()
             key = new_file_key()
             plain = f"file {i} {secrets.token_hex(8)}".encode() * 50
             data = b"".join(encrypt_stream(key, [plain]))
-            store.part_path(blob_id).write_bytes(data)
+            blob_id = put_blob(world, data)
             uploads.append(
                 UploadedFile(
                     blob_id, len(data), len(plain), key, "application/pdf", f"f{i}.pdf", False
@@ -209,7 +233,7 @@ def snapshot(world: World) -> dict[str, Any]:
             )
         ]
         state["audit"] = conn.scalar(select(func.count()).select_from(AuditEvent.__table__))
-    state["files"] = sorted(p.name for p in blobs(world).root.iterdir())
+    state["files"] = sorted(stored_blobs(world))
     state["mail"] = len(mails(world))
     return state
 
@@ -224,10 +248,7 @@ def attachment_ids(world: World, case_id: str) -> list[str]:
 
 
 def test_dry_run_changes_nothing(world: World, cases: Cases) -> None:
-    old_orphan = blobs(world).path(secrets.token_hex(16))
-    old_orphan.write_bytes(b"\x01" * 100)
-    two_days_ago = time.time() - 2 * DAY
-    os.utime(old_orphan, (two_days_ago, two_days_ago))
+    put_blob(world, b"\x01" * 100, started_days_ago=2)  # an upload abandoned by a crash
     before = snapshot(world)
     result = purge(world, "--dry-run")
     assert result.exit_code == 0, result.output
@@ -277,19 +298,18 @@ def test_purge_removes_every_row_and_file_of_the_case_only(world: World, cases: 
     for case_id in (cases.purge_me, cases.warned_only):
         set_case(world, case_id, purge_warned_on=today - timedelta(days=14))
     doomed_files = attachment_ids(world, cases.purge_me)
-    assert len(doomed_files) == 2 and all(store.path(f).exists() for f in doomed_files)
+    assert len(doomed_files) == 2 and set(doomed_files) <= stored_blobs(world)
     kept_files = {
         case_id: attachment_ids(world, case_id)
         for case_id in (cases.warned_only, cases.recent, cases.open_old)
     }
-    # A committed file of a live case, untouched for days, is no orphan.
-    for blob_id in kept_files[cases.recent]:
-        os.utime(store.path(blob_id), (time.time() - 5 * DAY, time.time() - 5 * DAY))
-    fresh_orphan = store.path(secrets.token_hex(16))
-    fresh_orphan.write_bytes(b"\x02" * 100)
-    stale_part = store.part_path(secrets.token_hex(16))
-    stale_part.write_bytes(b"\x03" * 100)
-    os.utime(stale_part, (time.time() - 3 * DAY, time.time() - 3 * DAY))
+    # An upload still streaming in (pending today) is no orphan; one abandoned days ago is,
+    # and so is a chunk nothing owns.
+    fresh_upload = put_blob(world, b"\x02" * 100)
+    stale_upload = put_blob(world, b"\x03" * 100, started_days_ago=3)
+    with raw(world) as conn:
+        stray = secrets.token_hex(16)
+        conn.execute(BlobChunk.__table__.insert().values(blob_id=stray, seq=0, data=b"\x04"))
     with world.app.app_context():
         sealed = {c.id: c.sealed_report for c in db.session().scalars(select(Case))}
     before = snapshot(world)
@@ -297,7 +317,7 @@ def test_purge_removes_every_row_and_file_of_the_case_only(world: World, cases: 
     result = purge(world)
     assert result.exit_code == 0, result.output
     assert f"{cases.purge_me}\tpurged" in result.output
-    assert "1 purged (2 files), 1 orphan files, 0 idempotency keys cleared" in result.output
+    assert "1 purged (2 files), 2 orphan files, 0 idempotency keys cleared" in result.output
 
     after = snapshot(world)
     for name in TABLES:
@@ -307,11 +327,13 @@ def test_purge_removes_every_row_and_file_of_the_case_only(world: World, cases: 
     assert before["case_grants"][cases.purge_me] == 2  # comp.one, audit.one (comp.two excluded)
     assert before["case_exclusions"][cases.purge_me] == 1
     assert before["notes"][cases.purge_me] == 1
-    assert all(not store.path(f).exists() for f in doomed_files)
+    left = stored_blobs(world)
+    assert not set(doomed_files) & left
     for files in kept_files.values():
-        assert files and all(store.path(f).exists() for f in files)
-    assert fresh_orphan.exists() and not stale_part.exists()
-    assert len(list(store.root.iterdir())) == len(before["files"]) - 2 - 1
+        assert files and set(files) <= left
+        assert all(b"".join(store.chunks(f)) for f in files)
+    assert fresh_upload in left and stale_upload not in left and stray not in left
+    assert len(left) == len(before["files"]) - 2 - 2
 
     with world.app.app_context():
         session = db.session()
@@ -336,23 +358,3 @@ def test_purge_removes_every_row_and_file_of_the_case_only(world: World, cases: 
     # A second run has nothing left to do.
     again = purge(world)
     assert "0 warned (0 messages), 0 purged (0 files), 0 orphan files" in again.output
-
-
-def test_shred_overwrites_before_unlinking(tmp_path: Path) -> None:
-    target = tmp_path / "blob.bin"
-    target.write_bytes(b"ciphertext" * 10_000)
-    witness = tmp_path / "witness"
-    os.link(target, witness)  # a second name for the same inode shows what was left on disk
-    assert retention.shred(target) is True
-    assert not target.exists()
-    assert witness.read_bytes() == bytes(100_000)
-    assert retention.shred(target) is False
-
-
-def test_purge_day_waits_for_a_full_warning() -> None:
-    policy = retention.RetentionPolicy(retention_days=90, warning_days=14)
-    closed = date(2025, 1, 1)
-    assert retention.purge_day(closed, None, policy) == date(2025, 4, 1)
-    assert retention.purge_day(closed, date(2025, 3, 18), policy) == date(2025, 4, 1)
-    # Warned late (the job was off): the handlers still get their fourteen days.
-    assert retention.purge_day(closed, date(2025, 5, 1), policy) == date(2025, 5, 15)

@@ -41,7 +41,7 @@ from crypto.grants import CaseKeys, make_grant
 from crypto.handler_keys import HandlerPublicKeys
 from crypto.primitives import Argon2Params
 from hotline import create_app, db
-from hotline.models import Attachment, Case, CaseGrant, Message
+from hotline.models import Attachment, BlobChunk, Case, CaseGrant, Message, PendingBlob
 from hotline.services import handler_access
 from hotline.services import proof_of_work as pow_service
 from hotline.services import throttle as throttle_service
@@ -100,19 +100,24 @@ def client_at(world: World, address: str) -> FlaskClient:
     return client
 
 
-def blob_dir(world: World) -> Path:
-    return Path(world.app.config["INSTANCE_PATH"]) / "blobs"
-
-
 def stored_state(world: World) -> tuple[tuple[int, ...], set[str]]:
-    """Row counts of cases, grants, messages, attachments; and every file in the blob folder."""
+    """Row counts of cases, grants, messages, attachments; and every stored or pending blob."""
     with world.app.app_context():
         s = db.session()
         rows = tuple(
             int(s.scalar(select(func.count()).select_from(m)) or 0)
             for m in (Case, CaseGrant, Message, Attachment)
         )
-    return rows, {p.name for p in blob_dir(world).iterdir()}
+        blobs = set(s.scalars(select(BlobChunk.blob_id))) | set(
+            s.scalars(select(PendingBlob.blob_id))
+        )
+    return rows, blobs
+
+
+def blob_bytes(world: World) -> dict[str, bytes]:
+    """Every stored blob's ciphertext, by id."""
+    blobs = world.app.extensions["hotline.blobs"]
+    return {blob_id: b"".join(blobs.chunks(blob_id)) for blob_id in stored_state(world)[1]}
 
 
 @contextmanager
@@ -381,7 +386,7 @@ def test_browser_sealed_attachments(world: World) -> None:
         assert r.data == ciphertext
         file_key = file_crypto.open_file_key(case_key, unb64(r.headers["X-Sealed-File-Key"]))
         assert b"".join(file_crypto.decrypt_stream(file_key, [r.data])) == plain
-    assert {a["id"] + ".bin" for a in listed} <= stored_state(world)[1]
+    assert {a["id"] for a in listed} <= stored_state(world)[1]
     assert client.post(f"/api/v1/followup/attachments/{'0' * 32}", json=d.tag).status_code == 404
 
 
@@ -397,7 +402,7 @@ def test_file_and_description_count_mismatch_stores_nothing(world: World) -> Non
         )
         assert r.status_code == 400, (files, described, r.data)
         assert body(r)["error"] == "invalid_input" and body(r)["field"] == "attachments"
-        assert stored_state(world) == before  # no row, and neither a .part nor a .bin blob
+        assert stored_state(world) == before  # no row, and no blob, stored or pending
 
 
 def test_refused_file_description_leaves_no_blob(world: World) -> None:
@@ -645,11 +650,9 @@ def test_no_js_report_files_and_followup(world: World) -> None:
     receipt = receipt_of(world, r)
     assert r.headers["Cache-Control"] == "no-store"
     assert set(os.listdir(tempfile.gettempdir())) <= tmp_before
-    root = blob_dir(world).resolve()
-    assert writes and all(Path(w).resolve().parent == root for w in writes), writes
-    for path in blob_dir(world).iterdir():
-        stored = path.read_bytes()
-        assert path.suffix == ".bin" and pdf not in stored and pdf_marker.encode() not in stored
+    assert writes == [], writes  # no file at all: the ciphertext went into the database
+    for stored in blob_bytes(world).values():
+        assert pdf not in stored and pdf_marker.encode() not in stored
 
     case_id, page = case_page(client, token, receipt)
     assert all(form[name] in page for name in ("what_happened", "who", "how_known"))
@@ -722,7 +725,7 @@ def test_no_js_refusals_store_nothing(world: World) -> None:
         assert r.status_code == 413 and r.mimetype == "text/html", r.text
         assert "too large" in r.text and "Traceback" not in r.text
         check_headers(r, "413 page")
-        assert stored_state(world) == before  # no case, and neither a .part nor a .bin blob
+        assert stored_state(world) == before  # no case, and no blob, stored or pending
 
 
 # --- headers, cookies, language, rate limits -----------------------------------------------
@@ -809,8 +812,8 @@ def test_zz_no_plaintext_in_database_logs_or_blobs(world: World) -> None:
     assert stored_state(world)[0][3] >= 6  # attachments rows
     world.app.extensions["hotline.db"].dispose()  # flush SQLite's WAL into the file
     haystacks = {"database": raw_database_bytes(world.url), "logs": world.logs.text.encode()}
-    blobs = sorted(p for p in blob_dir(world).rglob("*") if p.is_file())
-    assert blobs and all(p.suffix == ".bin" for p in blobs)
-    haystacks.update({f"blob {p.name}": p.read_bytes() for p in blobs})
+    blobs = blob_bytes(world)
+    assert blobs
+    haystacks.update({f"blob {blob_id}": data for blob_id, data in blobs.items()})
     assert find_plaintext(haystacks, secrets_) == []
     assert "handler.created" in world.logs.text

@@ -1,22 +1,61 @@
-"""Blob files keep only the day in their timestamps, and images are sniffed by content."""
+"""The blob store's edges: moving the old per-attachment files into the database (and
+shredding them), and sniffing images by content."""
 
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
+from sqlalchemy import create_engine, insert
+
+from hotline.blobs import legacy
 from hotline.blobs.images import sniff_image
-from hotline.blobs.store import BlobStore
+from hotline.blobs.store import CHUNK_BYTES, BlobStore
+from hotline.models import Attachment, Base
 
 
-def test_committed_blob_times_are_day_granular(tmp_path: Path) -> None:
-    store = BlobStore(tmp_path / "blobs")
-    blob_id = store.new_id()
-    store.part_path(blob_id).write_bytes(b"ciphertext")
-    store.commit(blob_id)
-    stat = os.stat(store.path(blob_id))
-    assert stat.st_mtime % 86_400 == 0 and stat.st_atime % 86_400 == 0
-    assert not store.part_path(blob_id).exists()
+def test_old_blob_files_move_into_the_database_and_are_shredded(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    Base.metadata.create_all(engine)
+    store = BlobStore(engine)
+    owned, orphan = store.new_id(), store.new_id()
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Attachment).values(
+                id=owned,
+                case_id="HL-TESTTESTTE",
+                author="reporter",
+                sealed_file_key=b"k",
+                sealed_meta=b"m",
+                stored_bytes=1,
+                added_on=date(2026, 1, 1),
+            )
+        )
+    folder = tmp_path / "blobs"
+    folder.mkdir()
+    ciphertext = os.urandom(2 * CHUNK_BYTES + 123)
+    (folder / f"{owned}.bin").write_bytes(ciphertext)
+    (folder / f"{orphan}.bin").write_bytes(b"orphan")
+    (folder / f"{orphan}.part").write_bytes(b"partial")
+
+    assert legacy.import_files(engine, folder) == 1
+    assert b"".join(store.chunks(owned)) == ciphertext
+    assert list(store.chunks(orphan)) == []
+    assert not folder.exists()
+    assert legacy.import_files(engine, folder) == 0  # safe to run again
+    engine.dispose()
+
+
+def test_shred_overwrites_before_unlinking(tmp_path: Path) -> None:
+    target = tmp_path / "blob.bin"
+    target.write_bytes(b"ciphertext" * 10_000)
+    witness = tmp_path / "witness"
+    os.link(target, witness)  # a second name for the same inode shows what was left on disk
+    assert legacy.shred(target) is True
+    assert not target.exists()
+    assert witness.read_bytes() == bytes(100_000)
+    assert legacy.shred(target) is False
 
 
 def test_sniff_image() -> None:
