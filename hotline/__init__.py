@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline import argon2_gate, cli, db, http_errors, limits, logs, metrics, security, uploads
+from hotline.blobs.images import ImageCleaner
 from hotline.blobs.store import BlobStore
 from hotline.cli_backup import backup_group
 from hotline.cli_jobs import jobs_group
@@ -70,6 +71,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     store = make_store(app.config["REDIS_URL"], str(app.config["REDIS_PREFIX"]))
     app.extensions["hotline.kv"] = store
     app.extensions["hotline.blobs"] = BlobStore(database.engine)
+    app.extensions["hotline.images"] = ImageCleaner(
+        int(app.config["IMAGE_MAX_PIXELS"]), int(app.config["IMAGE_CONCURRENCY"])
+    )
     app.extensions["hotline.pow"] = ProofOfWork(
         secret_bytes(app.config["SECRET_KEY"], "SECRET_KEY", 32),
         store,

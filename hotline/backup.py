@@ -6,7 +6,8 @@ secretstream (tamper-evident, truncation-evident). The contents are framed membe
 `manifest.json` (format, database kind, schema revision; no secret), the database
 (`pg_dump -Fc` for PostgreSQL, SQLite's online backup for SQLite), which holds the
 attachment ciphertext too (`blob_chunks`), and any attachment file an instance from before
-that table still has (`flask db upgrade` moves restored ones in). The pepper and the other instance secrets are never in it: back them up apart (see
+that table still has (`flask db upgrade` moves restored ones in). The pepper and the other
+instance secrets are never in it: back them up apart (see
 docs/operations.md), since without the pepper a restored database opens nothing.
 
 Everything streams: nothing is written to disk but the archive itself (and, on restore,

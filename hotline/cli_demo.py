@@ -54,12 +54,7 @@ def demo_reset() -> None:
     """
     ctx: ServiceContext = current_app.extensions["hotline.services"]
     try:
-        made = demo.reset(
-            db.session(),
-            ctx,
-            current_app.extensions["hotline.blobs"],
-            Path(current_app.config["ROUTING_FILE"]),
-        )
+        made = demo.reset(db.session(), ctx, Path(current_app.config["ROUTING_FILE"]))
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     click.echo("The demo instance was wiped.")

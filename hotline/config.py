@@ -71,6 +71,11 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "MAX_JSON_BYTES": _env_int("MAX_JSON_BYTES", 512 * 1024),
         "MAX_ATTACHMENT_BYTES": _env_int("MAX_ATTACHMENT_BYTES", 10 * MiB),
         "MAX_ATTACHMENTS": _env_int("MAX_ATTACHMENTS", 5),
+        # Images are decoded to strip their metadata: refuse more pixels than this from the
+        # header, and decode at most this many at once per process (memory for images stays
+        # under concurrency x 2 x 4 bytes x pixels: 320 MB at the defaults).
+        "IMAGE_MAX_PIXELS": _env_int("IMAGE_MAX_PIXELS", 40_000_000),
+        "IMAGE_CONCURRENCY": _env_int("IMAGE_CONCURRENCY", 1),
         "POW_BITS": _env_int("POW_BITS", 16),
         "POW_TTL_SECONDS": _env_int("POW_TTL_SECONDS", 600),
         "RECEIPT_FREE_FAILURES": _env_int("RECEIPT_FREE_FAILURES", 3),

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from hotline import vocabulary
 from hotline.services.errors import (
     Conflict,
+    ImagesBusy,
     InvalidCredentials,
     NoRecipients,
     NotFound,
@@ -64,6 +65,7 @@ _STATUS: dict[type[ServiceError], int] = {
     TooLarge: 413,
     Throttled: 429,
     NoRecipients: 503,
+    ImagesBusy: 503,
 }
 
 

@@ -10,7 +10,7 @@ from flask.wrappers import Request
 from hotline import db
 from hotline.blobs.store import BlobStore
 from hotline.blobs.streams import CiphertextUpload, EncryptingUpload, UploadedFile, UploadStream
-from hotline.services.errors import TooManyFiles
+from hotline.services.errors import ServiceError, TooManyFiles
 
 # secretstream adds 17 bytes per 64 KiB and a 24-byte header; allow that on ciphertext.
 _CIPHERTEXT_SLACK = 4096
@@ -41,6 +41,7 @@ class HotlineRequest(Request):
                 limit,
                 (content_type or "").split(";")[0].strip(),
                 _clean_filename(filename or ""),
+                app.extensions["hotline.images"],
             )
         uploads.append(stream)
         return stream  # type: ignore[return-value]
@@ -51,11 +52,11 @@ def _clean_filename(name: str) -> str:
     return "".join(ch for ch in base if ch.isprintable())[:200]
 
 
-def finished_uploads() -> tuple[list[UploadedFile], list[str]]:
-    """(finished non-empty uploads, error messages) of this request, parsing the form first."""
+def finished_uploads() -> tuple[list[UploadedFile], list[ServiceError]]:
+    """(finished non-empty uploads, refusals) of this request, parsing the form first."""
     request.files  # noqa: B018 (parsing the form fills g.uploads)
     done: list[UploadedFile] = []
-    errors: list[str] = []
+    errors: list[ServiceError] = []
     for upload in g.get("uploads", []):
         if upload.error:
             errors.append(upload.error)

@@ -75,6 +75,14 @@ ERROR_MESSAGES = {
     "not_granted": N_("This case is not assigned to you."),
     "conflict": N_("This is not possible in the case's current state."),
     "not_signed_in": N_("Your session ended. Please sign in again."),
+    "unreadable_image": N_(
+        "An image could not be read. Please send it in another format or leave it out."
+    ),
+    "image_too_large": N_(
+        "This picture is too large: it has more megapixels than we accept. "
+        "Please send a smaller one."
+    ),
+    "images_busy": N_("The server is busy with other pictures. Please try again in a moment."),
 }
 #: For `invalid_input`, by `InvalidInput.reason`; `%(field)s` is the input's label.
 INPUT_ERROR_MESSAGES = {

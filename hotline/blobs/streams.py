@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import nacl.bindings as sodium
 
 from crypto.attachments import CHUNK_BYTES, encrypt_stream, new_file_key
-from hotline.blobs.images import UnreadableImage, sniff_image, strip_image_metadata
+from hotline.blobs.images import ImageCleaner, sniff_image
 from hotline.blobs.store import BlobStore
-from hotline.services.errors import FileTooLarge
+from hotline.services.errors import FileTooLarge, ServiceError
 
 
 @dataclass
@@ -44,7 +44,7 @@ class UploadStream(io.RawIOBase):
         self.filename = filename
         self.received = 0
         self.finished: UploadedFile | None = None
-        self.error: str | None = None
+        self.error: ServiceError | None = None
         self._out = store.writer(self.blob_id)
 
     def writable(self) -> bool:
@@ -68,8 +68,8 @@ class UploadStream(io.RawIOBase):
         if offset == 0 and whence == 0 and self.finished is None and self.error is None:
             try:
                 self._finish()
-            except UnreadableImage as exc:
-                self.error = str(exc)
+            except ServiceError as exc:  # an image refused or unreadable: the view says which
+                self.error = exc
                 self.abort()
                 return 0
             self._out.close()
@@ -111,8 +111,16 @@ class CiphertextUpload(UploadStream):
 class EncryptingUpload(UploadStream):
     """A plaintext file from the no-JavaScript form: encrypted before any byte is written."""
 
-    def __init__(self, store: BlobStore, max_bytes: int, content_type: str, filename: str) -> None:
+    def __init__(
+        self,
+        store: BlobStore,
+        max_bytes: int,
+        content_type: str,
+        filename: str,
+        cleaner: ImageCleaner,
+    ) -> None:
         super().__init__(store, max_bytes, content_type, filename)
+        self.cleaner = cleaner
         self.file_key = new_file_key()
         # Decided from the file's first bytes, never from the type the browser declared: a
         # JPEG labelled application/octet-stream must lose its GPS data all the same.
@@ -165,7 +173,7 @@ class EncryptingUpload(UploadStream):
         if not self._decided:
             self._decide()
         if self.is_image:
-            cleaned = strip_image_metadata(bytes(self._buffer), self.content_type)
+            cleaned = self.cleaner.strip(bytes(self._buffer), self.content_type)
             self._stripped = True
             self._buffer = bytearray()
             self._plain_bytes = len(cleaned)

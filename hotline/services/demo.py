@@ -14,12 +14,10 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hotline.blobs.store import BlobStore
 from hotline.models import Base, Handler
 from hotline.services import accounts, routing
 from hotline.services.context import ServiceContext
 from hotline.services.errors import Conflict, ServiceError
-from hotline.services.retention import shred
 
 DEMO_HANDLERS = (
     ("compliance", "compliance.officer", "Compliance officer", "Compliance office"),
@@ -58,9 +56,7 @@ def seed(session: Session, ctx: ServiceContext, routing_file: Path) -> list[Demo
     return made
 
 
-def reset(
-    session: Session, ctx: ServiceContext, blobs: BlobStore, routing_file: Path
-) -> list[DemoAccount]:
+def reset(session: Session, ctx: ServiceContext, routing_file: Path) -> list[DemoAccount]:
     """Wipe a demo instance and seed it again. Refuses if a non-demo account exists."""
     others = sorted(
         name for name in session.scalars(select(Handler.username)) if name not in DEMO_USERNAMES
@@ -70,11 +66,8 @@ def reset(
             "this instance has accounts that are not demo accounts "
             f"({', '.join(others[:5])}); a demo reset would destroy real data, so nothing was done"
         )
+    # Every table, attachment ciphertext (blob_chunks) included.
     for table in reversed(Base.metadata.sorted_tables):
         session.execute(delete(table))
     session.commit()
-    # Every file in the store belonged to a case that is gone now.
-    for path in sorted(blobs.root.iterdir()):
-        if path.is_file():
-            shred(path)
     return seed(session, ctx, routing_file)

@@ -82,3 +82,27 @@ class TooManyFiles(TooLarge):
         super().__init__(
             f"the request is too large: at most {limit} files may be attached", field="attachments"
         )
+
+
+class UnreadableImage(InvalidInput):
+    code = "unreadable_image"
+
+
+class ImageTooLarge(TooLarge):
+    """More pixels than the configured limit, refused from the header before decoding."""
+
+    code = "image_too_large"
+
+    def __init__(self, max_pixels: int) -> None:
+        super().__init__(
+            f"the image is too large: at most {max_pixels // 1_000_000} megapixels are "
+            "accepted; please send a smaller picture",
+            field="attachments",
+        )
+        self.max_pixels = max_pixels
+
+
+class ImagesBusy(ServiceError):
+    """Every image slot stayed taken for the whole wait: try again shortly."""
+
+    code = "images_busy"

@@ -137,11 +137,7 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
         values["exclude"] = excluded
         uploads, upload_errors = finished_uploads()
         if upload_errors:
-            return render_form(
-                _("An image could not be read. Please send it in another format or leave it out."),
-                values,
-                400,
-            )
+            return render_form(error_text(upload_errors[0]), values, status_of(upload_errors[0]))
         fields = {k: v for k, v in values.items() if k in REPORT_FIELDS}
         try:
             result = intake.submit(
@@ -213,9 +209,7 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
         try:
             if upload_errors:
                 return render_case(
-                    receipt,
-                    error=_("An image could not be read. Please send it in another format."),
-                    status=400,
+                    receipt, error=error_text(upload_errors[0]), status=status_of(upload_errors[0])
                 )
             guarded(
                 lambda: followup.add_message(

@@ -54,7 +54,7 @@ def _pow() -> ProofOfWork:
 def _browser_files(payload: dict[str, Any]) -> tuple[attachments.SealedFile, ...]:
     uploads, errors = finished_uploads()
     if errors:
-        raise InvalidInput(errors[0], field="attachments")
+        raise errors[0]
     described = payload.get("attachments", [])
     if not isinstance(described, list) or len(described) != len(uploads):
         raise InvalidInput(
