@@ -275,7 +275,7 @@ def restore(
                 raise BackupError("this backup holds a PostgreSQL database")
             _restore_postgres(chunks, database_url)
         elif name.startswith("blobs/") and "/" not in name[6:] and name[6:].endswith(".bin"):
-            blobs.mkdir(parents=True, exist_ok=True)  # files of a pre-0006 instance
+            blobs.mkdir(parents=True, exist_ok=True)  # files of an instance from before blob_chunks
             with (blobs / name[6:]).open("xb") as handle:
                 for chunk in chunks:
                     handle.write(chunk)
