@@ -19,15 +19,15 @@ from hotline.services.context import ServiceContext
 from hotline.services.errors import InvalidInput
 from hotline.views.json_input import bool_field, id_list_field, json_object, string_field
 from hotline.views.receipt_guard import guarded
+from hotline.vocabulary import REPORT_FIELDS, REQUIRED_FIELDS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _REPORT_REQUIRED = ("category", "body", "channel", "language")
+# The channel API's "body" is the report's first field; the others keep their names.
+_OPTIONAL_FIELDS = tuple(name for name in REPORT_FIELDS if name not in REQUIRED_FIELDS)
 _REPORT_OPTIONAL = (
-    "when",
-    "where",
-    "who",
-    "how_known",
+    *_OPTIONAL_FIELDS,
     "external_only",
     "excluded_handlers",
     "idempotency_key",
@@ -110,7 +110,7 @@ def make_api_blueprint(limiter: Limiter) -> Blueprint:
         idem = payload.get("idempotency_key", request.headers.get("Idempotency-Key"))
         fields = {"what_happened": payload["body"]}
         fields.update(
-            {k: payload[k] for k in ("when", "where", "who", "how_known") if k in payload}
+            {k: payload[k] for k in _OPTIONAL_FIELDS if k in payload}
         )
         result = intake.submit(
             db.session(),
