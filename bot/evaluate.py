@@ -283,7 +283,7 @@ def summarise(results: List[Result]) -> Dict[str, Dict[str, Any]]:
             "as_expected_percent": round(100.0 * sum(r.ok for r in mine) / len(mine), 1),
             "accidental_submissions": sum(r.accidental_submission for r in mine),
             "accidental_discards": sum(r.accidental_discard for r in mine),
-            "median_turns_per_filed_report": statistics.median(turns) if turns else None,
+            "median_turns_per_filed_report": statistics.median(turns) if turns else float("nan"),
         }
     return figures
 
@@ -294,7 +294,7 @@ def passed(figures: Dict[str, Dict[str, Any]]) -> bool:
 
 
 def main(argv: List[str]) -> int:
-    verbose = "-v" in argv
+    verbose = "-v" in argv or "-vv" in argv
     only = [a for a in argv if not a.startswith("-")]
     items = [c for c in load_conversations() if not only or c["id"] in only]
     with tempfile.TemporaryDirectory(prefix="bot-eval-") as folder:
@@ -311,7 +311,7 @@ def main(argv: List[str]) -> int:
               f"{f['as_expected_percent']}% ended as expected, "
               f"{f['accidental_submissions']} accidental submissions, "
               f"{f['accidental_discards']} accidental discards, "
-              f"median {f['median_turns_per_filed_report']} turns per filed report")
+              f"median {f['median_turns_per_filed_report']:g} turns per filed report")
     (BOT / "results").mkdir(exist_ok=True)
     (BOT / "results" / "evaluation.json").write_text(json.dumps(figures, indent=2) + "\n")
     return 0 if passed(figures) else 1
