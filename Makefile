@@ -84,12 +84,22 @@ haproxy:
 prod-smoke: setup haproxy
 	PATH="$$PATH:/usr/sbin" $(BIN)/python deploy/prod_smoke.py
 
+# The demo keeps its organisation root key ONLINE (demo-keys/, outside the instance folder)
+# so new handlers' keys are signed at once; the app warns about it at every start. Real
+# installations keep the root offline: docs/keys.md.
+DEMO_ROOT       := demo-keys/root.key
+DEMO_ROOT_PHRASE := demo-root-passphrase-not-a-secret
+DEMO_KEYS       := HOTLINE_KEYS_ONLINE_ROOT_FILE=$(CURDIR)/$(DEMO_ROOT) HOTLINE_KEYS_ONLINE_ROOT_PASSPHRASE=$(DEMO_ROOT_PHRASE)
+
 run: setup
 	@echo "==> database, routing policy and demo accounts ($(INSTANCE))"
 	@$(FLASK) db upgrade >/dev/null
-	@$(FLASK) routing load --if-empty >/dev/null
-	@$(FLASK) demo seed --if-empty
-	@HOTLINE_HOST=$(HOST) HOTLINE_PORT=$(PORT) $(BIN)/python -m hotline.devserver
+	@test -f $(DEMO_ROOT) || { mkdir -p -m 700 demo-keys && echo '$(DEMO_ROOT_PHRASE)' | \
+	  $(FLASK) keys init-root --out $(DEMO_ROOT) --passphrase-stdin >/dev/null; }
+	@$(DEMO_KEYS) $(FLASK) routing load --if-empty >/dev/null
+	@$(DEMO_KEYS) $(FLASK) demo seed --if-empty
+	@$(DEMO_KEYS) $(FLASK) keys request-missing >/dev/null
+	@HOTLINE_HOST=$(HOST) HOTLINE_PORT=$(PORT) $(DEMO_KEYS) $(BIN)/python -m hotline.devserver
 
 lint: python-deps
 	$(BIN)/ruff check hotline crypto integrations tests bench deploy wsgi.py gunicorn.conf.py

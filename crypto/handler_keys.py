@@ -133,6 +133,14 @@ def rewrap_with_password(
     return salt, secrets_, wrap_private(private, secrets_.unwrap_key)
 
 
+def new_recovery(private: HandlerPrivateKeys) -> tuple[str, bytes]:
+    """A fresh recovery key for these private keys: (recovery key text, wrapped bundle)."""
+    raw = random_bytes(KEY_BYTES)
+    return format_recovery_key(raw), seal(
+        _recovery_wrap_key(raw), private.bundle(), _RECOVERY_PURPOSE
+    )
+
+
 def unwrap_with_recovery_key(wrapped: bytes, recovery_key: str) -> HandlerPrivateKeys:
     raw = parse_recovery_key(recovery_key)
     return HandlerPrivateKeys.from_bundle(

@@ -72,13 +72,27 @@ def keyed_hash(key: bytes, label: str, *parts: bytes, size: int = KEY_BYTES) -> 
     """Keyed BLAKE2b over a context label and length-framed parts (no concatenation ambiguity)."""
     if not 16 <= len(key) <= 64:
         raise ValueError("BLAKE2b key must be 16 to 64 bytes")
-    framed = bytearray(_frame(label.encode("ascii")))
-    for part in parts:
-        framed += _frame(part)
     digest: bytes = sodium.crypto_generichash_blake2b_salt_personal(
-        bytes(framed), digest_size=size, key=key
+        framed(label, *parts), digest_size=size, key=key
     )
     return digest
+
+
+def plain_hash(label: str, *parts: bytes, size: int = KEY_BYTES) -> bytes:
+    """Unkeyed BLAKE2b over the same framing as keyed_hash: for public values (fingerprints,
+    chain hashes) where no secret is involved."""
+    digest: bytes = sodium.crypto_generichash_blake2b_salt_personal(
+        framed(label, *parts), digest_size=size
+    )
+    return digest
+
+
+def framed(label: str, *parts: bytes) -> bytes:
+    """frame(label as ASCII) | frame(part)..., frame(x) = 4-byte big-endian len(x) | x."""
+    out = bytearray(_frame(label.encode("ascii")))
+    for part in parts:
+        out += _frame(part)
+    return bytes(out)
 
 
 def _frame(part: bytes) -> bytes:

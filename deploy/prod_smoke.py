@@ -39,6 +39,7 @@ PG_ADMIN = os.environ.get(
     "HOTLINE_SMOKE_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 VENV = ROOT / ".venv" / "bin"
+ROOT_PASSPHRASE = secrets.token_urlsafe(24)
 BOT = ROOT / "bot"
 PUBLIC_URL = "https://hotline.smoke.test"
 TWILIO_TOKEN = secrets.token_hex(16)
@@ -89,6 +90,23 @@ class Stack:
         keys = tmp / "keys"
         keys.mkdir(mode=0o700)
         (keys / "pepper").write_text(secrets.token_hex(32))
+        # The organisation root, made "offline" (its own instance folder); only its public
+        # half configures the app.
+        self.root_file = tmp / "offline-root" / "root.key"
+        self.root_file.parent.mkdir(mode=0o700)
+        made = subprocess.run(
+            [str(VENV / "flask"), "--app", "wsgi", "keys", "init-root",
+             "--out", str(self.root_file), "--passphrase-stdin"],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT),
+                 "HOTLINE_INSTANCE_PATH": str(tmp / "offline")},
+            input=ROOT_PASSPHRASE + "\n",
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )  # fmt: skip
+        assert "fingerprint" in made.stdout
         self.env = {
             **os.environ,
             "PYTHONPATH": str(ROOT),
@@ -97,6 +115,7 @@ class Stack:
             "HOTLINE_DATABASE_URL": self.db_url,
             "HOTLINE_REDIS_URL": f"redis://127.0.0.1:{self.ports['redis']}/0",
             "HOTLINE_PEPPER_FILE": str(keys / "pepper"),
+            "HOTLINE_KEYS_ROOT_PUBLIC_FILE": str(self.root_file) + ".pub",
             "HOTLINE_SECRET_KEY": secrets.token_hex(32),
             "HOTLINE_CHANNEL_TOKEN": secrets.token_hex(32),
             "HOTLINE_RECEIPT_SALT": secrets.token_hex(16),
@@ -161,6 +180,28 @@ class Stack:
         if done.returncode != 0:
             raise RuntimeError(f"flask {' '.join(args)} failed: {done.stderr[-2000:]}")
         return done.stdout
+
+    def sign_keys_offline(self) -> None:
+        """The handlers' keys signed as in production: requests out, signed on the "offline"
+        side (its own instance folder, the root key file), entries back in."""
+        offline = self.tmp / "offline"
+        requests, entries = self.tmp / "requests.json", self.tmp / "entries.json"
+        self.flask("keys", "requests", "--out", str(requests))
+        done = subprocess.run(
+            [str(VENV / "flask"), "--app", "wsgi", "keys", "sign", str(requests),
+             "--root", str(self.root_file), "--out", str(entries), "--passphrase-stdin"],
+            cwd=ROOT,
+            env={**self.env, "HOTLINE_INSTANCE_PATH": str(offline)},
+            input=ROOT_PASSPHRASE + "\n",
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"flask keys sign failed: {done.stderr[-2000:]}")
+        self.flask("keys", "import", str(entries))
+        self.flask("keys", "verify")
 
     def start_redis(self) -> None:
         self.start(
@@ -356,6 +397,7 @@ def main() -> int:
         stack.flask("db", "upgrade")
         stack.flask("routing", "load")
         stack.flask("demo", "seed")
+        stack.sign_keys_offline()
         stack.start_bot()
         for name in ("app1", "app2"):
             stack.start_app(name)

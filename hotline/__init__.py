@@ -13,10 +13,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline import argon2_gate, cli, db, http_errors, limits, logs, metrics, security, uploads
 from hotline.blobs.images import ImageCleaner
+from hotline.assets import AssetHashes
 from hotline.blobs.store import BlobStore
 from hotline.cli_backup import backup_group
 from hotline.cli_jobs import jobs_group
+from hotline.cli_keys import keys_group
 from hotline.cli_sms import sms_group
+from hotline.cli_web import web_group
 from hotline.config import load_config, secret_bytes
 from hotline.kv import make_store
 from hotline.services import audit
@@ -29,6 +32,7 @@ from hotline.views.api import make_api_blueprint
 from hotline.views.chat import make_chat_blueprint
 from hotline.views.handler import make_handler_blueprint
 from hotline.views.health import make_health_blueprint
+from hotline.views.keys import make_keys_blueprint
 from hotline.views.reporter import LANGUAGES, make_reporter_blueprint
 from hotline.views.sms import configure as configure_sms
 from hotline.views.sms import make_sms_blueprint
@@ -100,6 +104,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(web_api)
     app.register_blueprint(api)
     app.register_blueprint(web_api)
+    app.register_blueprint(make_keys_blueprint(limiter))
     app.register_blueprint(make_reporter_blueprint(limiter))
     app.register_blueprint(make_admin_blueprint(limiter))  # HTML forms: CSRF-protected
     handler_bp = make_handler_blueprint(limiter)
@@ -119,6 +124,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(sms_group)
     app.cli.add_command(jobs_group)
     app.cli.add_command(backup_group)
+    app.cli.add_command(keys_group)
+    app.cli.add_command(web_group)
+    assets = AssetHashes(WEB_DIR / "static")
+    app.extensions["hotline.assets"] = assets
+    app.jinja_env.globals["sri"] = assets.integrity
 
     uploads.register(app)
     http_errors.register(app)
@@ -126,6 +136,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     metrics.register(app)
     cli.register(app)
     words.register(app)
+
+    keys = app.extensions["hotline.services"].keys
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
@@ -140,6 +152,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "max_field_chars": app.config["MAX_FIELD_CHARS"],
             "ack_days": app.config["ACKNOWLEDGE_DAYS"],
             "feedback_months": app.config["FEEDBACK_MONTHS"],
+            "root_key": keys.root_b64,
+            "root_fingerprint": keys.fingerprint,
         }
 
     return app

@@ -21,6 +21,7 @@ from hotline.services import (
     accounts,
     cases,
     handler_access,
+    key_alerts,
     notifications,
     offline_export,
     retention,
@@ -299,6 +300,19 @@ def notify_digest() -> None:
         f"sent {run.sent} digests ({run.handlers} handlers with an address, "
         f"{run.already_today} already had one today)"
     )
+
+
+@notify_group.command("key-changes")
+def notify_key_changes() -> None:
+    """Tell each desk's other handlers, without content, of key entries not yet announced."""
+    config = current_app.config
+    try:
+        sent = key_alerts.send_pending_notices(
+            db.session(), mail.sender_from_config(config), str(config["PUBLIC_URL"])
+        )
+    except mail.MailError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"sent {sent} key-change notices")
 
 
 def register(app: Flask) -> None:

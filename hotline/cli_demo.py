@@ -41,6 +41,20 @@ def demo_seed(if_empty: bool) -> None:
     ctx: ServiceContext = current_app.extensions["hotline.services"]
     made = demo.seed(session, ctx, Path(current_app.config["ROUTING_FILE"]))
     _print_accounts(made)
+    _print_keys(ctx)
+
+
+def _print_keys(ctx: ServiceContext) -> None:
+    if ctx.keys.online_root is not None:
+        click.echo(
+            "Their keys were signed by the demo's ONLINE organisation root, fingerprint "
+            f"{ctx.keys.fingerprint} (real installations keep the root offline: docs/keys.md)."
+        )
+    else:
+        click.echo(
+            "Their keys await the organisation root's signature and receive no report until "
+            "then: flask keys requests, sign, import (docs/keys.md)."
+        )
 
 
 @demo_group.command("reset")
@@ -59,3 +73,4 @@ def demo_reset() -> None:
         raise click.ClickException(error.message) from error
     click.echo("The demo instance was wiped.")
     _print_accounts(made)
+    _print_keys(ctx)

@@ -143,6 +143,14 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "JOB_RETRY_INTERVALS": _env("JOB_RETRY_INTERVALS", "30,120,600"),
         "JOB_FAILURE_TTL_SECONDS": _env_int("JOB_FAILURE_TTL_SECONDS", 7 * 86_400),
         "TWILIO_DELETE_ATTEMPTS": _env_int("TWILIO_DELETE_ATTEMPTS", 20),
+        # The organisation root key's public half (docs/keys.md): base64 / public key file
+        # text, or a path outside the instance folder. Never read from the database.
+        "KEYS_ROOT_PUBLIC": _env("KEYS_ROOT_PUBLIC", ""),
+        "KEYS_ROOT_PUBLIC_FILE": _env("KEYS_ROOT_PUBLIC_FILE", ""),
+        # Small installations only: the root key file kept online, so new keys are signed
+        # at once. The app warns at every start while this is set.
+        "KEYS_ONLINE_ROOT_FILE": _env("KEYS_ONLINE_ROOT_FILE", ""),
+        "KEYS_ONLINE_ROOT_PASSPHRASE": _env("KEYS_ONLINE_ROOT_PASSPHRASE", ""),
         "SESSION_COOKIE_SAMESITE": "Strict",
         "SESSION_COOKIE_HTTPONLY": True,
     }

@@ -15,6 +15,7 @@ from hotline.services.errors import (
     Conflict,
     ImagesBusy,
     InvalidCredentials,
+    KeysNotVerified,
     NoRecipients,
     NotFound,
     NotGranted,
@@ -66,6 +67,7 @@ _STATUS: dict[type[ServiceError], int] = {
     Throttled: 429,
     NoRecipients: 503,
     ImagesBusy: 503,
+    KeysNotVerified: 503,
 }
 
 

@@ -71,6 +71,11 @@ ERROR_MESSAGES = {
         "No one can receive this report right now. Please try again later or use another "
         "way to report."
     ),
+    "keys_not_verified": N_(
+        "The handlers' encryption keys could not be verified against the organisation's "
+        "signing key, so nothing was sent. Please try again later or use another way to "
+        "report."
+    ),
     "invalid_credentials": N_("Unknown username, wrong password or wrong code."),
     "not_granted": N_("This case is not assigned to you."),
     "conflict": N_("This is not possible in the case's current state."),

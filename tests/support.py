@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import secrets
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any
 from sqlalchemy import create_engine, inspect, text
 from werkzeug.test import TestResponse
 
+from crypto import signing
+from crypto.primitives import Argon2Params
 from hotline.logs import ContentFreeFormatter
 
 CHEAP_ARGON = {
@@ -117,9 +120,36 @@ def find_plaintext(haystacks: dict[str, bytes], secrets_: Iterable[str]) -> list
     return found
 
 
+TEST_ROOT_PASSPHRASE = "test root passphrase, never real"
+_test_root: dict[str, Any] = {}
+
+
+def test_root() -> tuple[signing.SigningPrivateKey, Path]:
+    """One organisation root per test process, in a folder outside every instance folder."""
+    if not _test_root:
+        private = signing.generate()
+        folder = Path(tempfile.mkdtemp(prefix="hotline-test-root-"))
+        path = folder / "root.key"
+        path.write_text(
+            signing.root_file(private, TEST_ROOT_PASSPHRASE, Argon2Params(1, 8192)), "utf-8"
+        )
+        _test_root.update(private=private, path=path)
+    return _test_root["private"], _test_root["path"]
+
+
+def online_root_config() -> dict[str, Any]:
+    """Tests keep the root online (handlers' keys are signed as they are made), like the demo;
+    the key directory's own tests turn it off to exercise the offline signing flow."""
+    return {
+        "KEYS_ONLINE_ROOT_FILE": str(test_root()[1]),
+        "KEYS_ONLINE_ROOT_PASSPHRASE": TEST_ROOT_PASSPHRASE,
+    }
+
+
 def config_for(url: str, instance: Path, **extra: Any) -> dict[str, Any]:
     return {
         **CHEAP_ARGON,
+        **online_root_config(),
         "DATABASE_URL": url,
         "INSTANCE_PATH": str(instance),
         "TESTING": True,

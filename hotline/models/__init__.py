@@ -9,6 +9,7 @@ from hotline.models.desk import Desk, DeskKind
 from hotline.models.exclusion import CaseExclusion
 from hotline.models.grant import CaseGrant
 from hotline.models.handler import Handler
+from hotline.models.key_directory import KeyEntry, KeySigningRequest
 from hotline.models.message import Author, Message
 from hotline.models.note import Note
 from hotline.models.routing import Category, category_desks
@@ -30,6 +31,8 @@ __all__ = [
     "Desk",
     "DeskKind",
     "Handler",
+    "KeyEntry",
+    "KeySigningRequest",
     "Message",
     "Note",
     "PendingBlob",

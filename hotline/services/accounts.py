@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crypto import handler_keys
+from hotline.key_trust import KeyTrust
 from hotline.models import Desk, Handler
-from hotline.services import audit, dates
+from hotline.services import audit, dates, key_directory
 from hotline.services.context import ServiceContext
 from hotline.services.errors import Conflict, InvalidInput, NotFound
 
@@ -94,10 +95,16 @@ def create_handler(
     )
     session.add(handler)
     try:
-        session.commit()
+        session.flush()
     except IntegrityError as exc:
         session.rollback()
         raise Conflict(f"a handler named {username} exists already", field="username") from exc
+    if desk is not None:
+        # Until the root signs these keys, the handler receives no cases and no grants.
+        key_directory.request_signature(
+            session, ctx.keys, handler, key_directory.NEW, dates.today()
+        )
+    session.commit()
     desk_name = desk.slug if desk else "admin"
     log.info("handler.created", extra={"handler_id": handler.id, "desk": desk_name})
     return CreatedHandler(handler.id, username, desk_name, keys.recovery_key)
@@ -152,8 +159,14 @@ def account_rows(session: Session) -> list[AccountRow]:
     return [_row(h) for h in session.scalars(select(Handler).order_by(Handler.id))]
 
 
-def set_active(session: Session, admin_id: int, handler_id: int, active: bool) -> AccountRow:
-    """Deactivate (no login, no new grants) or reactivate an account; audited."""
+def set_active(
+    session: Session, trust: KeyTrust, admin_id: int, handler_id: int, active: bool
+) -> AccountRow:
+    """Deactivate (no login, no new grants) or reactivate an account; audited.
+
+    A desk handler's deactivation asks the root to revoke their keys in the directory, and
+    a reactivation asks it to sign them again.
+    """
     handler = session.get(Handler, handler_id)
     if handler is None:
         raise NotFound("no such handler", field="handler_id")
@@ -170,6 +183,9 @@ def set_active(session: Session, admin_id: int, handler_id: int, active: bool) -
         if not others:
             raise Conflict("the last active administrator cannot be deactivated")
     handler.active = active
+    if handler.desk is not None:
+        kind = key_directory.NEW if active else key_directory.DEACTIVATE
+        key_directory.request_signature(session, trust, handler, kind, dates.today())
     audit.append(
         session,
         admin_id,

@@ -46,6 +46,13 @@ class NoRecipients(ServiceError):
     code = "no_recipients"
 
 
+class KeysNotVerified(ServiceError):
+    """The key directory or a recipient's keys do not verify against the organisation root:
+    nothing may be sealed or granted to them."""
+
+    code = "keys_not_verified"
+
+
 class InvalidCredentials(ServiceError):
     code = "invalid_credentials"
 

@@ -80,6 +80,7 @@ def submit(
         request.excluded_handler_ids,
         request.involves_executive,
     )
+    routing.verify_keys(session, ctx.keys, recipients)  # before anything is sealed to them
     session.rollback()  # end the read transaction before the slow Argon2id run
     prepared = _Prepared(request, language, document, recipients, tag)
     for attempt in range(_ATTEMPTS):

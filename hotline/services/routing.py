@@ -5,12 +5,17 @@ Policy (stored in the database, seeded from hotline/data/routing.json, edited by
 - a case involving an executive also goes to the desks that receive executive cases;
 - "external ombudsperson only" replaces every internal desk with the external desks;
 - each chosen desk's escalation desk gets grants too, held back until escalation;
-- handlers named for conflict of interest get nothing at all, now or later.
+- handlers named for conflict of interest get nothing at all, now or later;
+- a handler whose current keys have no signed entry in the key directory (new and not yet
+  signed, rotated and awaiting the root, revoked, or substituted in the database) gets
+  nothing: routing leaves them out and logs it. Encryptors then verify the signatures
+  themselves (`verify_keys` on the server, web/js/key-directory.js in the browser).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +25,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crypto.handler_keys import HandlerPublicKeys
+from crypto.key_directory import Entry, KeyNotSigned, check_keys
+from hotline.key_trust import KeyTrust
 from hotline.models import Category, Desk, DeskKind, Handler
+from hotline.services import dates, key_directory
 from hotline.services.errors import NoRecipients, UnknownCategory
+
+log = logging.getLogger("hotline.routing")
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,7 @@ def recipients(
         if d.escalation_desk_id in by_id and d.escalation_desk_id not in chosen_ids
     }
     excluded = set(excluded_handler_ids)
+    signed = key_directory.signed_now(session, dates.today())
     handlers = session.scalars(
         select(Handler)
         .where(
@@ -86,7 +97,7 @@ def recipients(
             held=h.desk_id not in chosen_ids,
         )
         for h in handlers
-        if h.id not in excluded
+        if h.id not in excluded and _keys_signed(signed, h, by_id)
     ]
     if not any(not r.held for r in result):
         raise NoRecipients(
@@ -94,6 +105,28 @@ def recipients(
             "please try again later or use another channel"
         )
     return result
+
+
+def _keys_signed(signed: dict[int, Entry], handler: Handler, desks: dict[int, Desk]) -> bool:
+    desk = desks[handler.desk_id].slug if handler.desk_id is not None else ""
+    public = HandlerPublicKeys(handler.x25519_public, handler.mlkem_public)
+    try:
+        check_keys(signed, handler.id, desk, public)
+    except KeyNotSigned as exc:
+        log.warning(
+            "routing.keys_not_signed",
+            extra={"handler_id": handler.id, "desk": desk, "reason": str(exc)},
+        )
+        return False
+    return True
+
+
+def verify_keys(session: Session, trust: KeyTrust, found: list[Recipient]) -> None:
+    """Before sealing: the whole directory verifies against the configured root, and every
+    recipient's keys are exactly those of their current signed entry. KeysNotVerified else."""
+    current = key_directory.trusted_entries(session, trust, dates.today())
+    for r in found:
+        key_directory.require_signed(current, r.handler_id, r.desk, r.public)
 
 
 def load_policy(session: Session, path: Path) -> tuple[int, int]:

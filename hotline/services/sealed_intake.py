@@ -75,6 +75,7 @@ def submit_sealed(
     expected = routing.recipients(
         session, sub.category, sub.external_only, sub.excluded_handler_ids, sub.involves_executive
     )
+    routing.verify_keys(session, ctx.keys, expected)  # the browser checked; so does the server
     if {r.handler_id for r in expected} != {g.handler_id for g in sub.grants}:
         raise GrantMismatch(
             "the report is not encrypted for exactly the handlers it is routed "

@@ -15,11 +15,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
 
+from crypto.handler_keys import HandlerPublicKeys
+from crypto.key_directory import KeyNotSigned, check_keys
 from crypto.primitives import NONCE_BYTES, TAG_BYTES
 from hotline.models import Author, Case, CaseGrant, CaseStatus, Handler, Message, Note
-from hotline.services import audit, dates, exclusions
+from hotline.services import audit, dates, exclusions, key_directory
 from hotline.services.context import ServiceContext
-from hotline.services.errors import Conflict, InvalidInput, NotFound, NotGranted
+from hotline.services.errors import Conflict, InvalidInput, KeysNotVerified, NotFound, NotGranted
 from hotline.services.sealed_intake import GRANT_BYTES
 from hotline.vocabulary import OUTCOMES, STATUSES
 
@@ -168,6 +170,7 @@ def grant(
     if exclusions.is_excluded(session, ctx.keyring.pepper, case.id, target_id):
         # The reporter named this person: no key, ever, whoever asks.
         raise NotGranted("this person was excluded from this case by the reporter")
+    _require_signed_colleague(session, ctx, target)
     existing = session.scalar(
         select(CaseGrant).where(CaseGrant.case_id == case.id, CaseGrant.handler_id == target_id)
     )
@@ -187,6 +190,20 @@ def grant(
         )
     audit.append(session, handler_id, "grant", case.id, f"to:{target_id}")
     session.commit()
+
+
+def _require_signed_colleague(session: Session, ctx: ServiceContext, target: Handler) -> None:
+    """The colleague's keys must be exactly their current, root-signed directory entry."""
+    current = key_directory.trusted_entries(session, ctx.keys, dates.today())
+    public = HandlerPublicKeys(target.x25519_public, target.mlkem_public)
+    desk = target.desk.slug if target.desk else ""
+    try:
+        check_keys(current, target.id, desk, public)
+    except KeyNotSigned as exc:
+        raise KeysNotVerified(
+            "this colleague's keys have no valid signed entry in the key directory; "
+            "no grant was made"
+        ) from exc
 
 
 def escalate_overdue(session: Session, today: date | None = None) -> int:

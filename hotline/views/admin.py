@@ -6,7 +6,7 @@ CSRF token; each change goes through a service that validates it and writes the 
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _babel_gettext
 from flask_limiter import Limiter
 from werkzeug.datastructures import MultiDict
@@ -149,7 +149,13 @@ def make_admin_blueprint(limiter: Limiter) -> Blueprint:
         if wanted not in ("0", "1"):
             return render_handlers(error=_("The request could not be understood."), status=400)
         try:
-            accounts.set_active(db.session(), _admin_id(), handler_id, wanted == "1")
+            accounts.set_active(
+                db.session(),
+                current_app.extensions["hotline.services"].keys,
+                _admin_id(),
+                handler_id,
+                wanted == "1",
+            )
         except ServiceError as error:
             db.session().rollback()
             return render_handlers(error=error.message, status=status_of(error))

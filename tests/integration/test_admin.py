@@ -436,7 +436,13 @@ def test_cli_creates_administrators_and_addresses(world: World) -> None:
     assert bad.exit_code == 1 and "email address is not valid" in bad.output
     # Deactivate the new desk handler again so later modules' routing is unchanged.
     with world.app.app_context():
-        accounts.set_active(db.session(), rows["admin.two"].id, rows["desk.three"].id, False)
+        accounts.set_active(
+            db.session(),
+            world.app.extensions["hotline.services"].keys,
+            rows["admin.two"].id,
+            rows["desk.three"].id,
+            False,
+        )
 
 
 def test_admin_pages_in_japanese(world: World, admin_id: int) -> None:

@@ -23,9 +23,12 @@
 //   {"op": "decrypt_file", "file_key", "sealed"}                      -> {"data"}
 //   {"op": "solve_pow", "challenge", "bits"}                          -> {"nonce"}
 //   {"op": "check_pow", "challenge", "nonce", "bits"}                 -> {"ok"}
+//   {"op": "sign", "ed25519_seed", "mldsa_seed", "label", "message"}  -> {"signature", "public"}
+//   {"op": "verify", "public", "label", "message", "signature"}       -> {"ok": true} or SignatureError
+//   {"op": "verify_directory", "root", "entries", "expect_head"?}     -> {"sequence", "hash"} or DirectoryError
 //
 // A failure answers {"error": message, "error_type": class name} and exits with status 1.
-import { hc } from './support.mjs';
+import { hc, kd } from './support.mjs';
 
 const b64 = hc.toBase64;
 const bytes = hc.fromBase64;
@@ -74,6 +77,20 @@ const OPS = {
   decrypt_file: async (r) => ({ data: b64(await hc.decryptFile(bytes(r.file_key), bytes(r.sealed))) }),
   solve_pow: (r) => ({ nonce: b64(hc.solvePow(bytes(r.challenge), r.bits)) }),
   check_pow: (r) => ({ ok: hc.checkPow(bytes(r.challenge), bytes(r.nonce), r.bits) }),
+  sign: (r) => {
+    const priv = { ed25519Seed: bytes(r.ed25519_seed), mldsaSeed: bytes(r.mldsa_seed) };
+    const pub = kd.signingPublicOf(priv);
+    return { signature: b64(kd.sign(priv, r.label, bytes(r.message))), public: b64(hc.concatBytes(pub.ed25519, pub.mldsa)) };
+  },
+  verify: (r) => {
+    kd.verify(kd.signingPublicFromBytes(bytes(r.public)), r.label, bytes(r.message), bytes(r.signature));
+    return { ok: true };
+  },
+  verify_directory: (r) => {
+    const expect = r.expect_head ? { sequence: r.expect_head.sequence, hash: Buffer.from(r.expect_head.hash, 'hex') } : undefined;
+    const head = kd.verifyChain(r.entries.map(kd.entryFromJson), kd.signingPublicFromBytes(bytes(r.root)), expect);
+    return { sequence: head.sequence, hash: kd.toHex(head.hash) };
+  },
 };
 
 async function main() {

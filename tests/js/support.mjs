@@ -17,6 +17,9 @@ if (!existsSync(BUNDLE)) {
 export const hc = await import(BUNDLE.href);
 await hc.ready();
 
+/** The key directory and hybrid signatures (part of the same bundle). */
+export const kd = hc;
+
 /** @param {string} hex */
 export function fromHex(hex) {
   if (hex.length % 2 !== 0 || /[^0-9a-f]/i.test(hex)) throw new TypeError(`not hex: ${hex}`);

@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import { fromHex, hc, loadVector, toHex, VECTORS } from './support.mjs';
+import { SIGNING_CHECKS } from './signing-checks.mjs';
 
 /** @param {unknown} fn @param {Function} type */
 function throwsA(fn, type) {
@@ -16,7 +17,7 @@ function throwsA(fn, type) {
 const paramsOf = (v) => ({ ops: v.ops, memBytes: v.mem_bytes });
 
 /** @type {Record<string, () => void>} */
-const CHECKS = {};
+const CHECKS = { ...SIGNING_CHECKS };
 
 CHECKS['argon2id.json'] = () => {
   const { vectors } = loadVector('argon2id.json');

@@ -40,6 +40,8 @@ FILES = [
     "grants.json",
     "sealing.json",
     "attachments.json",
+    "signing.json",
+    "key_directory.json",
 ]
 
 

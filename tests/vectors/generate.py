@@ -16,13 +16,23 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import nacl.bindings as sodium
 from cryptography.hazmat.primitives.asymmetric.mlkem import MLKEM768PrivateKey
 
-from crypto import attachments, grants, handler_keys, padding, receipts, sealing
+from crypto import (
+    attachments,
+    grants,
+    handler_keys,
+    key_directory,
+    padding,
+    receipts,
+    sealing,
+    signing,
+)
 from crypto.errors import CryptoError
 from crypto.primitives import Argon2Params, argon2id, keyed_hash, normalise_password
 
@@ -600,6 +610,204 @@ def _reuse_stream(old: Json | None, file_key: bytes, plaintext: bytes) -> bytes 
     return None
 
 
+# --- signing.json ----------------------------------------------------------------------
+
+SIGN_TEST_LABEL = "hotline:test:sign:v1"
+DIRECTORY_SIGN_LABEL = "hotline:key-directory:sign:v1"
+FINGERPRINT_LABEL = "hotline:fingerprint:v1"
+
+
+def _signing_key(n: int) -> signing.SigningPrivateKey:
+    return signing.SigningPrivateKey(_pattern(32, 0x10 * n, 3), _pattern(32, 0x70 + n, 7))
+
+
+def _kept_signature(
+    old: dict[str, str], key: signing.SigningPrivateKey, label: str, message: bytes
+) -> bytes:
+    """ML-DSA signing is randomised: keep an earlier signature while it still verifies."""
+    earlier = old.get(_hex(message))
+    if earlier is not None and signing.is_valid(
+        key.public(), label, message, bytes.fromhex(earlier)
+    ):
+        return bytes.fromhex(earlier)
+    return signing.sign(key, label, message)
+
+
+def build_signing(fresh: bool) -> Json:
+    previous = {} if fresh else (_load("signing.json") or {})
+    old = {v["message_hex"]: v["signature_hex"] for v in previous.get("signatures", [])}
+    keys = []
+    for n in (1, 2):
+        key = _signing_key(n)
+        public = key.public()
+        keys.append(
+            {
+                "ed25519_seed_hex": _hex(key.ed25519_seed),
+                "mldsa_seed_hex": _hex(key.mldsa_seed),
+                "ed25519_public_hex": _hex(public.ed25519),
+                "mldsa_public_hex": _hex(public.mldsa),
+                "fingerprint": public.fingerprint(),
+            }
+        )
+    key = _signing_key(1)
+    signatures = []
+    for message in (b"", b"hello", "日本語".encode(), _pattern(5000, 3, 11)):
+        signature = _kept_signature(old, key, SIGN_TEST_LABEL, message)
+        signatures.append(
+            {
+                "key": 0,
+                "label": SIGN_TEST_LABEL,
+                "message_hex": _hex(message),
+                "signed_hex": _hex(framed_for_test(SIGN_TEST_LABEL, message)),
+                "signature_hex": _hex(signature),
+            }
+        )
+    good = bytes.fromhex(signatures[1]["signature_hex"])
+    other = _kept_signature(
+        {_hex(b"hello"): previous.get("other_signature_hex", "")}
+        if previous.get("other_signature_hex")
+        else {},
+        _signing_key(2),
+        SIGN_TEST_LABEL,
+        b"hello",
+    )
+    ed_bad = bytearray(good)
+    ed_bad[3] ^= 1
+    ml_bad = bytearray(good)
+    ml_bad[100] ^= 1
+    negative = [
+        {"signature_hex": _hex(bytes(ed_bad)), "reason": "Ed25519 half altered, ML-DSA valid"},
+        {"signature_hex": _hex(bytes(ml_bad)), "reason": "ML-DSA half altered, Ed25519 valid"},
+        {
+            "signature_hex": _hex(good[:64] + other[64:]),
+            "reason": "ML-DSA half from another key, Ed25519 valid",
+        },
+        {
+            "signature_hex": _hex(other[:64] + good[64:]),
+            "reason": "Ed25519 half from another key, ML-DSA valid",
+        },
+        {"signature_hex": _hex(good[:-1]), "reason": "one byte short"},
+    ]
+    assert all(
+        not signing.is_valid(
+            key.public(), SIGN_TEST_LABEL, b"hello", bytes.fromhex(n["signature_hex"])
+        )
+        for n in negative
+    )
+    return {
+        "description": "Hybrid signatures: Ed25519 (seed 32 -> public 32, libsodium "
+        "crypto_sign_seed_keypair) and ML-DSA-65 (FIPS 204 seed xi 32 -> public 1952; noble "
+        "ml_dsa65.keygen(seed), cryptography MLDSA65PrivateKey.from_seed_bytes). Both sign "
+        "signed = frame(label) | frame(message) (frame as in keyed_hash.json); signature = "
+        "Ed25519 (64) | ML-DSA-65 (3309, empty context, hedged). Valid only when both halves "
+        "verify. fingerprint = base32(BLAKE2b-160 unkeyed over frame(fingerprint_label) | "
+        "frame(ed25519 public) | frame(mldsa public)), groups of 4 joined by spaces. "
+        "negative[] are signatures over message 'hello' by key 0 that must be refused.",
+        "fingerprint_label": FINGERPRINT_LABEL,
+        "keys": keys,
+        "signatures": signatures,
+        "other_signature_hex": _hex(other),
+        "negative": negative,
+    }
+
+
+def framed_for_test(label: str, message: bytes) -> bytes:
+    return _frame(label, [message])
+
+
+# --- key_directory.json -----------------------------------------------------------------
+
+
+def _directory_entries(
+    old: dict[int, Json], root: signing.SigningPrivateKey
+) -> list[key_directory.Entry]:
+    plan = [
+        (1, "compliance", "active", 0x40, 0, date(2026, 1, 5)),
+        (2, "harassment", "active", 0x41, 0x10, date(2026, 1, 5)),
+        (1, "compliance", "active", 0x42, 0x20, date(2026, 2, 1)),
+        (2, "harassment", "revoked", 0x41, 0x10, date(2026, 3, 1)),
+    ]
+    entries: list[key_directory.Entry] = []
+    previous = key_directory.GENESIS_HASH
+    for sequence, (handler, desk, status, x_start, m_start, day) in enumerate(plan, start=1):
+        private = handler_keys.HandlerPrivateKeys(
+            x25519=_pattern(32, x_start), mlkem_seed=_pattern(64, m_start)
+        )
+        public = private.public()
+        body = key_directory.EntryBody(
+            sequence, handler, desk, status, public.x25519, public.mlkem, day, previous
+        )
+        earlier = old.get(sequence)
+        signature = bytes.fromhex(earlier["signature_hex"]) if earlier else b""
+        if not signing.is_valid(root.public(), DIRECTORY_SIGN_LABEL, body.message(), signature):
+            signature = signing.sign(root, DIRECTORY_SIGN_LABEL, body.message())
+        entry = key_directory.Entry(body, signature)
+        entries.append(entry)
+        previous = entry.hash()
+    return entries
+
+
+def build_key_directory(fresh: bool) -> Json:
+    previous = {} if fresh else (_load("key_directory.json") or {})
+    old = {v["entry"]["sequence"]: v for v in previous.get("entries", [])}
+    root = _signing_key(1)
+    entries = _directory_entries(old, root)
+    listed = [
+        {
+            "entry": e.to_json(),
+            "message_hex": _hex(e.body.message()),
+            "signature_hex": _hex(e.signature),
+        }
+        for e in entries
+    ]
+    # Substitution by a database writer: another X25519 key in entry 3.
+    attacker = handler_keys.HandlerPrivateKeys(_pattern(32, 0x99), _pattern(64, 0x99)).public()
+    swapped = key_directory.Entry(
+        key_directory.EntryBody(**{**vars(entries[2].body), "x25519": attacker.x25519}),
+        entries[2].signature,
+    )
+    not_rechained = [e.to_json() for e in entries]
+    not_rechained[2] = {**swapped.to_json(), "hash": entries[2].hash().hex()}
+    rechained = [e.to_json() for e in entries[:2]] + [swapped.to_json()]
+    rechained.append(
+        key_directory.Entry(
+            key_directory.EntryBody(**{**vars(entries[3].body), "previous_hash": swapped.hash()}),
+            entries[3].signature,
+        ).to_json()
+    )
+    head = key_directory.verify_chain(entries, root.public())
+    return {
+        "description": "Key directory. entry message = frame(entry label) | frame(sequence, "
+        "8-byte big-endian) | frame(handler id, 8-byte BE) | frame(desk ASCII) | frame(status "
+        "ASCII) | frame(X25519 public) | frame(ML-KEM public) | frame(valid_from "
+        "YYYY-MM-DD) | frame(previous hash); the root signs it with sign_label (see "
+        "signing.json). hash = BLAKE2b-256 unkeyed over frame(hash_label) | frame(message) | "
+        "frame(signature). Entry 1's previous hash is 32 zero bytes. The root is key 0 of "
+        "signing.json. A chain verifies when each sequence is its position, each previous "
+        "hash is the hash before it and every signature verifies; head = last (sequence, "
+        "hash). current[handler] = newest entry with valid_from <= today. invalid_chains[] "
+        "must be refused.",
+        "entry_label": key_directory.ENTRY_LABEL,
+        "sign_label": DIRECTORY_SIGN_LABEL,
+        "hash_label": key_directory.HASH_LABEL,
+        "entries": listed,
+        "head": {"sequence": head.sequence, "hash_hex": _hex(head.hash)},
+        "current_on": [
+            {"today": "2026-01-20", "handler_sequence": {"1": 1, "2": 2}},
+            {"today": "2026-02-01", "handler_sequence": {"1": 3, "2": 2}},
+            {"today": "2026-03-01", "handler_sequence": {"1": 3, "2": 4}},
+        ],
+        "invalid_chains": [
+            {"entries": not_rechained, "reason": "X25519 key of entry 3 replaced, hash kept"},
+            {"entries": rechained, "reason": "X25519 key of entry 3 replaced, chain rehashed"},
+            {
+                "entries": [e.to_json() for e in (entries[0], entries[2], entries[3])],
+                "reason": "entry 2 removed",
+            },
+        ],
+    }
+
+
 # --- main -------------------------------------------------------------------------------
 
 
@@ -614,6 +822,8 @@ def builders(fresh: bool = False) -> dict[str, Callable[[], Json]]:
         "grants.json": lambda: build_grants(fresh),
         "sealing.json": build_sealing,
         "attachments.json": lambda: build_attachments(fresh),
+        "signing.json": lambda: build_signing(fresh),
+        "key_directory.json": lambda: build_key_directory(fresh),
     }
 
 

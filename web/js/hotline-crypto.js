@@ -9,7 +9,7 @@
 //
 // Libraries: libsodium-wrappers-sumo (X25519, XChaCha20-Poly1305, secretstream, BLAKE2b,
 // Argon2id; its WebAssembly is embedded in the bundle and needs only CSP
-// 'wasm-unsafe-eval') and @noble/post-quantum (ML-KEM-768).
+// 'wasm-unsafe-eval') and @noble/post-quantum (ML-KEM-768, ML-DSA-65).
 //
 // All byte values are Uint8Array. Call `await ready()` once before anything else except
 // toBase64/fromBase64/utf8Encode/utf8Decode and the receipt string helpers.
@@ -38,6 +38,7 @@ export {
   normalisePassword,
   keyedHash,
   framedMessage,
+  plainHash,
   seal,
   openSealed,
 } from './crypto/primitives.js';
@@ -112,3 +113,35 @@ export {
   checkPow,
   solvePow,
 } from './crypto/pow.js';
+export {
+  ED25519_SEED_BYTES,
+  ED25519_PUBLIC_BYTES,
+  ED25519_SIGNATURE_BYTES,
+  MLDSA_SEED_BYTES,
+  MLDSA_PUBLIC_BYTES,
+  MLDSA_SIGNATURE_BYTES,
+  SIGNING_PUBLIC_BYTES,
+  SIGNATURE_BYTES,
+  SignatureError,
+  signingPublicFromBytes,
+  generateSigningKey,
+  signingPublicOf,
+  sign,
+  verify,
+  fingerprint,
+  shortFingerprint,
+} from './crypto/signing.js';
+export {
+  GENESIS_HASH,
+  DirectoryError,
+  KeyNotSigned,
+  entryMessage,
+  entryHash,
+  entryFromJson,
+  verifyChain,
+  currentEntries,
+  checkKeys,
+  keyFingerprint,
+  todayUtc,
+  toHex,
+} from './crypto/key_directory.js';

@@ -2,8 +2,9 @@
 // text is encrypted here before it is sent.
 
 import * as hc from '../hotline-crypto.js';
-import { $ } from '../page.js';
+import { $, fmt } from '../page.js';
 import { openCase } from './case.js';
+import { colleagueKeys, keyWords } from './keys.js';
 import {
   api, clearMessages, errorText, setText, showError, state, t,
 } from './state.js';
@@ -88,6 +89,8 @@ export function initCaseForms() {
   });
 
   const dialog = $('grant-dialog');
+  /** @type {Map<number, string | null>} */
+  let grantPrints = new Map();
   $('open-grant').addEventListener('click', async () => {
     clearMessages();
     setText($('grant-error'), '');
@@ -101,15 +104,21 @@ export function initCaseForms() {
     }
     const holding = new Set(state.current.data.holders.filter((h) => h.released).map((h) => h.handler_id));
     const choices = state.directory.filter((h) => h.id !== state.me.handler_id && !holding.has(h.id));
+    // Each colleague's keys are checked against the signed directory before any grant.
+    grantPrints = await colleagueKeys(choices);
     const select = $('grant-target');
     select.replaceChildren(...choices.map((h) => {
       const option = document.createElement('option');
       option.value = String(h.id);
       const desk = t.desks?.[h.desk] || h.desk;
-      option.textContent = `${h.display_name}${h.role ? ` — ${h.role}` : ''} (${desk})`;
+      const print = grantPrints.get(h.id);
+      const key = print ? fmt(keyWords.colleague_key, { fp: print }) : keyWords.colleague_unsigned;
+      option.textContent = `${h.display_name}${h.role ? ` — ${h.role}` : ''} (${desk}) · ${key}`;
+      option.disabled = !print;
       return option;
     }));
-    $('grant-submit').disabled = !choices.length;
+    select.value = String(choices.find((h) => grantPrints.get(h.id))?.id ?? '');
+    $('grant-submit').disabled = !choices.some((h) => grantPrints.get(h.id));
     if (!choices.length) setText($('grant-error'), t.no_colleagues);
     dialog.showModal();
     select.focus();
@@ -122,6 +131,10 @@ export function initCaseForms() {
     const target = state.directory?.find((h) => h.id === id);
     if (!target) {
       setText($('grant-error'), t.error_no_colleague);
+      return;
+    }
+    if (!grantPrints.get(id)) {
+      setText($('grant-error'), keyWords.error_colleague_keys);
       return;
     }
     const button = $('grant-submit');

@@ -6,6 +6,7 @@
 import * as hc from '../hotline-crypto.js';
 import { $, fmt, paint, Shown } from '../page.js';
 import { errorMessage } from '../vocabulary.js';
+import { showKeyChanges, showOwnKey } from './keys.js';
 import { route } from './router.js';
 import {
   api, clearMessages, forget, progress, show, showStatus, state, t, wipe,
@@ -76,6 +77,8 @@ function unlock(material, unwrapKey) {
     show('view-admin');
   } else {
     route();
+    showOwnKey(state.me, pub);
+    showKeyChanges();
   }
 }
 

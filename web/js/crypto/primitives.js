@@ -246,6 +246,18 @@ export function keyedHash(key, label, parts = [], size = KEY_BYTES) {
 }
 
 /**
+ * Unkeyed BLAKE2b over frame(label) | frame(part)... (crypto.primitives.plain_hash): for
+ * public values such as fingerprints and chain hashes.
+ * @param {string} label
+ * @param {Uint8Array[]} parts
+ * @param {number} [size=32]
+ * @returns {Uint8Array}
+ */
+export function plainHash(label, parts, size = KEY_BYTES) {
+  return needSodium().crypto_generichash(size, framedMessage(label, parts), null);
+}
+
+/**
  * What keyedHash hashes: frame(label as ASCII) | frame(part)..., where frame(x) is the
  * 4-byte big-endian length of x, then x.
  * @param {string} label

@@ -2,6 +2,7 @@
 // here; the server receives ciphertext, the receipt's lookup tag and per-handler grants.
 
 import * as hc from '../hotline-crypto.js';
+import { KeysRefused, verifyRecipients } from '../key-check.js';
 import { $, paint, Shown } from '../page.js';
 import { errorMessage, FIELD_ORDER } from '../vocabulary.js';
 import {
@@ -33,6 +34,13 @@ async function submitReport(form) {
       category, external_only: externalOnly, involves_executive: executive, excluded_handlers: excluded,
     },
   });
+  progress(i18n.checking_keys);
+  try {
+    await verifyRecipients(routing.recipients);
+  } catch (err) {
+    if (err instanceof KeysRefused) throw new Shown(errorMessage('keys_not_verified'));
+    throw err;
+  }
 
   progress(i18n.deriving);
   await paint();

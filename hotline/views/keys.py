@@ -1,0 +1,68 @@
+"""`GET /.well-known/hotline-keys`: the signed key directory, for browsers and monitors.
+
+Served as stored: every reader verifies the entries against the root public key it trusts
+(the reporter page's is in its configuration; an outside monitor's is the one printed on
+the organisation's poster), and a monitor compares the head with the one it saw before.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from flask import Blueprint, Response, current_app, jsonify
+from flask_limiter import Limiter
+
+from hotline import db
+from hotline.limits import configured
+from hotline.models import Handler
+from hotline.services import dates, key_alerts, key_directory
+from hotline.services.context import ServiceContext
+from hotline.views import handler_session
+
+
+def make_keys_blueprint(limiter: Limiter) -> Blueprint:
+    bp = Blueprint("keys", __name__)
+    page_limit = limiter.limit(lambda: configured("PAGE_RATE_LIMIT"))
+
+    @bp.get("/.well-known/hotline-keys")
+    @page_limit
+    def directory() -> Response:
+        ctx: ServiceContext = current_app.extensions["hotline.services"]
+        session = db.session()
+        entries = key_directory.load_entries(session)
+        head = key_directory.stored_head(session)
+        root = ctx.keys.root
+        response = jsonify(
+            root={
+                "public": base64.b64encode(root.to_bytes()).decode("ascii") if root else None,
+                "fingerprint": ctx.keys.fingerprint or None,
+            },
+            head={"sequence": head.sequence, "hash": head.hash.hex()},
+            entries=[e.to_json() for e in entries],
+        )
+        # Revalidate every time: a new entry (a key change) must be seen at once.
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    @bp.get("/handler/api/keys/changes")
+    @handler_session.login_required
+    def desk_key_changes() -> Response:
+        """Recent key entries of the signed-in handler's desk colleagues (no case, no content)."""
+        session = db.session()
+        me = session.get(Handler, handler_session.current_handler_id())
+        changes = key_alerts.desk_changes(session, me, dates.today()) if me else []
+        return jsonify(
+            changes=[
+                {
+                    "sequence": c.sequence,
+                    "handler_id": c.handler_id,
+                    "display_name": c.display_name,
+                    "status": c.status,
+                    "valid_from": c.valid_from.isoformat(),
+                    "fingerprint": c.fingerprint,
+                }
+                for c in changes
+            ]
+        )
+
+    return bp
