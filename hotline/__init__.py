@@ -12,8 +12,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline import argon2_gate, cli, db, http_errors, limits, logs, metrics, security, uploads
-from hotline.blobs.images import ImageCleaner
 from hotline.assets import AssetHashes
+from hotline.blobs.images import ImageCleaner
 from hotline.blobs.store import BlobStore
 from hotline.cli_backup import backup_group
 from hotline.cli_jobs import jobs_group
