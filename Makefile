@@ -18,7 +18,7 @@ QUIET     = >>$(LOGS)/setup.log 2>&1 || { tail -n 40 $(LOGS)/setup.log >&2; exit
 
 BOT_PYTHON ?= $(shell command -v python3.10 >/dev/null 2>&1 && python3.10 -c 'import sys' 2>/dev/null && command -v python3.10 || ls /root/.pyenv/versions/3.10.*/bin/python 2>/dev/null | head -n1)
 
-.PHONY: setup python-deps web-assets translations bot-deps bot-model bot-eval browser haproxy run test lint bench prod-smoke clean
+.PHONY: setup python-deps web-assets translations bot-deps bot-model bot-eval browser haproxy run test lint bench prod-smoke clean demo-reset
 
 setup: python-deps web-assets translations bot-deps bot-model
 
@@ -100,6 +100,10 @@ run: setup
 	@$(DEMO_KEYS) $(FLASK) demo seed --if-empty
 	@$(DEMO_KEYS) $(FLASK) keys request-missing >/dev/null
 	@HOTLINE_HOST=$(HOST) HOTLINE_PORT=$(PORT) $(DEMO_KEYS) $(BIN)/python -m hotline.devserver
+
+# Start the demo over (new passwords, every case gone); refuses an instance with real accounts.
+demo-reset: python-deps
+	@$(DEMO_KEYS) $(FLASK) demo reset
 
 lint: python-deps
 	$(BIN)/ruff check hotline crypto integrations tests bench deploy wsgi.py gunicorn.conf.py

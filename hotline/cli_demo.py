@@ -15,7 +15,7 @@ from hotline.services.errors import ServiceError
 
 demo_group = AppGroup("demo", help="Demonstration data.")
 
-RESET_HINT = "to start the demo over with new passwords: .venv/bin/flask --app wsgi demo reset"
+RESET_HINT = "to start the demo over with new passwords: make demo-reset"
 
 
 def _print_accounts(accounts: list[demo.DemoAccount]) -> None:

@@ -121,7 +121,7 @@ def test_skipped_seed_says_how_to_start_over_and_reset_gives_working_passwords(
     first = _passwords(flask(tmp_path, "demo", "seed", "--if-empty").stdout)
     assert set(first) == DEMO_USERNAMES
     again = flask(tmp_path, "demo", "seed", "--if-empty")
-    assert "demo reset" in again.stdout and not _passwords(again.stdout)
+    assert "make demo-reset" in again.stdout and not _passwords(again.stdout)
 
     # A case on the demo, then the passwords are "lost": reset.
     app = create_app(config_for(f"sqlite:///{tmp_path / 'hotline.db'}", tmp_path))
