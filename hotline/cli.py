@@ -29,6 +29,7 @@ from hotline.services import (
     sms_records,
     workflow,
 )
+from hotline.services.case_view import UNREADABLE
 from hotline.services.context import ServiceContext
 from hotline.services.errors import ServiceError
 from integrations import mail
@@ -208,7 +209,7 @@ def cases_decrypt(case_id: str, username: str, password_stdin: bool, as_json: bo
     for name, text in case.report.get("fields", {}).items():
         click.echo(f"\n[{name}]\n{text}")
     for m in case.messages:
-        click.echo(f"\n--- {m.author}, {m.sent_on} ---\n{m.body}")
+        click.echo(f"\n--- {m.author}, {m.sent_on} ---\n{m.body if m.readable else UNREADABLE}")
     files = handler_access.attachments_of(session, who, case_id)
     if files:
         click.echo("\nFiles (open them in the console; the CLI never writes plaintext to disk):")

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from crypto import sealing
+from crypto.errors import DecryptionError
 from hotline.models import Case, Message
 
 
@@ -56,6 +57,10 @@ def view_of(case: Case) -> CaseView:
     return CaseView(**case_fields(case))
 
 
+# What the text outputs (CLI, offline opener) print for a message that does not open.
+UNREADABLE = "[This message could not be decrypted.]"
+
+
 @dataclass(frozen=True)
 class MessageView:
     """One message opened with the case key (the server-sealed paths and the offline CLI)."""
@@ -63,12 +68,18 @@ class MessageView:
     author: str
     body: str
     sent_on: date
+    # False when this one message does not open: the views show a placeholder for it (as the
+    # console does) instead of failing the whole case.
+    readable: bool = True
+
+
+def open_message(case_key: bytes, message: Message) -> MessageView:
+    try:
+        body = sealing.open_text(case_key, message.sealed_body, sealing.MESSAGE)
+    except DecryptionError:
+        return MessageView(message.author.value, "", message.sent_on, readable=False)
+    return MessageView(message.author.value, body, message.sent_on)
 
 
 def open_messages(case_key: bytes, messages: Iterable[Message]) -> list[MessageView]:
-    return [
-        MessageView(
-            m.author.value, sealing.open_text(case_key, m.sealed_body, sealing.MESSAGE), m.sent_on
-        )
-        for m in messages
-    ]
+    return [open_message(case_key, m) for m in messages]

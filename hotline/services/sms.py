@@ -245,7 +245,7 @@ class SmsLine:
                 feedback=case.feedback_by.isoformat(),
             )
         ]
-        replies = [m for m in case.messages if m.author == "handler"]
+        replies = [m for m in case.messages if m.author == "handler" and m.readable]
         if not replies:
             out.append(TEXT["no_reply"][lang])
         else:

@@ -149,7 +149,12 @@ def make_api_blueprint(limiter: Limiter) -> Blueprint:
             acknowledge_by=case.acknowledge_by.isoformat(),
             feedback_by=case.feedback_by.isoformat(),
             messages=[
-                {"author": m.author, "body": m.body, "date": m.sent_on.isoformat()}
+                {
+                    "author": m.author,
+                    "body": m.body if m.readable else None,
+                    "readable": m.readable,
+                    "date": m.sent_on.isoformat(),
+                }
                 for m in case.messages
             ],
         )

@@ -47,7 +47,7 @@ from hotline.services.sealed_intake import GRANT_BYTES
 from hotline.services.throttle import ReceiptThrottle, Throttled
 from hotline.views import handler_session
 from hotline.views.api import service_context
-from hotline.views.json_input import b64, b64_field, json_object, string_field
+from hotline.views.json_input import b64, b64_field, id_field, json_object, string_field
 
 T = TypeVar("T")
 
@@ -601,9 +601,7 @@ def make_handler_blueprint(limiter: Limiter) -> Blueprint:
     @handler_session.login_required
     def case_grant(case_id: str) -> tuple[Response, int]:
         payload = json_object(("handler_id", "sealed_keys"))
-        target = payload["handler_id"]
-        if not isinstance(target, int) or isinstance(target, bool):
-            raise InvalidInput("handler_id must be a number", field="handler_id")
+        target = id_field(payload, "handler_id")
         sealed = b64_field(payload, "sealed_keys", exact=GRANT_BYTES)
         workflow.grant(db.session(), service_context(), _me(), case_id[:32], target, sealed)
         return jsonify(granted=True), 201

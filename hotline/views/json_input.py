@@ -69,12 +69,25 @@ def bool_field(payload: dict[str, Any], name: str) -> bool:
     return value
 
 
+# Row ids are PostgreSQL `integer`s: a larger number is no id (and would fail in the database).
+MAX_ROW_ID = 2**31 - 1
+
+
+def id_field(payload: dict[str, Any], name: str) -> int:
+    value = payload.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_ROW_ID:
+        raise InvalidInput(f"{name} must be a handler id", field=name)
+    return value
+
+
 def id_list_field(payload: dict[str, Any], name: str, max_items: int = 50) -> tuple[int, ...]:
     value = payload.get(name, [])
     if (
         not isinstance(value, list)
         or len(value) > max_items
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_ROW_ID for v in value
+        )
     ):
         raise InvalidInput(f"{name} must be a list of handler ids", field=name)
     return tuple(value)
