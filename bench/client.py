@@ -98,7 +98,9 @@ class Client:
             "POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"}
         )
 
-    def post_multipart(self, path: str, fields: dict[str, str], files: list[bytes]) -> Reply:
+    def post_multipart(
+        self, path: str, fields: dict[str, str], files: list[bytes], **headers: str
+    ) -> Reply:
         boundary = "hotline" + secrets.token_hex(12)
         parts: list[bytes] = []
         for name, value in fields.items():
@@ -120,7 +122,7 @@ class Client:
             "POST",
             path,
             b"".join(parts),
-            {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+            {"Content-Type": f"multipart/form-data; boundary={boundary}", **headers},
         )
 
 
@@ -189,19 +191,22 @@ def seal_report(
     )
 
 
-def solve_pow(client: Client) -> dict[str, str]:
+def solve_pow(client: Client, report: SealedReport) -> str:
+    """The proof-of-work header for this report (bound to its sealed fields)."""
     challenge = client.get("/api/v1/pow").json()
-    nonce = pow_rule.solve(base64.b64decode(challenge["challenge"]), int(challenge["bits"]))
-    return {"challenge": challenge["challenge"], "nonce": b64(nonce)}
+    return pow_rule.solve_header(
+        base64.b64decode(challenge["challenge"]), report.payload, int(challenge["bits"])
+    )
 
 
-def submit_sealed(client: Client, report: SealedReport, pow_: dict[str, str]) -> Reply:
-    payload = {**report.payload, "pow": pow_}
+def submit_sealed(client: Client, report: SealedReport, pow_header: str) -> Reply:
+    payload = report.payload
+    headers = {pow_rule.HEADER: pow_header}
     if report.files:
         return client.post_multipart(
-            "/api/v1/reports", {"report": json.dumps(payload)}, report.files
+            "/api/v1/reports", {"report": json.dumps(payload)}, report.files, **headers
         )
-    return client.post_json("/api/v1/reports", payload)
+    return client.post_json("/api/v1/reports", payload, **headers)
 
 
 def sealed_followup(client: Client, report: SealedReport) -> Reply:

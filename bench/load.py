@@ -76,8 +76,10 @@ def prepare(scenario: str, port: int, count: int, shared: dict[str, Any]) -> lis
         for i in range(count):
             report = hc.seal_report(route, "fraud_accounting", f"load {i} {secrets.token_hex(4)}")
             challenge = c.get("/api/v1/pow").json()
-            nonce = pow_rule.solve(base64.b64decode(challenge["challenge"]), POW_BITS)
-            items.append((report, {"challenge": challenge["challenge"], "nonce": hc.b64(nonce)}))
+            header = pow_rule.solve_header(
+                base64.b64decode(challenge["challenge"]), report.payload, POW_BITS
+            )
+            items.append((report, header))
         return items
     if scenario == "followup":
         return list(shared["receipts"])

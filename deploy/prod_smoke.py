@@ -304,7 +304,7 @@ def sealed_journey(stack: Stack) -> hc.SealedReport:
         "sealed smoke report",
         attachment=b"ledger page 4 is rewritten every month",
     )
-    reply = hc.submit_sealed(c, report, hc.solve_pow(c))
+    reply = hc.submit_sealed(c, report, hc.solve_pow(c, report))
     assert reply.status == 201, (reply.status, reply.body[:300])
     opened = hc.sealed_followup(c, report)
     assert opened.status == 200 and opened.json()["attachments"], opened.body[:300]

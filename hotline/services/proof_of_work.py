@@ -20,6 +20,10 @@ class InvalidProof(ServiceError):
     code = "invalid_proof_of_work"
 
 
+class MismatchedProof(ServiceError):
+    code = "proof_of_work_mismatch"
+
+
 class ExpiredProof(ServiceError):
     code = "proof_of_work_expired"
 
@@ -50,7 +54,8 @@ class ProofOfWork:
         body = random_bytes(16) + expiry.to_bytes(8, "big")
         return Challenge(body + self._mac(body), self.bits, self.ttl)
 
-    def redeem(self, challenge: bytes, nonce: bytes) -> None:
+    def redeem(self, challenge: bytes, digest: bytes, nonce: bytes) -> None:
+        """Check and spend a proof solved for `digest` (checked before the body is read)."""
         if len(challenge) != 32 or not constant_time_equal(
             self._mac(challenge[:24]), challenge[24:]
         ):
@@ -58,8 +63,14 @@ class ProofOfWork:
         remaining = int.from_bytes(challenge[16:24], "big") - int(time.time())
         if remaining <= 0:
             raise ExpiredProof("the anti-abuse check expired; reload the page and try again")
-        if not pow_rule.check(challenge, nonce, self.bits):
+        if not pow_rule.check(challenge, digest, nonce, self.bits):
             raise InvalidProof("the anti-abuse check is not solved")
         spent_key = "pow:" + keyed_hash(self._key, "hotline:pow:spent:v1", challenge).hex()
         if not self._store.add(spent_key, remaining + 1):
             raise SpentProof("this anti-abuse check was used already; reload the page")
+
+
+def check_binding(challenge: bytes, digest: bytes, fields: tuple[bytes, ...]) -> None:
+    """The parsed body is the submission the proof was solved for."""
+    if not constant_time_equal(pow_rule.submission_digest(challenge, fields), digest):
+        raise MismatchedProof("the anti-abuse check was solved for a different submission")

@@ -6,18 +6,20 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 from flask_limiter import Limiter
 
+from crypto import pow as pow_rule
 from hotline import db
 from hotline.blobs.store import BlobStore
 from hotline.limits import configured, global_key
 from hotline.services import attachments, routing, sealed_followup, sealed_intake
 from hotline.services.errors import InvalidInput
-from hotline.services.proof_of_work import ProofOfWork
+from hotline.services.proof_of_work import InvalidProof, ProofOfWork, check_binding
 from hotline.uploads import finished_uploads
 from hotline.views.api import service_context
 from hotline.views.json_input import (
+    UnsupportedMediaType,
     b64,
     b64_field,
     bool_field,
@@ -35,7 +37,6 @@ _REPORT_FIELDS = (
     "lookup_tag",
     "reporter_wrapped_key",
     "grants",
-    "pow",
 )
 _REPORT_OPTIONAL = ("external_only", "excluded_handlers", "attachments", "involves_executive")
 _ROUTING_OPTIONAL = ("external_only", "excluded_handlers", "involves_executive")
@@ -49,6 +50,21 @@ def _blobs() -> BlobStore:
 def _pow() -> ProofOfWork:
     checker: ProofOfWork = current_app.extensions["hotline.pow"]
     return checker
+
+
+def _redeem_proof() -> tuple[bytes, bytes]:
+    """Check and spend the proof of work from its header, before the body is read.
+
+    The header is `challenge.digest.nonce` (base64 each): the proof covers the digest, and
+    the body, once parsed, must hash to that digest (`check_binding`)."""
+    parts = request.headers.get(pow_rule.HEADER, "")[:200].split(".")
+    if len(parts) != 3:
+        raise InvalidProof("the anti-abuse check is missing; reload the page and try again")
+    named = dict(zip(("challenge", "digest", "nonce"), parts, strict=True))
+    challenge = b64_field(named, "challenge", exact=32)
+    digest = b64_field(named, "digest", exact=32)
+    _pow().redeem(challenge, digest, b64_field(named, "nonce", exact=8))
+    return challenge, digest
 
 
 def _browser_files(payload: dict[str, Any]) -> tuple[attachments.SealedFile, ...]:
@@ -144,9 +160,10 @@ def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
     @report_global
     @report_limit
     def sealed_report() -> tuple[Response, int]:
+        if request.mimetype not in ("application/json", "multipart/form-data"):
+            raise UnsupportedMediaType("send JSON with Content-Type: application/json")
+        challenge, digest = _redeem_proof()  # before a byte of the body is read
         payload = json_object(_REPORT_FIELDS, _REPORT_OPTIONAL, form_field="report")
-        proof = check_object(payload["pow"], ("challenge", "nonce"))
-        _pow().redeem(b64_field(proof, "challenge", exact=32), b64_field(proof, "nonce", exact=8))
         grants_raw = payload["grants"]
         if not isinstance(grants_raw, list) or not 0 < len(grants_raw) <= 50:
             raise InvalidInput("grants must be a list", field="grants")
@@ -177,6 +194,7 @@ def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
             files=_browser_files(payload),
             involves_executive=bool_field(payload, "involves_executive"),
         )
+        check_binding(challenge, digest, tuple(pow_rule.wire_fields(payload)))
         result = sealed_intake.submit_sealed(db.session(), service_context(), submission, _blobs())
         return jsonify(
             case_id=result.case_id, acknowledge_by=result.acknowledge_by.isoformat()

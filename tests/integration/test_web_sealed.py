@@ -185,10 +185,25 @@ def grant_for(keys: CaseKeys, to: dict[str, Any]) -> dict[str, Any]:
 
 
 def solved_pow(client: FlaskClient) -> dict[str, str]:
+    """A challenge the draft keeps; the proof is solved for the payload as sent (`sending`)."""
     challenge = body(client.get("/api/v1/pow"))
     assert challenge["bits"] == 4 and challenge["expires_in"] > 0
-    nonce = pow_rule.solve(unb64(challenge["challenge"]), challenge["bits"])
-    return {"challenge": challenge["challenge"], "nonce": b64(nonce)}
+    return {"challenge": challenge["challenge"]}
+
+
+def sending(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The body and the proof-of-work header, solved for this very body (as the browser)."""
+    sent = {k: v for k, v in payload.items() if k != "pow"}
+    proof = payload.get("pow")
+    if proof is None:
+        return sent, {}
+    header = proof.get("header") or pow_rule.solve_header(unb64(proof["challenge"]), sent, 4)
+    return sent, {pow_rule.HEADER: header}
+
+
+def post_report(client: FlaskClient, payload: dict[str, Any]) -> TestResponse:
+    sent, headers = sending(payload)
+    return client.post("/api/v1/reports", json=sent, headers=headers)
 
 
 def draft(
@@ -227,7 +242,7 @@ def draft(
 
 def submitted(world: World, client: FlaskClient, **options: Any) -> tuple[Draft, str]:
     d = draft(world, client, **options)
-    r = client.post("/api/v1/reports", json=d.payload)
+    r = post_report(client, d.payload)
     assert r.status_code == 201, r.data
     return d, str(body(r)["case_id"])
 
@@ -250,8 +265,9 @@ def post_files(
         (io.BytesIO(ct), f"file-{i}.bin", "application/octet-stream")
         for i, ct in enumerate(ciphertexts)
     ]
-    data = {part: json.dumps(payload), "file": files}
-    return client.post(path, data=data, content_type="multipart/form-data")
+    sent, headers = sending(payload)
+    data = {part: json.dumps(sent), "file": files}
+    return client.post(path, data=data, content_type="multipart/form-data", headers=headers)
 
 
 def reporter_open(client: FlaskClient, d: Draft) -> tuple[bytes, dict[str, Any]]:
@@ -429,8 +445,17 @@ MISMATCH, BAD = (409, "grant_mismatch"), (400, "invalid_input")
 
 def _unsolved(world: World, d: Draft) -> None:
     challenge = unb64(d.payload["pow"]["challenge"])
+    digest = pow_rule.submission_digest(challenge, pow_rule.wire_fields(sending(d.payload)[0]))
     nonces = (i.to_bytes(8, "big") for i in range(1000))
-    d.payload["pow"]["nonce"] = b64(next(n for n in nonces if not pow_rule.check(challenge, n, 4)))
+    bad = next(n for n in nonces if not pow_rule.check(challenge, digest, n, 4))
+    d.payload["pow"]["header"] = pow_rule.header_value(challenge, digest, bad)
+
+
+def _solved_for_another(world: World, d: Draft) -> None:
+    """A proof solved (on this very challenge) for a different submission."""
+    other = draft(world, world.app.test_client())
+    challenge = unb64(d.payload["pow"]["challenge"])
+    d.payload["pow"]["header"] = pow_rule.solve_header(challenge, sending(other.payload)[0], 4)
 
 
 def _tampered_mac(world: World, d: Draft) -> None:
@@ -445,8 +470,7 @@ def _expired(world: World, d: Draft) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pow_service, "time", SimpleNamespace(time=lambda: past))
         challenge = checker.issue().challenge
-    nonce = pow_rule.solve(challenge, checker.bits)
-    d.payload["pow"] = {"challenge": b64(challenge), "nonce": b64(nonce)}
+    d.payload["pow"] = {"challenge": b64(challenge)}
 
 
 def _resize(name: str, delta: int) -> Mutation:
@@ -470,11 +494,11 @@ def _cut_grant(world: World, d: Draft) -> None:
 
 
 def _reused(world: World, d: Draft) -> None:
-    """Another report is sent first with this very challenge and nonce."""
+    """The same submission and proof were sent once already (and accepted)."""
+    sent, headers = sending(d.payload)
+    d.payload["pow"]["header"] = headers[pow_rule.HEADER]
     client = world.app.test_client()
-    first = draft(world, client)
-    first.payload["pow"] = d.payload["pow"]
-    assert client.post("/api/v1/reports", json=first.payload).status_code == 201
+    assert client.post("/api/v1/reports", json=sent, headers=headers).status_code == 201
 
 
 def _twice(world: World, d: Draft) -> None:
@@ -496,6 +520,8 @@ REFUSALS: list[tuple[str, tuple[str, ...], Mutation, tuple[int, str]]] = [
     ("tampered challenge MAC", (), _tampered_mac, (400, "invalid_proof_of_work")),
     ("expired challenge", (), _expired, (400, "proof_of_work_expired")),
     ("reused proof of work", (), _reused, (400, "proof_of_work_reused")),
+    ("proof for another submission", (), _solved_for_another, (400, "proof_of_work_mismatch")),
+    ("no proof of work", (), lambda w, d: d.payload.pop("pow"), (400, "invalid_proof_of_work")),
 ]
 
 
@@ -509,7 +535,7 @@ def test_sealed_refusals_store_nothing(
     d = draft(world, client, exclude=tuple(world.handler_ids[u] for u in excluded))
     mutate(world, d)
     before = stored_state(world)
-    r = client.post("/api/v1/reports", json=d.payload)
+    r = post_report(client, d.payload)
     assert (r.status_code, body(r)["error"]) == expected, (label, r.data)
     assert body(r)["message"] and stored_state(world) == before
 

@@ -21,8 +21,9 @@
 //   {"op": "public_keys", "x25519_secret", "mlkem_seed"}              -> {"x25519", "mlkem"}
 //   {"op": "encrypt_file", "file_key", "data"}                        -> {"sealed"}
 //   {"op": "decrypt_file", "file_key", "sealed"}                      -> {"data"}
-//   {"op": "solve_pow", "challenge", "bits"}                          -> {"nonce"}
-//   {"op": "check_pow", "challenge", "nonce", "bits"}                 -> {"ok"}
+//   {"op": "pow_digest", "challenge", "fields"}                       -> {"digest"}
+//   {"op": "solve_pow", "challenge", "digest", "bits"}                -> {"nonce"}
+//   {"op": "check_pow", "challenge", "digest", "nonce", "bits"}       -> {"ok"}
 //   {"op": "sign", "ed25519_seed", "mldsa_seed", "label", "message"}  -> {"signature", "public"}
 //   {"op": "verify", "public", "label", "message", "signature"}       -> {"ok": true} or SignatureError
 //   {"op": "verify_directory", "root", "entries", "expect_head"?}     -> {"sequence", "hash"} or DirectoryError
@@ -75,8 +76,6 @@ const OPS = {
   },
   encrypt_file: async (r) => ({ sealed: b64(await hc.encryptFile(bytes(r.file_key), bytes(r.data))) }),
   decrypt_file: async (r) => ({ data: b64(await hc.decryptFile(bytes(r.file_key), bytes(r.sealed))) }),
-  solve_pow: (r) => ({ nonce: b64(hc.solvePow(bytes(r.challenge), r.bits)) }),
-  check_pow: (r) => ({ ok: hc.checkPow(bytes(r.challenge), bytes(r.nonce), r.bits) }),
   sign: (r) => {
     const priv = { ed25519Seed: bytes(r.ed25519_seed), mldsaSeed: bytes(r.mldsa_seed) };
     const pub = kd.signingPublicOf(priv);
@@ -91,6 +90,15 @@ const OPS = {
     const head = kd.verifyChain(r.entries.map(kd.entryFromJson), kd.signingPublicFromBytes(bytes(r.root)), expect);
     return { sequence: head.sequence, hash: kd.toHex(head.hash) };
   },
+  pow_digest: (r) => ({
+    digest: b64(hc.submissionDigest(bytes(r.challenge), r.fields.map(bytes))),
+  }),
+  solve_pow: (r) => ({
+    nonce: b64(hc.solvePow(bytes(r.challenge), bytes(r.digest), r.bits)),
+  }),
+  check_pow: (r) => ({
+    ok: hc.checkPow(bytes(r.challenge), bytes(r.digest), bytes(r.nonce), r.bits),
+  }),
 };
 
 async function main() {

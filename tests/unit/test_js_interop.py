@@ -396,9 +396,22 @@ def test_file_encrypted_in_python_decrypts_in_js(node: str, length: int) -> None
 @pytest.mark.parametrize("bits", [0, 8, 14])
 def test_pow_nonce_from_js_passes_python_check(node: str, bits: int) -> None:
     challenge = random_bytes(32)
-    nonce = unb64(js(node, "solve_pow", challenge=b64(challenge), bits=bits)["nonce"])
-    assert pow.check(challenge, nonce, bits)
-    assert nonce == pow.solve(challenge, bits)  # both find the smallest counter
-    python_nonce = pow.solve(challenge, bits)
-    answer = js(node, "check_pow", challenge=b64(challenge), nonce=b64(python_nonce), bits=bits)
+    fields = [random_bytes(40), b"fraud_accounting", b""]
+    digest = pow.submission_digest(challenge, fields)
+    js_digest = js(node, "pow_digest", challenge=b64(challenge), fields=[b64(f) for f in fields])
+    assert unb64(js_digest["digest"]) == digest
+    nonce = unb64(
+        js(node, "solve_pow", challenge=b64(challenge), digest=b64(digest), bits=bits)["nonce"]
+    )
+    assert pow.check(challenge, digest, nonce, bits)
+    assert nonce == pow.solve(challenge, digest, bits)  # both find the smallest counter
+    python_nonce = pow.solve(challenge, digest, bits)
+    answer = js(
+        node,
+        "check_pow",
+        challenge=b64(challenge),
+        digest=b64(digest),
+        nonce=b64(python_nonce),
+        bits=bits,
+    )
     assert answer == {"ok": True}

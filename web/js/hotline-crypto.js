@@ -112,6 +112,7 @@ export {
   leadingZeroBits,
   checkPow,
   solvePow,
+  submissionDigest,
 } from './crypto/pow.js';
 export {
   ED25519_SEED_BYTES,

@@ -53,9 +53,13 @@ export function apiCaller({ network, generic, onError }) {
    * @param {string} path
    * @param {{json?: unknown, form?: FormData, method?: string, raw?: boolean}} [options]
    */
-  return async function api(path, { json, form, method = 'POST', raw = false } = {}) {
+  return async function api(path, {
+    json, form, method = 'POST', raw = false, headers = {},
+  } = {}) {
     /** @type {RequestInit & {headers: Record<string, string>}} */
-    const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+    const init = {
+      method, credentials: 'same-origin', headers: { ...headers, Accept: 'application/json' },
+    };
     if (form !== undefined) {
       init.body = form;
     } else if (method !== 'GET') {

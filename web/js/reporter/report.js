@@ -72,11 +72,24 @@ async function submitReport(form) {
   progress(i18n.pow);
   await paint();
   const challenge = await api('/api/v1/pow', { method: 'GET' });
-  const nonce = hc.solvePow(unb64(challenge.challenge), challenge.bits);
-  payload.pow = { challenge: challenge.challenge, nonce: b64(nonce) };
+  // The proof is bound to this submission's sealed fields (crypto/pow.py), so it pays for no
+  // other, and it travels in a header the server checks before reading the body.
+  const text = new TextEncoder();
+  const bound = [
+    text.encode(payload.category), text.encode(payload.language), unb64(payload.sealed_report),
+    unb64(payload.lookup_tag), unb64(payload.reporter_wrapped_key),
+    ...payload.grants.map((g) => unb64(g.sealed_keys)),
+    ...sealedFiles.flatMap((f) => [unb64(f.describe.sealed_file_key), unb64(f.describe.sealed_meta)]),
+  ];
+  const powChallenge = unb64(challenge.challenge);
+  const digest = hc.submissionDigest(powChallenge, bound);
+  const nonce = hc.solvePow(powChallenge, digest, challenge.bits);
+  const powHeader = [challenge.challenge, b64(digest), b64(nonce)].join('.');
 
   progress(i18n.sending);
-  const result = await api('/api/v1/reports', withFiles('report', payload, sealedFiles));
+  const result = await api('/api/v1/reports', {
+    ...withFiles('report', payload, sealedFiles), headers: { 'X-Hotline-Pow': powHeader },
+  });
   return { receipt: hc.formatReceipt(digits), result };
 }
 
