@@ -331,28 +331,43 @@ describe('attachments', () => {
 describe('proof of work', () => {
   test('solvePow finds the first counter that checkPow accepts', () => {
     const challenge = hc.randomBytes(32);
+    const digest = hc.submissionDigest(challenge, [hc.randomBytes(40)]);
     for (const bits of [0, 4, 12]) {
-      const nonce = hc.solvePow(challenge, bits);
+      const nonce = hc.solvePow(challenge, digest, bits);
       assert.equal(nonce.length, 8);
-      assert.ok(hc.checkPow(challenge, nonce, bits));
+      assert.ok(hc.checkPow(challenge, digest, nonce, bits));
       const counter = Number(new DataView(nonce.buffer, nonce.byteOffset).getBigUint64(0));
       for (let c = 0; c < counter; c++) {
         const earlier = new Uint8Array(8);
         new DataView(earlier.buffer).setBigUint64(0, BigInt(c));
-        assert.equal(hc.checkPow(challenge, earlier, bits), false);
+        assert.equal(hc.checkPow(challenge, digest, earlier, bits), false);
       }
     }
-    assert.deepEqual(hc.solvePow(challenge, 0), new Uint8Array(8));
+    assert.deepEqual(hc.solvePow(challenge, digest, 0), new Uint8Array(8));
   });
 
   test('checkPow refuses malformed input and counts leading zero bits', () => {
     const challenge = hc.randomBytes(32);
-    const nonce = hc.solvePow(challenge, 10);
-    assert.equal(hc.checkPow(challenge, nonce.subarray(1), 0), false);
-    assert.equal(hc.checkPow(challenge.subarray(1), nonce, 0), false);
+    const digest = hc.submissionDigest(challenge, [hc.randomBytes(40)]);
+    const nonce = hc.solvePow(challenge, digest, 10);
+    assert.equal(hc.checkPow(challenge, digest, nonce.subarray(1), 0), false);
+    assert.equal(hc.checkPow(challenge.subarray(1), digest, nonce, 0), false);
+    assert.equal(hc.checkPow(challenge, digest.subarray(1), nonce, 0), false);
     assert.equal(hc.leadingZeroBits(Uint8Array.from([0, 0x10, 0xff])), 11);
     assert.equal(hc.leadingZeroBits(Uint8Array.from([0x80])), 0);
     assert.equal(hc.leadingZeroBits(new Uint8Array(2)), 16);
-    assert.throws(() => hc.solvePow(challenge, 40, 100), RangeError);
+    assert.throws(() => hc.solvePow(challenge, digest, 40, 100), RangeError);
+  });
+
+  test('a proof solved for one submission fails for another', () => {
+    // Fixed inputs, so the outcome is the same on every run.
+    const challenge = new Uint8Array(32).fill(7);
+    const mine = hc.submissionDigest(challenge, [new Uint8Array(40).fill(1)]);
+    const other = hc.submissionDigest(challenge, [new Uint8Array(40).fill(2)]);
+    const nonce = hc.solvePow(challenge, mine, 12);
+    assert.ok(hc.checkPow(challenge, mine, nonce, 12));
+    const earliestForOther = hc.solvePow(challenge, other, 12);
+    assert.notDeepEqual(earliestForOther, nonce);
+    assert.equal(hc.checkPow(challenge, other, nonce, 12), false);
   });
 });

@@ -43,6 +43,18 @@ CHECKS['keyed_hash.json'] = () => {
   });
 };
 
+CHECKS['pow.json'] = () => {
+  const { vectors } = loadVector('pow.json');
+  assert.ok(vectors.length > 0);
+  vectors.forEach((v, i) => {
+    const challenge = fromHex(v.challenge_hex);
+    const digest = hc.submissionDigest(challenge, v.fields_hex.map(fromHex));
+    assert.equal(toHex(digest), v.digest_hex, `pow[${i}] digest`);
+    assert.equal(toHex(hc.solvePow(challenge, digest, v.bits)), v.nonce_hex, `pow[${i}] nonce`);
+    assert.ok(hc.checkPow(challenge, digest, fromHex(v.nonce_hex), v.bits), `pow[${i}] check`);
+  });
+};
+
 CHECKS['receipts.json'] = () => {
   const r = loadVector('receipts.json');
   // The Damm table: row = interim, column = digit. Check it through dammDigit.

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from crypto import attachments, grants, handler_keys, padding, receipts, sealing
+from crypto import pow as pow_rule
 from crypto.errors import DecryptionError, InvalidReceipt
 from crypto.primitives import (
     Argon2Params,
@@ -42,6 +43,7 @@ FILES = [
     "attachments.json",
     "signing.json",
     "key_directory.json",
+    "pow.json",
 ]
 
 
@@ -424,3 +426,18 @@ def test_committed_files_match_generator(name: str) -> None:
     assert text == (VECTORS / name).read_text("utf-8"), (
         f"{name} is stale: run .venv/bin/python tests/vectors/generate.py"
     )
+
+
+# --- pow ---------------------------------------------------------------------------------
+
+
+def test_pow_vectors() -> None:
+    for v in load("pow.json")["vectors"]:
+        challenge = bytes.fromhex(v["challenge_hex"])
+        fields = [bytes.fromhex(f) for f in v["fields_hex"]]
+        digest = pow_rule.submission_digest(challenge, fields)
+        assert digest.hex() == v["digest_hex"]
+        nonce = bytes.fromhex(v["nonce_hex"])
+        assert pow_rule.check(challenge, digest, nonce, v["bits"])
+        assert pow_rule.solve(challenge, digest, v["bits"]) == nonce
+        assert pow_rule.header_value(challenge, digest, nonce) == v["header"]

@@ -33,6 +33,7 @@ from crypto import (
     sealing,
     signing,
 )
+from crypto import pow as pow_rule
 from crypto.errors import CryptoError
 from crypto.primitives import Argon2Params, argon2id, keyed_hash, normalise_password
 
@@ -808,6 +809,35 @@ def build_key_directory(fresh: bool) -> Json:
     }
 
 
+# --- pow.json ---------------------------------------------------------------------------
+
+
+def build_pow() -> Json:
+    challenge = _pattern(32, 7, 3)
+    fields = [b"fraud_accounting", b"en", _pattern(48, 1), _pattern(32, 9, 5), b""]
+    vectors = []
+    for bits in (0, 4, 10):
+        digest = pow_rule.submission_digest(challenge, fields)
+        nonce = pow_rule.solve(challenge, digest, bits)
+        vectors.append(
+            {
+                "challenge_hex": _hex(challenge),
+                "fields_hex": [_hex(f) for f in fields],
+                "digest_hex": _hex(digest),
+                "bits": bits,
+                "nonce_hex": _hex(nonce),
+                "header": pow_rule.header_value(challenge, digest, nonce),
+            }
+        )
+    return {
+        "description": "Proof of work bound to a submission: digest = keyed_hash(challenge, "
+        f"{pow_rule.SUBMISSION_LABEL!r}, *fields); the nonce is the smallest 8-byte big-endian "
+        f"counter with keyed_hash(challenge, {pow_rule.LABEL!r}, digest, nonce) starting with "
+        "`bits` zero bits. `header` is challenge.digest.nonce, standard base64 each.",
+        "vectors": vectors,
+    }
+
+
 # --- main -------------------------------------------------------------------------------
 
 
@@ -824,6 +854,7 @@ def builders(fresh: bool = False) -> dict[str, Callable[[], Json]]:
         "attachments.json": lambda: build_attachments(fresh),
         "signing.json": lambda: build_signing(fresh),
         "key_directory.json": lambda: build_key_directory(fresh),
+        "pow.json": build_pow,
     }
 
 
