@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.botprocs import free_port, live_app, running_bot
+from tests.support.botprocs import free_port, live_app, running_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 TURNS = [

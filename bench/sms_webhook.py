@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hotline.cli_sms import send_signed
-from tests.botprocs import free_port, live_app, running_bot
+from tests.support.botprocs import free_port, live_app, running_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token-0123456789abcdef"

@@ -22,7 +22,7 @@ def hotline_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, 
     """The real hotline on a free loopback port, with the channel token the actions use."""
     folder = tmp_path_factory.mktemp("hotline")
     process = subprocess.Popen(
-        [str(MAIN_PYTHON), "-m", "tests.live_app", "--port", "0", "--instance", str(folder)],
+        [str(MAIN_PYTHON), "-m", "tests.support.live_app", "--port", "0", "--instance", str(folder)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=open(folder / "app.log", "wb"), text=True)
     try:
         line = process.stdout.readline() if process.stdout else ""

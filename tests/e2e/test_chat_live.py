@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import json
 import re
-import secrets
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,11 +22,8 @@ from hotline import db
 from hotline.models import Case
 from hotline.services import handler_access
 from integrations.rasa import RasaGateway
-from tests.botprocs import RunningBot, running_bot
-from tests.e2e.conftest import E2E_HANDLERS, LiveServer
-from tests.support import find_plaintext, receipt_forms
-
-WRITTEN: list[str] = []
+from tests.support.botprocs import RunningBot, running_bot
+from tests.support.live_server import E2E_HANDLERS, LiveServer
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +35,7 @@ def bot(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> It
     ) as running:
         previous = live_server.app.extensions["hotline.rasa"]
         live_server.app.extensions["hotline.rasa"] = RasaGateway(running.url, 30)
+        live_server.other_stores.append(lambda: {"bot logs": running.log_bytes()})
         yield running
         live_server.app.extensions["hotline.rasa"] = previous
 
@@ -69,10 +66,8 @@ class Chat:
         return hmac.new(key, b"chat:" + self.token.encode(), hashlib.sha256).hexdigest()[:40]
 
 
-def marker(label: str) -> str:
-    text = f"{label} {secrets.token_hex(5)}"
-    WRITTEN.append(text)
-    return text
+def marker(server: LiveServer, label: str) -> str:
+    return server.ledger.marker(label, "")
 
 
 def newest_case(server: LiveServer, before: set[str]) -> Case:
@@ -87,28 +82,28 @@ def test_report_by_chat(live_server: LiveServer, bot: RunningBot, language: str)
         before = set(db.session().scalars(select(Case.id)))
     chat = Chat(live_server)
     if language == "en":
-        what = marker("The warehouse lead sells company stock on the side")
+        what = marker(live_server, "The warehouse lead sells company stock on the side")
         assert "hotline" in chat.say("hello")
         assert "What happened?" in chat.say("I want to report something")
         answers = [
             what,
             "1",
             "since last summer",
-            marker("Kobe warehouse"),
+            marker(live_server, "Kobe warehouse"),
             "don't know",
             "I saw the invoices",
             "no",
         ]
         confirm_word = "yes"
     else:
-        what = marker("倉庫の責任者が会社の在庫を横流ししています")
+        what = marker(live_server, "倉庫の責任者が会社の在庫を横流ししています")
         assert "内部通報窓口" in chat.say("こんにちは")
         assert "何がありましたか" in chat.say("通報したい")
         answers = [
             what,
             "1",
             "昨年の夏から",
-            marker("神戸倉庫"),
+            marker(live_server, "神戸倉庫"),
             "不明",
             "請求書を見ました",
             "いいえ",
@@ -119,7 +114,7 @@ def test_report_by_chat(live_server: LiveServer, bot: RunningBot, language: str)
     assert what in last  # read back before sending
     done = chat.say(confirm_word)
     assert chat.receipt and re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", chat.receipt), done
-    WRITTEN.extend(receipt_forms(chat.receipt))
+    live_server.ledger.receipt(chat.receipt)
 
     # Rasa forgot the conversation as soon as the report was filed.
     events = bot.tracker_events(chat.sender_id())
@@ -157,13 +152,13 @@ def test_story_first_opening_files_the_story(
     before = case_ids(live_server)
     chat = Chat(live_server)
     if language == "en":
-        story = marker("My boss takes bribes from a supplier")
+        story = marker(live_server, "My boss takes bribes from a supplier")
         first = chat.say(story)
         assert story in first and "Bribery or corruption. Is that right?" in first
         steps = ["yes", "last spring", "-", "-", "-", "no"]
         final = "yes"
     else:
-        story = marker("部長が取引先から賄賂を受け取っています")
+        story = marker(live_server, "部長が取引先から賄賂を受け取っています")
         first = chat.say(story)
         assert story in first and "贈収賄・汚職" in first
         steps = ["はい", "去年の春", "不明", "不明", "不明", "いいえ"]
@@ -173,7 +168,7 @@ def test_story_first_opening_files_the_story(
     assert story in last
     chat.say(final)
     assert chat.receipt
-    WRITTEN.extend(receipt_forms(chat.receipt))
+    live_server.ledger.receipt(chat.receipt)
     (case_id,) = case_ids(live_server) - before
     report = open_report(live_server, case_id)
     assert report["category"] == "bribery_corruption"
@@ -193,16 +188,24 @@ def test_correction_at_read_back_changes_only_that_field(
     before = case_ids(live_server)
     chat = Chat(live_server)
     if language == "en":
-        story = marker("The site manager told us to skip the harness checks")
-        answers = [story, "6", "March", marker("Osaka site"), "the site manager", "briefing", "no"]
+        story = marker(live_server, "The site manager told us to skip the harness checks")
+        answers = [
+            story,
+            "6",
+            "March",
+            marker(live_server, "Osaka site"),
+            "the site manager",
+            "briefing",
+            "no",
+        ]
         final, asked = "yes", "When did it happen?"
     else:
-        story = marker("現場監督が安全帯の点検を省略するよう指示しました")
+        story = marker(live_server, "現場監督が安全帯の点検を省略するよう指示しました")
         answers = [
             story,
             "6",
             "3月",
-            marker("大阪の現場"),
+            marker(live_server, "大阪の現場"),
             "現場監督",
             "朝礼で聞きました",
             "いいえ",
@@ -216,7 +219,7 @@ def test_correction_at_read_back_changes_only_that_field(
     assert new_when in second_read_back and answers[3] in second_read_back
     chat.say(final)
     assert chat.receipt
-    WRITTEN.extend(receipt_forms(chat.receipt))
+    live_server.ledger.receipt(chat.receipt)
     (case_id,) = case_ids(live_server) - before
     fields = open_report(live_server, case_id)["fields"]
     assert fields == {  # only "when" changed
@@ -308,7 +311,8 @@ def test_only_an_explicit_yes_sends(
     before = case_ids(live_server)
     chat = Chat(live_server)
     story = marker(
-        "The buyer takes kickbacks" if language == "en" else "購買担当が見返りを受け取っています"
+        live_server,
+        "The buyer takes kickbacks" if language == "en" else "購買担当が見返りを受け取っています",
     )
     steps = [story, "2", "-", "-", "-", "-", "no" if language == "en" else "いいえ"]
     for step in steps:
@@ -321,7 +325,7 @@ def test_only_an_explicit_yes_sends(
     assert case_ids(live_server) == before
     chat.say("yes" if language == "en" else "はい")
     assert chat.receipt  # still at the final question: an explicit yes sends
-    WRITTEN.extend(receipt_forms(chat.receipt))
+    live_server.ledger.receipt(chat.receipt)
 
 
 def test_bot_down_gives_the_fallback(live_server: LiveServer) -> None:
@@ -330,7 +334,8 @@ def test_bot_down_gives_the_fallback(live_server: LiveServer) -> None:
     try:
         token = post(f"{live_server.url}/chat/start", {})["conversation"]
         reply = post(
-            f"{live_server.url}/chat/message", {"conversation": token, "text": marker("down test")}
+            f"{live_server.url}/chat/message",
+            {"conversation": token, "text": marker(live_server, "down test")},
         )
         assert reply["available"] is False
         assert "web form" in str(reply["messages"])
@@ -353,7 +358,7 @@ def test_widget_completes_a_report(
         page.keyboard.press("Enter")
         expect(log).to_contain_text(expected, timeout=30_000)
 
-    what = marker("Forklift brakes have failed twice this week")
+    what = marker(live_server, "Forklift brakes have failed twice this week")
     say(what, "Health, safety or environment. Is that right?")
     say("yes", "When did it happen")
     say("this week", "Where did it happen")
@@ -366,13 +371,10 @@ def test_widget_completes_a_report(
     assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", receipt)
     # The receipt is shown once, in its box (not also in the message text).
     assert log.inner_text().count(receipt) == 1
-    WRITTEN.extend(receipt_forms(receipt))
+    live_server.ledger.receipt(receipt)
     page.screenshot(path=str(artifacts / "chat-widget-en.png"), full_page=False)
     page.close()
 
 
-def test_zz_no_plaintext_anywhere(live_server: LiveServer, bot: RunningBot) -> None:
-    haystacks = {**live_server.stored(), "bot logs": bot.log_bytes()}
-    assert len(WRITTEN) >= 8
-    assert find_plaintext(haystacks, WRITTEN) == []
+def test_bot_keeps_conversations_in_the_ephemeral_tracker_store(bot: RunningBot) -> None:
     assert b"hotline-ephemeral-tracker-store active" in bot.log_bytes()

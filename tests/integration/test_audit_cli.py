@@ -16,7 +16,7 @@ from sqlalchemy import Connection, create_engine, delete, func, insert, select, 
 from hotline import db
 from hotline.models import AuditEvent
 from hotline.services import handler_access, workflow
-from tests.conftest import HANDLERS, World
+from tests.support.world import HANDLERS, World
 
 pytestmark = pytest.mark.postgres
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from hotline import db
 from hotline.models import Case, CaseGrant, Message
-from tests.conftest import World
+from tests.support.world import World
 
 pytestmark = pytest.mark.postgres
 

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, select, update
 from hotline import db
 from hotline.models import Case, CaseGrant
 from hotline.services import console, dates
-from tests.conftest import World
+from tests.support.world import World
 
 pytestmark = pytest.mark.postgres
 

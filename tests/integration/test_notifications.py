@@ -37,8 +37,8 @@ from integrations.mail import (
     SmtpSettings,
     sender_from_config,
 )
-from tests.conftest import World
 from tests.support import find_plaintext
+from tests.support.world import World
 
 pytestmark = pytest.mark.postgres
 

@@ -37,8 +37,8 @@ from hotline.models import (
     PendingBlob,
 )
 from hotline.services import dates, handler_access, intake, workflow
-from tests.conftest import HANDLERS, World
 from tests.support import find_plaintext, raw_database_bytes
+from tests.support.world import HANDLERS, World
 
 pytestmark = pytest.mark.postgres
 

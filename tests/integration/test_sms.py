@@ -16,9 +16,7 @@ from hotline.services import handler_access
 from integrations.rasa import RasaGateway
 from integrations.twilio.deletion import TwilioCleaner
 from integrations.twilio.replies import split_sms
-from tests.conftest import HANDLERS, World
-from tests.support import find_plaintext, raw_database_bytes, receipt_forms
-from tests.twilio_support import (
+from tests.support.sms import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     PUBLIC_URL,
@@ -26,15 +24,15 @@ from tests.twilio_support import (
     signed_form,
     text,
 )
+from tests.support.world import HANDLERS, World
 
 pytestmark = pytest.mark.postgres
 NUMBER = "+819012345678"
-NUMBER_FORMS = [NUMBER, "09012345678", "090-1234-5678", "9012345678", "819012345678"]
-WRITTEN: dict[str, list[str]] = {}
 
 
 @pytest.fixture
 def line(world: World) -> RecordingHttpClient:
+    world.ledger.phone(NUMBER)
     app = world.app
     app.config.update(
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
@@ -67,14 +65,11 @@ def report_by_sms(world: World, number: str, what: str) -> str:
     reply = text(client, number, "YES")[0]
     match = re.search(r"\d{4} \d{4} \d{4} \d{4}", reply)
     assert match, reply
-    WRITTEN.setdefault(world.url, []).extend(receipt_forms(match.group(0)))
-    return match.group(0)
+    return world.ledger.receipt(match.group(0))
 
 
 def marker(world: World, label: str) -> str:
-    value = f"{label} {secrets.token_hex(5)}"
-    WRITTEN.setdefault(world.url, []).append(value)
-    return value
+    return world.ledger.marker(label, "")
 
 
 def test_report_status_reply_with_the_bot_down(world: World, line: RecordingHttpClient) -> None:
@@ -117,7 +112,7 @@ def test_japanese_built_in_conversation(world: World, line: RecordingHttpClient)
     assert "YESかNO" in text(client, number, "6")[0]
     reply = text(client, number, "はい")[0]
     assert re.search(r"\d{4} \d{4} \d{4} \d{4}", reply), reply
-    WRITTEN[world.url].extend(receipt_forms(re.search(r"\d{4} \d{4} \d{4} \d{4}", reply)[0]))
+    world.ledger.receipt(re.search(r"\d{4} \d{4} \d{4} \d{4}", reply)[0])
 
 
 def test_cancel_discards_the_draft(world: World, line: RecordingHttpClient) -> None:
@@ -160,7 +155,7 @@ def test_retry_of_the_same_message_makes_one_case(world: World, line: RecordingH
     first = text(client, number, "YES", sid=sid)
     again = text(client, number, "YES", sid=sid)  # Twilio's retry
     assert first == again and re.search(r"\d{4} \d{4}", first[0])
-    WRITTEN[world.url].extend(receipt_forms(re.search(r"\d{4} \d{4} \d{4} \d{4}", first[0])[0]))
+    world.ledger.receipt(re.search(r"\d{4} \d{4} \d{4} \d{4}", first[0])[0])
     assert counts(world)[0] == before + 1
 
 
@@ -187,11 +182,12 @@ def test_bodies_are_deleted_at_twilio(world: World, line: RecordingHttpClient) -
     from hotline.services import twilio_cleanup
 
     client = world.app.test_client()
+    number = world.ledger.phone("+4915112345678")
     sids = []
     for body in ("HELP", "hello"):
         sid = "SM" + secrets.token_hex(16)
         sids.append(sid)
-        text(client, "+4915112345678", body, sid=sid)
+        text(client, number, body, sid=sid)
     with world.app.app_context():
         _, pending = twilio_cleanup.run_queue(
             db.session(),
@@ -201,10 +197,7 @@ def test_bodies_are_deleted_at_twilio(world: World, line: RecordingHttpClient) -
     assert pending == 0 and set(sids) <= set(line.deleted())
     line.outbound = ["SM" + "f" * 32]
     assert (
-        twilio_cleanup.delete_outbound(
-            world.app.extensions["hotline.twilio_cleaner"], "+4915112345678"
-        )
-        == 1
+        twilio_cleanup.delete_outbound(world.app.extensions["hotline.twilio_cleaner"], number) == 1
     )
     assert line.calls[-1][0] == "DELETE"
 
@@ -217,10 +210,3 @@ def test_split_sms() -> None:
     parts = split_sms(japanese)
     assert len(parts) > 1 and all(len(p) <= 268 for p in parts)
     assert parts[0].startswith("(1/") and "。" in parts[0]
-
-
-def test_zz_no_number_text_or_receipt_stored(world: World) -> None:
-    world.app.extensions["hotline.db"].dispose()
-    haystacks = {"database": raw_database_bytes(world.url), "logs": world.logs.text.encode()}
-    assert find_plaintext(haystacks, NUMBER_FORMS + WRITTEN.get(world.url, [])) == []
-    assert len(WRITTEN.get(world.url, [])) >= 8

@@ -10,7 +10,7 @@ from crypto.errors import DecryptionError
 from crypto.primitives import Argon2Params
 from hotline import db
 from hotline.models import Case, Handler
-from tests.conftest import HANDLERS, World
+from tests.support.world import HANDLERS, World
 
 pytestmark = pytest.mark.postgres
 

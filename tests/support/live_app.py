@@ -1,7 +1,7 @@
 """Serve a throwaway hotline (migrated SQLite, routing, one handler per desk) for tests that
 run in another process, such as the bot's tests in its own venv.
 
-    .venv/bin/python -m tests.live_app --port 0 --instance DIR
+    .venv/bin/python -m tests.support.live_app --port 0 --instance DIR
 
 Prints one JSON line {"url", "token", "instance", "handlers": {username: password}} and
 serves until killed. Cheap Argon2 parameters: tests only.

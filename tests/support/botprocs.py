@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BOT = ROOT / "bot"
 RASA = BOT / ".venv" / "bin" / "rasa"
 
@@ -152,14 +152,14 @@ def running_bot(
 def live_app(
     port: int, instance: str, rasa_url: str, twilio_token: str = ""
 ) -> Iterator[dict[str, object]]:
-    """`tests.live_app` in its own process on a chosen port; yields its JSON line."""
+    """`tests.support.live_app` in its own process on a chosen port; yields its JSON line."""
     import json
     import sys
 
     command = [
         sys.executable,
         "-m",
-        "tests.live_app",
+        "tests.support.live_app",
         "--port",
         str(port),
         "--instance",

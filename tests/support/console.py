@@ -1,0 +1,191 @@
+"""The handler console's browser side in Python: the Argon2id login proof, TOTP enrolment and
+codes, unwrapping the private keys, and a signed-in client that opens grants. Also the
+channel-API calls a console test needs (submit a report, read it as the reporter)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pyotp
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.test import TestResponse
+
+from crypto import handler_keys
+from crypto.grants import CaseKeys, open_grant
+from crypto.handler_keys import HandlerPrivateKeys
+from crypto.primitives import Argon2Params
+from hotline import db
+from hotline.models import CaseGrant
+from hotline.services import accounts
+from tests.support.http import b64, body, unb64
+from tests.support.world import World
+
+
+class TotpClock:
+    """A clock for TOTP codes: each code is for a later 30-second step, so no test replays
+    another's. Tests point the server's clock here (`handler_auth._now`)."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def code(self, secret: str) -> str:
+        self.now += timedelta(seconds=90)
+        return pyotp.TOTP(secret).at(self.now)
+
+
+CLOCK = TotpClock()
+
+
+@dataclass
+class Proof:
+    auth: bytes
+    unwrap_key: bytes
+
+
+def login_parameters(client: FlaskClient, username: str) -> dict[str, Any]:
+    r = client.post("/handler/api/login/parameters", json={"username": username})
+    assert r.status_code == 200, r.data
+    return body(r)
+
+
+def prove(client: FlaskClient, username: str, password: str) -> Proof:
+    p = login_parameters(client, username)
+    derived = handler_keys.password_secrets(
+        password, unb64(p["salt"]), Argon2Params(p["ops"], p["mem_bytes"])
+    )
+    return Proof(derived.auth, derived.unwrap_key)
+
+
+def post_login(client: FlaskClient, username: str, auth: bytes, code: str | None) -> TestResponse:
+    payload: dict[str, Any] = {"username": username, "auth": b64(auth)}
+    if code is not None:
+        payload["code"] = code
+    return client.post("/handler/api/login", json=payload)
+
+
+def code_for(world: World, username: str) -> str:
+    """A fresh TOTP code for an enrolled handler."""
+    return CLOCK.code(world.totp_secrets[username])
+
+
+def enrol(world: World, client: FlaskClient, username: str) -> dict[str, Any]:
+    proof = prove(client, username, world.passwords[username])
+    r = post_login(client, username, proof.auth, "")
+    assert r.status_code == 403 and body(r)["error"] == "totp_enrolment_required", r.data
+    r = client.post(
+        "/handler/api/login/enrol/start", json={"username": username, "auth": b64(proof.auth)}
+    )
+    assert r.status_code == 200, r.data
+    started = body(r)
+    assert "<svg" in started["qr_svg"] and "<script" not in started["qr_svg"]
+    secret = started["secret"]
+    r = client.post(
+        "/handler/api/login/enrol/finish",
+        json={
+            "username": username,
+            "auth": b64(proof.auth),
+            "secret": secret,
+            "code": CLOCK.code(secret),
+        },
+    )
+    assert r.status_code == 200, r.data
+    world.totp_secrets[username] = secret
+    world.ledger.add(secret)
+    material = body(r)
+    material["_unwrap_key"] = proof.unwrap_key
+    return material
+
+
+@dataclass
+class Console:
+    client: FlaskClient
+    handler_id: int
+    private: HandlerPrivateKeys
+    material: dict[str, Any]
+
+    def get(self, path: str, **query: Any) -> TestResponse:
+        return self.client.get(f"/handler/api/{path}", query_string=query)
+
+    def post(self, path: str, payload: dict[str, Any]) -> TestResponse:
+        return self.client.post(f"/handler/api/{path}", json=payload)
+
+    def bundle(self, case_id: str) -> dict[str, Any]:
+        r = self.get(f"cases/{case_id}")
+        assert r.status_code == 200, r.data
+        return body(r)
+
+    def keys(self, case_id: str) -> tuple[dict[str, Any], CaseKeys]:
+        data = self.bundle(case_id)
+        return data, open_grant(unb64(data["grant"]), self.private)
+
+
+def new_handler(world: World, desk: str, prefix: str = "fresh") -> str:
+    """A handler of the test's own on a desk: it holds only cases submitted after this, so
+    what it sees does not depend on which tests ran before. Returns the username."""
+    username = f"{prefix}.{secrets.token_hex(3)}"
+    world.passwords[username] = f"{prefix}-pass-{secrets.token_hex(6)}"
+    world.ledger.add(world.passwords[username])
+    with world.app.app_context():
+        accounts.create_handler(
+            db.session(),
+            world.app.extensions["hotline.services"],
+            username,
+            desk,
+            world.passwords[username],
+        )
+    return username
+
+
+def sign_in(world: World, username: str) -> Console:
+    """Sign in as the console does; the first time, enrol through the QR flow."""
+    client = world.app.test_client()
+    if username not in world.totp_secrets:
+        material = enrol(world, client, username)
+        unwrap_key = material.pop("_unwrap_key")
+    else:
+        proof = prove(client, username, world.passwords[username])
+        r = post_login(client, username, proof.auth, code_for(world, username))
+        assert r.status_code == 200, r.data
+        material, unwrap_key = body(r), proof.unwrap_key
+    private = handler_keys.unwrap_private(unb64(material["wrapped_private"]), unwrap_key)
+    assert private.public().x25519 == unb64(material["x25519_public"])
+    assert private.public().mlkem == unb64(material["mlkem_public"])
+    return Console(client, material["handler_id"], private, material)
+
+
+def submit(world: World, category: str = "fraud_accounting", **extra: Any) -> dict[str, Any]:
+    """A report through the channel API; its text and receipt go into the world's ledger."""
+    text = world.ledger.marker("report", "購買部の佐藤さんが")
+    r = world.app.test_client().post(
+        "/api/v1/channel/reports",
+        json={"category": category, "body": text, "channel": "chat", "language": "en", **extra},
+        headers=world.auth(),
+    )
+    assert r.status_code == 201, r.data
+    data = body(r)
+    world.ledger.receipt(data["receipt"])
+    data["body"] = text
+    return data
+
+
+def reporter_view(world: World, receipt: str) -> dict[str, Any]:
+    r = world.app.test_client().post(
+        "/api/v1/channel/followup", json={"receipt": receipt}, headers=world.auth()
+    )
+    assert r.status_code == 200, r.data
+    return body(r)
+
+
+def granted_ids(world: World, handler_id: int) -> set[str]:
+    with world.app.app_context():
+        return set(
+            db.session().scalars(
+                select(CaseGrant.case_id).where(
+                    CaseGrant.handler_id == handler_id, CaseGrant.released.is_(True)
+                )
+            )
+        )
