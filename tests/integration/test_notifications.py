@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import ipaddress
-import secrets
 import socket
 import ssl
 from collections.abc import Iterator
@@ -38,7 +37,7 @@ from integrations.mail import (
     sender_from_config,
 )
 from tests.support import find_plaintext
-from tests.support.world import World
+from tests.support.world import World, build_world
 
 pytestmark = pytest.mark.postgres
 
@@ -76,7 +75,15 @@ def reset_digests(world: World) -> None:
     execute(world, update(Handler.__table__).values(last_digest_on=None))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """A world per test: digests count every case and grant in the database, and tests here
+    escalate cases and mark digests sent."""
+    with build_world(request.param, tmp_path) as w:
+        yield w
+
+
+@pytest.fixture
 def setup(world: World) -> Setup:
     table = Handler.__table__
     for username, address in EMAILS.items():
@@ -85,7 +92,7 @@ def setup(world: World) -> Setup:
     texts: list[str] = []
 
     def submit(category: str) -> str:
-        text = f"digest report {secrets.token_hex(6)} 山田さんの件"
+        text = world.ledger.marker("digest report", "山田さんの件")
         texts.append(text)
         r = client.post(
             "/api/v1/channel/reports",

@@ -135,7 +135,7 @@ def make_case(
     close: bool = False,
 ) -> str:
     """A fraud report with encrypted files, a reply, a note and a reporter message."""
-    what = f"retention report {secrets.token_hex(6)} 経理の不正"
+    what = world.ledger.marker("retention report", "経理の不正")
     texts.append(what)
     with world.app.app_context():
         session = db.session()
@@ -167,7 +167,7 @@ def make_case(
             store,
         )
         who = handler_access.unlock(session, ctx, "comp.one", HANDLERS["comp.one"][1])
-        answer = f"retention reply {secrets.token_hex(6)}"
+        answer = world.ledger.marker("retention reply", "")
         texts.append(answer)
         handler_access.reply(session, ctx, who, result.case_id, answer)
         workflow.add_note(session, who.handler_id, result.case_id, os.urandom(120))
@@ -247,7 +247,7 @@ def attachment_ids(world: World, case_id: str) -> list[str]:
         )
 
 
-def test_dry_run_changes_nothing(world: World, cases: Cases) -> None:
+def dry_run_changes_nothing(world: World, cases: Cases) -> None:
     put_blob(world, b"\x01" * 100, started_days_ago=2)  # an upload abandoned by a crash
     before = snapshot(world)
     result = purge(world, "--dry-run")
@@ -260,7 +260,7 @@ def test_dry_run_changes_nothing(world: World, cases: Cases) -> None:
     assert snapshot(world) == before
 
 
-def test_warning_goes_out_once_and_carries_no_content(world: World, cases: Cases) -> None:
+def warning_goes_out_once_and_carries_no_content(world: World, cases: Cases) -> None:
     today = dates.today()
     result = purge(world)
     assert result.exit_code == 0, result.output
@@ -291,7 +291,7 @@ def test_warning_goes_out_once_and_carries_no_content(world: World, cases: Cases
     assert len(mails(world)) == len(sent)
 
 
-def test_purge_removes_every_row_and_file_of_the_case_only(world: World, cases: Cases) -> None:
+def purge_removes_every_row_and_file_of_the_case_only(world: World, cases: Cases) -> None:
     today = dates.today()
     store = blobs(world)
     # Two weeks after the warning: purge_me is due; warned_only closed too recently.
@@ -358,3 +358,11 @@ def test_purge_removes_every_row_and_file_of_the_case_only(world: World, cases: 
     # A second run has nothing left to do.
     again = purge(world)
     assert "0 warned (0 messages), 0 purged (0 files), 0 orphan files" in again.output
+
+
+def test_dry_run_then_warning_then_purge(world: World, cases: Cases) -> None:
+    """One retention cycle in its order: a dry run changes nothing, the warning goes out once
+    without content, and two weeks later the purge removes that case and nothing else."""
+    dry_run_changes_nothing(world, cases)
+    warning_goes_out_once_and_carries_no_content(world, cases)
+    purge_removes_every_row_and_file_of_the_case_only(world, cases)
