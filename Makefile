@@ -110,7 +110,7 @@ lint: python-deps
 	$(BIN)/mypy
 
 test: setup browser lint
-	HOTLINE_TEST_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests; status=$$?; \
+	HOTLINE_TEST_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p randomly tests; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
 	test $$status -eq 0 || exit $$status
 	cd bot && RASA_TELEMETRY_ENABLED=false .venv/bin/python -m pytest tests -p no:cacheprovider; \

@@ -69,22 +69,17 @@ def _check_sealed(sealed: bytes, field: str) -> None:
         raise InvalidInput(f"{field} has the wrong size", field=field)
 
 
-def change_status(
-    session: Session,
-    ctx: ServiceContext,
-    handler_id: int,
-    case_id: str,
-    status: str,
-    outcome: str | None = None,
-) -> StatusChange:
-    case = require_grant(session, handler_id, case_id)
+def checked_transition(current: CaseStatus, status: str, outcome: str | None) -> CaseStatus:
+    """The status a case may move to from `current`: forward only (staying put is allowed,
+    so a repeated request is harmless), never out of closed, an outcome when and only when
+    closing. Raises InvalidInput or Conflict otherwise."""
     try:
         target = CaseStatus(status)
     except ValueError as exc:
         raise InvalidInput("unknown status", field="status") from exc
-    if case.status == CaseStatus.CLOSED:
+    if current == CaseStatus.CLOSED:
         raise Conflict("this case is closed", field="status")
-    if ORDER.index(target) <= ORDER.index(case.status) and target != case.status:
+    if ORDER.index(target) < ORDER.index(current):
         raise Conflict(
             "a case moves forward only: received, acknowledged, assessing, investigating, closed",
             field="status",
@@ -94,6 +89,19 @@ def change_status(
             raise InvalidInput("closing needs an outcome: " + ", ".join(OUTCOMES), field="outcome")
     elif outcome is not None:
         raise InvalidInput("only closing takes an outcome", field="outcome")
+    return target
+
+
+def change_status(
+    session: Session,
+    ctx: ServiceContext,
+    handler_id: int,
+    case_id: str,
+    status: str,
+    outcome: str | None = None,
+) -> StatusChange:
+    case = require_grant(session, handler_id, case_id)
+    target = checked_transition(case.status, status, outcome)
     today = dates.today()
     if case.acknowledged_on is None and target != CaseStatus.RECEIVED:
         case.acknowledged_on = today
