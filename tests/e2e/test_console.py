@@ -220,8 +220,12 @@ def test_handler_journey(
 
 
 def test_reload_while_signed_in_asks_to_sign_in_again(
-    browser: Browser, live_server: LiveServer
+    browser: Browser, live_server: LiveServer, tmp_path: Path
 ) -> None:
+    evidence = tmp_path / "note.txt"
+    evidence.write_text(marker(live_server, "reload evidence"))
+    # A fraud report reaches the audit committee too: there is a case to list.
+    report_through_the_form(browser, live_server, marker(live_server, "reload report"), evidence)
     context = browser.new_context()
     page = context.new_page()
     totp = sign_in_first_time(page, live_server, "audit.one")

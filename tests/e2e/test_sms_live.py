@@ -22,12 +22,17 @@ NUMBERS = {"en": "+819011112222", "ja": "+818033334444", "down": "+819055556666"
 
 
 @pytest.fixture(scope="module")
-def sms_bot(
-    live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningBot]:
+def sms_line(live_server: LiveServer) -> LiveServer:
+    """The live server with its SMS line switched on (signed requests from the simulator)."""
     live_server.app.config.update(
         TWILIO_AUTH_TOKEN=AUTH_TOKEN, PUBLIC_URL=live_server.url, SMS_RATE_LIMIT="1000 per minute"
     )
+    return live_server
+
+
+@pytest.fixture(scope="module")
+def sms_bot(sms_line: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    live_server = sms_line
     with running_bot(
         live_server.url,
         live_server.app.config["CHANNEL_TOKEN"],
@@ -149,15 +154,15 @@ def test_report_by_sms_through_the_bot(
 
 
 @pytest.fixture
-def bot_stopped(live_server: LiveServer, sms_bot: RunningBot) -> Iterator[None]:
-    """The bot unreachable (nothing listens where the line looks for it), then back."""
-    sms_line = live_server.app.extensions["hotline.sms"]
-    running = sms_line.gateway
-    sms_line.gateway = RasaGateway(f"http://127.0.0.1:{free_port()}", 2)
+def bot_stopped(sms_line: LiveServer) -> Iterator[None]:
+    """The bot unreachable (nothing listens where the line looks for it), then as before."""
+    line = sms_line.app.extensions["hotline.sms"]
+    before = line.gateway
+    line.gateway = RasaGateway(f"http://127.0.0.1:{free_port()}", 2)
     try:
         yield
     finally:
-        sms_line.gateway = running
+        line.gateway = before
 
 
 @pytest.mark.usefixtures("bot_stopped")

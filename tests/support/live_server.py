@@ -41,8 +41,17 @@ class BodyRecorder:
         return self.app(environ, start_response)
 
     def all(self) -> bytes:
+        return self.since(0)
+
+    def mark(self) -> int:
+        """Where the bodies received from now on start (for `since`)."""
         with self.lock:
-            return b"\n".join(self.bodies)
+            return len(self.bodies)
+
+    def since(self, mark: int) -> bytes:
+        """The bodies received after `mark`: what one test's own requests carried."""
+        with self.lock:
+            return b"\n".join(self.bodies[mark:])
 
 
 @dataclass
