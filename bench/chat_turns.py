@@ -1,6 +1,6 @@
 """Latency of one bot turn through Flask's /chat (Flask → Rasa → actions), and Rasa's memory.
 
-Starts a throwaway hotline (tests.live_app), the Rasa server and the action server, holds
+Starts a throwaway hotline (tests.support.live_app), the Rasa server and the action server, holds
 --conversations full report conversations and prints p50/p95 per turn and resident memory.
 
     .venv/bin/python bench/chat_turns.py [--conversations 10]
