@@ -9,7 +9,11 @@ import pytest
 
 from hotline import db
 from hotline.services import accounts
-from tests.support.world import ADMIN, World, build_world
+from tests.support.world import ADMIN, HANDLERS, World, build_world
+
+# Helpers live in tests.support; these names stay importable from here for tests written
+# before the move (import them from tests.support.world in new tests).
+__all__ = ["ADMIN", "HANDLERS", "World", "admin_id", "build_world", "world"]
 
 pytest_plugins = ["pytester"]
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hotline import db
 from hotline.models import AuditEvent, AuditHead
 from hotline.services import audit, handler_access, workflow
-from tests.conftest import HANDLERS, World
+from tests.support.world import HANDLERS, World
 
 EVENTS = AuditEvent.__table__
 HEAD = AuditHead.__table__

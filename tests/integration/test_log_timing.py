@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from hotline.logs import REPORTER_EVENTS, ContentFreeFormatter
-from tests.conftest import World
 from tests.support import LogCapture
+from tests.support.world import World
 
 
 @contextmanager

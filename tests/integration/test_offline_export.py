@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from hotline import offline_open
-from tests.conftest import HANDLERS, World
+from tests.support.world import HANDLERS, World
 
 ROOT = Path(__file__).resolve().parents[2]
 

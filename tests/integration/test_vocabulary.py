@@ -12,7 +12,7 @@ from flask_babel import pgettext
 from hotline import vocabulary
 from hotline.services.errors import InvalidInput, ReceiptNotFound
 from hotline.views import words
-from tests.conftest import ADMIN, World
+from tests.support.world import ADMIN, World
 
 
 def page_vocabulary(text: str) -> dict[str, object]:
