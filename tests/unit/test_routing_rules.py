@@ -16,8 +16,9 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 import hotline
+from crypto.pepper import Pepper
 from hotline.models import AuditEvent, Base, Desk, Handler
-from hotline.services import policy, routing
+from hotline.services import audit, policy, routing
 from hotline.services.errors import InvalidInput, NoRecipients, UnknownCategory
 
 POLICY_FILE = Path(hotline.__file__).parent / "data" / "routing.json"
@@ -37,7 +38,8 @@ STAFF = {
 def session() -> Iterator[Session]:
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
-    with Session(engine) as s:
+    # The audit chain is keyed from the pepper; the session carries that key as the app's do.
+    with Session(engine, info=audit.session_info(Pepper(os.urandom(32)))) as s:
         routing.load_policy(s, POLICY_FILE)
         desks = {d.slug: d.id for d in s.scalars(select(Desk))}
         for username, desk in STAFF.items():
