@@ -8,8 +8,8 @@ import re
 
 from playwright.sync_api import Browser, Request, expect
 
-from tests.e2e.conftest import LiveServer
 from tests.e2e.test_console import sign_in_first_time
+from tests.support.live_server import LiveServer
 
 
 def test_idle_console_forgets_keys_and_ends_the_session(

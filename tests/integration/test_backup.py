@@ -12,8 +12,8 @@ import pytest
 
 from hotline import backup, create_app, db, migrate
 from hotline.services import errors, handler_access
-from tests.conftest import HANDLERS, World, build_world
 from tests.support import config_for, fresh_database
+from tests.support.world import HANDLERS, World, build_world
 
 pytestmark = pytest.mark.postgres
 SECRETS = ("SECRET_KEY", "PEPPER", "CHANNEL_TOKEN", "RECEIPT_SALT", "PSEUDONYM_KEY")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from hotline import create_app
-from tests.conftest import World
 from tests.support import body, config_for
+from tests.support.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from hotline import migrate
 from hotline.devserver import ROOT, web_command
-from tests.botprocs import free_port
 from tests.support import CHEAP_ARGON
+from tests.support.botprocs import free_port
 
 
 def raw_request(port: int, data: bytes) -> bytes:

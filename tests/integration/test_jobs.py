@@ -22,10 +22,10 @@ from hotline.jobs.tasks import SCHEDULE
 from hotline.models import AuditEvent, Case, CaseStatus, TwilioDeletion
 from hotline.services import dates
 from integrations.twilio.deletion import TwilioCleaner
-from tests.conftest import World, build_world
 from tests.integration.test_sms_lifetimes import FailingHttpClient
 from tests.support import REDIS_URL
-from tests.twilio_support import ACCOUNT_SID, AUTH_TOKEN
+from tests.support.sms import ACCOUNT_SID, AUTH_TOKEN
+from tests.support.world import World, build_world
 
 pytestmark = pytest.mark.postgres
 

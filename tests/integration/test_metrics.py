@@ -11,7 +11,7 @@ from hotline import create_app, db, migrate
 from hotline.services import accounts, routing
 from integrations.rasa import RasaGateway
 from tests.support import config_for, receipt_forms
-from tests.twilio_support import AUTH_TOKEN, PUBLIC_URL, text
+from tests.support.sms import AUTH_TOKEN, PUBLIC_URL, text
 
 CLIENT = "198.51.100.23"
 NUMBER = "+819055556666"

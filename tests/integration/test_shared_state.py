@@ -14,9 +14,9 @@ import redis
 
 from hotline import create_app
 from integrations.rasa import RasaGateway
-from tests.conftest import World, build_world
 from tests.support import REDIS_URL, config_for, needle_forms, receipt_forms
-from tests.twilio_support import AUTH_TOKEN, PUBLIC_URL, text
+from tests.support.sms import AUTH_TOKEN, PUBLIC_URL, text
+from tests.support.world import World, build_world
 
 pytestmark = pytest.mark.postgres
 NUMBER = "+819087654321"

@@ -20,8 +20,7 @@ from hotline.models import SmsDelivery, TwilioDeletion
 from hotline.services import dates, sms_records, twilio_cleanup
 from integrations.rasa import RasaGateway
 from integrations.twilio.deletion import TwilioCleaner
-from tests.conftest import World
-from tests.twilio_support import (
+from tests.support.sms import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     PUBLIC_URL,
@@ -29,6 +28,7 @@ from tests.twilio_support import (
     signed_form,
     text,
 )
+from tests.support.world import World
 
 pytestmark = pytest.mark.postgres
 
