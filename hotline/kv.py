@@ -9,6 +9,7 @@ caller's reason for keeping it."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Protocol
@@ -35,11 +36,16 @@ class ExpiringStore(Protocol):
     def ping(self) -> None:
         """Raise when the store cannot be reached (readiness checks)."""
 
+    def secret(self, key: str, ttl_seconds: int) -> bytes:
+        """32 random bytes under `key`, made by whichever worker asks first and shared by
+        all until the key expires; never written anywhere but this store."""
+
 
 class MemoryStore:
     def __init__(self) -> None:
         self._data: dict[str, tuple[int, float]] = {}
         self._bytes: dict[str, tuple[bytes, float]] = {}
+        self._secrets: dict[str, tuple[bytes, float]] = {}
         self._lock = threading.Lock()
 
     def _live(self, key: str) -> tuple[int, float] | None:
@@ -107,6 +113,15 @@ class MemoryStore:
     def ping(self) -> None:
         return None
 
+    def secret(self, key: str, ttl_seconds: int) -> bytes:
+        with self._lock:
+            now = time.monotonic()
+            for stale in [k for k, (_, exp) in self._secrets.items() if exp <= now]:
+                del self._secrets[stale]
+            if key not in self._secrets:
+                self._secrets[key] = (os.urandom(32), now + ttl_seconds)
+            return self._secrets[key][0]
+
 
 class RedisStore:
     def __init__(self, url: str, prefix: str = "hotline:kv:") -> None:
@@ -152,6 +167,13 @@ class RedisStore:
 
     def ping(self) -> None:
         self._redis.ping()
+
+    def secret(self, key: str, ttl_seconds: int) -> bytes:
+        made = os.urandom(32)
+        self._redis.set(self._prefix + key, made, nx=True, ex=ttl_seconds)
+        value = self._redis.get(self._prefix + key)
+        return value if isinstance(value, bytes) else made
+
 
 
 def make_store(url: str, prefix: str = "hotline:kv:") -> ExpiringStore:

@@ -1,14 +1,25 @@
-"""Rate limiting with hashed keys: counters never hold a client address or token."""
+"""Rate limiting with hashed keys: counters never hold a client address, a token or a time.
+
+- Fixed windows: Redis holds one number per key and window, never the times of requests.
+- Client keys are HMACs under a random key of the day, shared by the workers through the
+  expiring store and gone at midnight UTC. Nothing configured (not SECRET_KEY, not the
+  pepper) can recompute yesterday's keys from a list of addresses.
+- Budgets shared by every client (the global ones) are spent only by requests that did work
+  worth counting; a flood of refused input cannot lock genuine reporters out.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 from collections.abc import Mapping
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from flask import Flask, current_app, request
-from flask_limiter import Limiter
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter, RouteLimit
+
+from hotline.kv import ExpiringStore
 
 CHANNEL_SESSION_HEADER = "X-Hotline-Session"
 
@@ -34,8 +45,31 @@ def client_key() -> str:
         source = "channel:" + session_id
     else:
         source = request.remote_addr or "unknown"
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, source.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
+    return day_hash(source)
+
+
+def day_hash(source: str | bytes) -> str:
+    """A limiter key: `source` under today's key (see `key_of_the_day`)."""
+    raw = source.encode("utf-8", "replace") if isinstance(source, str) else source
+    return hmac.new(key_of_the_day(), raw, hashlib.sha256).hexdigest()[:32]
+
+
+def key_of_the_day() -> bytes:
+    """Today's random key for client hashes, made by the first worker that needs it and kept
+    in the shared store until midnight UTC, never longer."""
+    now = datetime.now(UTC)
+    midnight = datetime.combine(now.date() + timedelta(days=1), time.min, UTC)
+    store: ExpiringStore = current_app.extensions["hotline.kv"]
+    return store.secret(
+        f"limiter-key:{now.date().isoformat()}", int((midnight - now).total_seconds()) + 1
+    )
+
+
+def did_work(response: Response) -> bool:
+    """Whether a request did work that a global budget pays for: it was accepted (2xx), or it
+    ran a receipt through Argon2id and found nothing (404). Refused input, refused
+    credentials and throttled requests cost nothing and spend nothing."""
+    return response.status_code < 400 or response.status_code == 404
 
 
 def global_key() -> str:
@@ -47,12 +81,20 @@ def storage_uri(config: Mapping[str, Any]) -> str:
     return str(config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://")
 
 
+def global_budget(limiter: Limiter, setting: str, scope: str) -> RouteLimit:
+    """A budget shared by every client: checked before each request, spent after it only
+    when the request did work (`did_work`)."""
+    return limiter.shared_limit(
+        lambda: configured(setting), scope=scope, key_func=global_key, deduct_when=did_work
+    )
+
+
 def make_limiter(app: Flask) -> Limiter:
     limiter = Limiter(
         key_func=client_key,
         app=app,
         storage_uri=storage_uri(app.config),
-        strategy="moving-window",
+        strategy="fixed-window",
         headers_enabled=True,
         key_prefix=str(app.config.get("RATELIMIT_KEY_PREFIX", "hotline")),
     )

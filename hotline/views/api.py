@@ -12,7 +12,7 @@ from flask_limiter import Limiter
 
 from hotline import db
 from hotline.http_errors import EdgeError
-from hotline.limits import configured, global_key
+from hotline.limits import configured, global_budget
 from hotline.models import Channel
 from hotline.services import followup, intake, routing
 from hotline.services.context import ServiceContext
@@ -71,19 +71,11 @@ def make_api_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
     receipt_limits = [
         limiter.limit(lambda: configured("RECEIPT_RATE_LIMIT")),
-        limiter.shared_limit(
-            lambda: configured("RECEIPT_GLOBAL_RATE_LIMIT"),
-            scope="receipt-global",
-            key_func=global_key,
-        ),
+        global_budget(limiter, "RECEIPT_GLOBAL_RATE_LIMIT", "receipt-global"),
     ]
     report_limits = [
         limiter.limit(lambda: configured("REPORT_RATE_LIMIT")),
-        limiter.shared_limit(
-            lambda: configured("REPORT_GLOBAL_RATE_LIMIT"),
-            scope="report-global",
-            key_func=global_key,
-        ),
+        global_budget(limiter, "REPORT_GLOBAL_RATE_LIMIT", "report-global"),
     ]
 
     def with_limits(limits: list[Any], view: F) -> F:

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, session, u
 from flask_babel import gettext
 from flask_limiter import Limiter
 
-from hotline.limits import configured, global_key
+from hotline.limits import configured, day_hash, global_budget
 from hotline.services.errors import InvalidInput
 from hotline.services.validation import clean_text
 from hotline.views.json_input import json_object, string_field
@@ -32,7 +32,7 @@ def _conversation_key() -> str:
     # Rate-limit per conversation (hashed), as the SMS line does per pseudonym.
     payload = request.get_json(silent=True) if request.is_json else None
     token = str(payload.get("conversation", ""))[:64] if isinstance(payload, dict) else ""
-    return "chat:" + hashlib.sha256(token.encode()).hexdigest()[:24]
+    return "chat:" + day_hash("conversation:" + token)
 
 
 def make_chat_blueprint(limiter: Limiter) -> Blueprint:
@@ -41,9 +41,7 @@ def make_chat_blueprint(limiter: Limiter) -> Blueprint:
     per_conversation = limiter.limit(
         lambda: configured("CHAT_RATE_LIMIT"), key_func=_conversation_key
     )
-    overall = limiter.shared_limit(
-        lambda: configured("CHAT_GLOBAL_RATE_LIMIT"), scope="chat-global", key_func=global_key
-    )
+    overall = global_budget(limiter, "CHAT_GLOBAL_RATE_LIMIT", "chat-global")
 
     @bp.post("/start")
     @overall

@@ -23,5 +23,5 @@ def guarded(attempt: Callable[[], T]) -> T:
     except ReceiptNotFound:
         throttle.failed(client)
         raise
-    throttle.succeeded(client)
+    # No reset on success: one valid receipt must not buy fresh guesses. Failures fade.
     return result

@@ -28,7 +28,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 from hotline import db
 from hotline.blobs.store import BlobStore
 from hotline.http_errors import status_of
-from hotline.limits import configured, global_key
+from hotline.limits import configured, global_budget
 from hotline.models import Channel, Handler
 from hotline.services import followup, intake, routing
 from hotline.services.errors import ServiceError
@@ -85,13 +85,9 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("reporter", __name__)
     page_limit = limiter.limit(lambda: configured("PAGE_RATE_LIMIT"))
     report_limit = limiter.limit(lambda: configured("REPORT_RATE_LIMIT"))
-    report_global = limiter.shared_limit(
-        lambda: configured("REPORT_GLOBAL_RATE_LIMIT"), scope="report-global", key_func=global_key
-    )
+    report_global = global_budget(limiter, "REPORT_GLOBAL_RATE_LIMIT", "report-global")
     receipt_limit = limiter.limit(lambda: configured("RECEIPT_RATE_LIMIT"))
-    receipt_global = limiter.shared_limit(
-        lambda: configured("RECEIPT_GLOBAL_RATE_LIMIT"), scope="receipt-global", key_func=global_key
-    )
+    receipt_global = global_budget(limiter, "RECEIPT_GLOBAL_RATE_LIMIT", "receipt-global")
 
     def render_form(
         error: str | None = None, values: dict[str, Any] | None = None, status: int = 200

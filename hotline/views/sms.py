@@ -6,14 +6,13 @@ limits per pseudonym, calls the SMS line service and answers with TwiML.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from flask import Blueprint, Flask, Response, current_app, request
 from flask_limiter import Limiter
 
 from hotline import db
-from hotline.limits import configured, global_key
+from hotline.limits import configured, day_hash, global_budget
 from hotline.services import sms, sms_records, twilio_cleanup
 from hotline.views.receipt_guard import guarded
 from integrations.twilio.deletion import TwilioCleaner
@@ -28,7 +27,7 @@ MAX_BODY = 1600
 def _pseudonym_key() -> str:
     number = request.form.get("From", "")
     key = current_app.extensions["hotline.services"].keyring.pseudonym_key
-    return "sms:" + hashlib.sha256(sms.pseudonym_of(key, number)).hexdigest()[:24]
+    return "sms:" + day_hash(sms.pseudonym_of(key, number))
 
 
 def _twiml(texts: list[str], status: int = 200) -> Response:
@@ -38,9 +37,7 @@ def _twiml(texts: list[str], status: int = 200) -> Response:
 def make_sms_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("sms", __name__, url_prefix="/sms")
     per_texter = limiter.limit(lambda: configured("SMS_RATE_LIMIT"), key_func=_pseudonym_key)
-    overall = limiter.shared_limit(
-        lambda: configured("REPORT_GLOBAL_RATE_LIMIT"), scope="sms-global", key_func=global_key
-    )
+    overall = global_budget(limiter, "REPORT_GLOBAL_RATE_LIMIT", "sms-global")
 
     @bp.post("/inbound")
     @overall

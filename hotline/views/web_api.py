@@ -12,7 +12,7 @@ from flask_limiter import Limiter
 from crypto import pow as pow_rule
 from hotline import db
 from hotline.blobs.store import BlobStore
-from hotline.limits import configured, global_key
+from hotline.limits import configured, global_budget
 from hotline.services import attachments, routing, sealed_followup, sealed_intake
 from hotline.services.errors import InvalidInput
 from hotline.services.proof_of_work import InvalidProof, ProofOfWork, check_binding
@@ -92,13 +92,9 @@ def _browser_files(payload: dict[str, Any]) -> tuple[attachments.SealedFile, ...
 def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("web_api", __name__, url_prefix="/api/v1")
     report_limit = limiter.limit(lambda: configured("REPORT_RATE_LIMIT"))
-    report_global = limiter.shared_limit(
-        lambda: configured("REPORT_GLOBAL_RATE_LIMIT"), scope="report-global", key_func=global_key
-    )
+    report_global = global_budget(limiter, "REPORT_GLOBAL_RATE_LIMIT", "report-global")
     receipt_limit = limiter.limit(lambda: configured("RECEIPT_RATE_LIMIT"))
-    receipt_global = limiter.shared_limit(
-        lambda: configured("RECEIPT_GLOBAL_RATE_LIMIT"), scope="receipt-global", key_func=global_key
-    )
+    receipt_global = global_budget(limiter, "RECEIPT_GLOBAL_RATE_LIMIT", "receipt-global")
     page_limit = limiter.limit(lambda: configured("PAGE_RATE_LIMIT"))
 
     @bp.post("/routing")

@@ -549,7 +549,7 @@ def wrong_tag(client: FlaskClient, **headers: str) -> TestResponse:
     return client.post("/api/v1/followup", json=tag, headers=headers)
 
 
-def test_receipt_throttle_grows_and_resets_on_sealed_followup(
+def test_receipt_throttle_grows_and_never_resets_on_sealed_followup(
     world: World, clock: list[float]
 ) -> None:
     client = client_at(world, "198.51.100.21")
@@ -571,9 +571,10 @@ def test_receipt_throttle_grows_and_resets_on_sealed_followup(
     clock[0] += 1
     r = right()
     assert r.status_code == 200 and body(r)["case_id"] == case_id
-    # The count was reset: two free failures again, and the delay starts over at 2 s.
-    assert [wrong_tag(client).status_code for _ in range(3)] == [404, 404, 404]
-    assert "wait 2 seconds" in body(wrong_tag(client))["message"]
+    # The right receipt does not reset the count (only time does): the next wrong one is
+    # delayed at once, and longer.
+    assert wrong_tag(client).status_code == 404
+    assert "wait 8 seconds" in body(wrong_tag(client))["message"]
 
 
 def test_receipt_throttle_ignores_a_client_chosen_session_header(
@@ -607,7 +608,8 @@ def test_receipt_throttle_on_no_js_followup_page(world: World, clock: list[float
     clock[0] += 2
     opened = attempt(receipt)
     assert opened.status_code == 200 and text in opened.get_data(as_text=True)
-    assert [attempt(receipts.generate()).status_code for _ in range(3)] == [404, 404, 404]
+    # The count stays: the next wrong receipt starts a longer delay at once.
+    assert [attempt(receipts.generate()).status_code for _ in range(2)] == [404, 429]
 
 
 # --- the no-JavaScript form ----------------------------------------------------------------
