@@ -60,6 +60,7 @@ def redis_app(tmp_path: Path) -> Iterator[tuple[Flask, redis.Redis, str]]:
         RATELIMIT_STORAGE_URI=REDIS_15,
         RATELIMIT_KEY_PREFIX=prefix,
         REDIS_URL=REDIS_15,
+        REDIS_PREFIX=f"{prefix}:kv:",
         # Concurrent runs share the key of the day and so a client's throttle: keep it out.
         RECEIPT_FREE_FAILURES=1000,
         RECEIPT_RATE_LIMIT="5 per minute",
@@ -95,7 +96,7 @@ def test_limiter_keeps_counters_not_request_times(
         )
         assert r.status_code == 404
         assert report(client, app) == 201
-    keys = store.keys(f"*{prefix}*")
+    keys = store.keys(f"*LIMITER/{prefix}/*")
     assert keys, "the limiter wrote nothing to Redis"
     for key in keys:
         kind = store.type(key).decode()
@@ -117,7 +118,7 @@ def test_client_keys_use_a_key_of_the_day_not_the_secret_key(
     assert from_secret[:16] not in names, "a client key anyone with SECRET_KEY can recompute"
     assert CLIENT_IP not in names
     # The key of the day is random, shared through Redis, and gone at midnight UTC.
-    [day_key] = [k for k in store.keys("hotline:kv:limiter-key:*")]
+    [day_key] = [k for k in store.keys(f"{prefix}:kv:limiter-key:*")]
     today = datetime.now(UTC).date()
     assert day_key.decode().endswith(today.isoformat())
     midnight = datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC)
