@@ -123,7 +123,7 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
     app_port, rasa_port, actions_port = free_port(), free_port(), free_port()
     with ExitStack() as stack:
         app = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "python"), "-m", "tests.live_app", "--port",
+            [str(ROOT / ".venv" / "bin" / "python"), "-m", "tests.support.live_app", "--port",
              str(app_port), "--instance", str(workdir / "app"), "--rasa-url",
              f"http://127.0.0.1:{rasa_port}", "--twilio-token", TWILIO_TOKEN],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=open(workdir / "app.log", "wb"), text=True,

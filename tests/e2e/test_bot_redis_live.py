@@ -11,10 +11,10 @@ import pytest
 import redis
 
 from integrations.rasa import RasaGateway
-from tests.botprocs import running_bot
-from tests.e2e.conftest import LiveServer
 from tests.e2e.test_chat_live import Chat
 from tests.support import receipt_forms
+from tests.support.botprocs import running_bot
+from tests.support.live_server import LiveServer
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

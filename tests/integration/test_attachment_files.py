@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from hotline import db
 from hotline.models import Attachment, BlobChunk, PendingBlob
-from tests.conftest import World
+from tests.support.world import World
 
 pytestmark = pytest.mark.postgres
 

@@ -43,7 +43,7 @@ WORKER = r"""
 import io, json, re, resource, sys, threading
 from pathlib import Path
 
-from tests.conftest import build_world
+from tests.support.world import build_world
 
 image = Path(sys.argv[1]).read_bytes()
 small = Path(sys.argv[1]).with_name("small.png").read_bytes()
