@@ -21,9 +21,9 @@ from sqlalchemy import func, select
 from crypto import handler_keys, key_directory
 from hotline import db
 from hotline.models import Case, CaseGrant, Handler
-from tests.e2e.conftest import LiveServer
 from tests.e2e.test_console import sign_in_first_time
 from tests.key_tampering import set_key, swap_key
+from tests.support.live_server import LiveServer
 
 REFUSAL = "could not be verified"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import World, build_world
+from tests.support.world import World, build_world
 
 TAG = re.compile(r"<(?:script|link)\b[^>]*>")
 PAGES = ["/", "/report", "/followup", "/console", "/console/login", "/admin/"]

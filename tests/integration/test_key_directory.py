@@ -26,10 +26,10 @@ from hotline.services import accounts, dates, handler_access, key_alerts, workfl
 from hotline.services.errors import KeysNotVerified
 from hotline.services.key_directory import sign_requests
 from integrations.rasa import RasaGateway
-from tests.conftest import HANDLERS, World, build_world
 from tests.key_tampering import set_key, swap_key
 from tests.support import LogCapture, config_for
-from tests.twilio_support import AUTH_TOKEN, PUBLIC_URL, text
+from tests.support.sms import AUTH_TOKEN, PUBLIC_URL, text
+from tests.support.world import HANDLERS, World, build_world
 
 pytestmark = pytest.mark.postgres
 PASSPHRASE = "offline root passphrase 1"
