@@ -34,6 +34,13 @@ STAFF = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _every_key_signed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules alone: whether a handler's keys are signed has its own tests
+    (tests/integration/test_key_directory.py)."""
+    monkeypatch.setattr(routing, "_keys_signed", lambda *_: True)
+
+
 @pytest.fixture
 def session() -> Iterator[Session]:
     engine = create_engine("sqlite://")
