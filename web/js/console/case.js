@@ -39,6 +39,7 @@ export async function openCase(caseId, { focus = true, keepStatus = false } = {}
   const first = state.current?.data.case_id !== caseId;
   if (first) $('case-body').hidden = true;
   progress('case-progress', t.loading);
+  const epoch = state.epoch;
   let data;
   try {
     data = await api(`/handler/api/cases/${encodeURIComponent(caseId)}`, { method: 'GET' });
@@ -48,6 +49,7 @@ export async function openCase(caseId, { focus = true, keepStatus = false } = {}
   }
   progress('case-progress', t.decrypting);
   await hc.ready();
+  if (epoch !== state.epoch) return; // forgotten meanwhile: show and open nothing
   let keys;
   try {
     keys = hc.openGrant(unb64(data.grant), state.priv);

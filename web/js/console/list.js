@@ -29,7 +29,9 @@ export async function loadList({ focus = true } = {}) {
   show('view-list', { focus });
   const cursor = state.pages[state.pages.length - 1];
   $('list-summary').textContent = t.loading;
+  const epoch = state.epoch;
   const data = await api(`/handler/api/cases?${listQuery(cursor)}`, { method: 'GET' });
+  if (epoch !== state.epoch) return; // the tab forgot everything while this was on its way
   const labels = [...document.querySelectorAll('#case-table thead th')].map((th) => th.textContent);
   const rows = data.cases.map((c) => {
     const tr = document.createElement('tr');

@@ -14,6 +14,7 @@ export const state = {
   pages: [null], // cursors of the pages seen, for "first page"
   directory: null,
   pendingEnrolment: null, // {username, auth, unwrapKey, secret}
+  epoch: 0, // bumped by forget(): an answer that arrives after it is dropped, never shown
 };
 
 /** Zero a secret byte array in place. */
@@ -23,6 +24,7 @@ export function wipe(bytes) {
 
 /** Forget every key and plaintext this tab holds and clear what the views show. */
 export function forget() {
+  state.epoch += 1;
   if (state.priv) {
     wipe(state.priv.x25519);
     wipe(state.priv.mlkemSeed);
