@@ -1,8 +1,10 @@
 """Liveness and readiness for load balancers and monitors.
 
 `/healthz`: the process answers (touches nothing else). `/readyz`: the database answers a
-query, the shared store (Redis) answers a ping, the bot answers on its URL; 503 names the
-failing parts, never a URL, a host or an error text.
+query, the shared store (Redis) answers a ping, at least one bot instance answers on its URL
+(`bot_instances` says which of them answer, by position in HOTLINE_RASA_URL: one down is
+served by the others, so it does not make the app unready); 503 names the failing parts,
+never a URL, a host or an error text.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, g, jsonify
 from sqlalchemy import text
 
 from hotline import db
@@ -32,7 +34,9 @@ def _store() -> None:
 
 def _bot() -> None:
     gateway: RasaGateway = current_app.extensions["hotline.rasa"]
-    if not gateway.healthy():
+    states = gateway.instance_health()
+    g.bot_instances = {n: "ok" if up else "failing" for n, up in states.items()}
+    if not any(states.values()):
         raise ConnectionError("bot")
 
 
@@ -58,7 +62,10 @@ def make_health_blueprint() -> Blueprint:
                 results[name] = "failing"
         failing = sorted(name for name, state in results.items() if state != "ok")
         response = jsonify(
-            status="not_ready" if failing else "ready", checks=results, failing=failing
+            status="not_ready" if failing else "ready",
+            checks=results,
+            failing=failing,
+            bot_instances=g.get("bot_instances", {}),
         )
         response.status_code = 503 if failing else 200
         return response
