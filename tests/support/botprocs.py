@@ -10,7 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +25,7 @@ class RunningBot:
     api_token: str
     logs: list[Path]
     processes: list[subprocess.Popen[bytes]]
+    env: dict[str, str] = field(default_factory=dict)
 
     def tracker_events(self, sender_id: str) -> list[dict[str, object]]:
         import json
@@ -70,6 +71,26 @@ def ensure_model() -> None:
         subprocess.run([str(python), "manage.py", "stamp"], cwd=BOT, check=True)
 
 
+def rasa_command(rasa_port: int, token: str) -> list[str]:
+    return [
+        str(RASA),
+        "run",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(rasa_port),
+        "--model",
+        "models/hotline.tar.gz",
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "credentials.yml",
+        "--enable-api",
+        "--auth-token",
+        token,
+    ]
+
+
 @contextmanager
 def running_bot(
     api_url: str,
@@ -98,23 +119,7 @@ def running_bot(
     logs = [log_dir / "actions.log", log_dir / "rasa.log"]
     commands = [
         [str(RASA), "run", "actions", "--port", str(actions_port), "--actions", "actions"],
-        [
-            str(RASA),
-            "run",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(rasa_port),
-            "--model",
-            "models/hotline.tar.gz",
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-            "--enable-api",
-            "--auth-token",
-            token,
-        ],
+        rasa_command(rasa_port, token),
     ]
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -137,15 +142,44 @@ def running_bot(
             token,
             logs,
             processes,
+            env,
         )
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _stop(processes)
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def another_rasa(bot: RunningBot, log_dir: Path) -> Iterator[RunningBot]:
+    """A second Rasa server beside `bot`: same environment (Redis stores, seal key), same
+    action server, its own port and API token."""
+    port, token = free_port(), secrets.token_hex(16)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / "rasa.log"
+    with open(log, "wb") as handle:
+        process = subprocess.Popen(
+            rasa_command(port, token),
+            cwd=BOT,
+            env=bot.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait(f"http://127.0.0.1:{port}/", process)
+        yield RunningBot(
+            f"http://127.0.0.1:{port}", bot.actions_url, token, [log], [process], bot.env
+        )
+    finally:
+        _stop([process])
 
 
 @contextmanager

@@ -74,8 +74,10 @@ def test_every_conversation_stays_on_one_instance_and_all_instances_get_some() -
     with servers("a", "b", "c") as (a, b, c):
         gateway = RasaGateway(f"{a.url}, {b.url},{c.url}/", 5)
         first = {s: gateway.send(s, "hello").texts[0] for s in SENDERS}
-        again = {s: RasaGateway(",".join([a.url, b.url, c.url]), 5).send(s, "more").texts[0]
-                 for s in SENDERS}
+        again = {
+            s: RasaGateway(",".join([a.url, b.url, c.url]), 5).send(s, "more").texts[0]
+            for s in SENDERS
+        }
     assert first == again  # stable across messages and across gateways (processes)
     counts = {name: list(first.values()).count(name) for name in "abc"}
     assert all(count >= 8 for count in counts.values()), counts
