@@ -12,9 +12,9 @@ import pytest
 import redis
 
 from integrations.rasa import RasaGateway
-from tests.botprocs import another_rasa, running_bot
-from tests.e2e.conftest import LiveServer
 from tests.e2e.test_chat_live import Chat
+from tests.support.botprocs import another_rasa, running_bot
+from tests.support.live_server import LiveServer
 
 REDIS_URL = "redis://127.0.0.1:6379/5"  # this test's own database index
 

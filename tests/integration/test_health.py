@@ -48,7 +48,7 @@ def test_database_down(tmp_path: Path) -> None:
 def test_one_bot_instance_down_is_named_by_position_and_the_app_stays_ready(
     tmp_path: Path,
 ) -> None:
-    from tests.botprocs import free_port
+    from tests.support.botprocs import free_port
     from tests.unit.test_rasa_gateway import servers
 
     with servers("up") as (up,):

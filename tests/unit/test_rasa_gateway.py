@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from integrations.rasa import BotUnavailable, RasaGateway
-from tests.botprocs import free_port
+from tests.support.botprocs import free_port
 
 
 class FakeRasa(ThreadingHTTPServer):
