@@ -30,7 +30,9 @@ from hotline.views import words
 from hotline.views.admin import make_admin_blueprint
 from hotline.views.api import make_api_blueprint
 from hotline.views.chat import make_chat_blueprint
-from hotline.views.handler import make_handler_blueprint
+from hotline.views.handler_cases import make_handler_cases_blueprint
+from hotline.views.handler_files import make_handler_files_blueprint
+from hotline.views.handler_signin import make_handler_blueprint
 from hotline.views.health import make_health_blueprint
 from hotline.views.keys import make_keys_blueprint
 from hotline.views.reporter import LANGUAGES, make_reporter_blueprint
@@ -107,9 +109,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(make_keys_blueprint(limiter))
     app.register_blueprint(make_reporter_blueprint(limiter))
     app.register_blueprint(make_admin_blueprint(limiter))  # HTML forms: CSRF-protected
-    handler_bp = make_handler_blueprint(limiter)
-    csrf.exempt(handler_bp)  # JSON only (415 otherwise), SameSite=Strict session cookie
-    app.register_blueprint(handler_bp)
+    for handler_bp in (
+        make_handler_blueprint(limiter),
+        make_handler_cases_blueprint(limiter),
+        make_handler_files_blueprint(limiter),
+    ):
+        csrf.exempt(handler_bp)  # JSON only (415 otherwise), SameSite=Strict session cookie
+        app.register_blueprint(handler_bp)
     app.extensions["hotline.rasa"] = RasaGateway(
         app.config["RASA_URL"], float(app.config["RASA_TIMEOUT_SECONDS"])
     )

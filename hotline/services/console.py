@@ -1,5 +1,6 @@
 """What the handler console shows: the case list (metadata, paged by keyset so it stays fast
-at 100,000 cases) and one case's ciphertext bundle for the handler's browser to decrypt."""
+at 100,000 cases), one case's ciphertext bundle for the handler's browser to decrypt, a
+file's ciphertext, the colleagues a case can be shared with, and the labels the page needs."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from hotline.models import (
     Case,
     CaseGrant,
     CaseStatus,
+    Desk,
     Handler,
     Message,
     Note,
 )
 from hotline.services import audit, dates
 from hotline.services.case_view import CaseView, case_fields
-from hotline.services.errors import InvalidInput
-from hotline.services.workflow import released_grant
+from hotline.services.errors import InvalidInput, NotFound
+from hotline.services.workflow import released_grant, require_grant
 
 PAGE_MAX = 100
 # Cases without a deadline (closed) sort after every open one.
@@ -147,6 +149,7 @@ class CaseBundle(CaseView):
     attachments: list[tuple[str, str, date, bytes, bytes, int]]
     holders: list[tuple[int, str, str, bool]]
     trail: list[audit.AuditEntry]
+    names: dict[int, str]  # every handler's display name, for the trail's actors
 
 
 def open_bundle(session: Session, handler_id: int, case_id: str) -> CaseBundle:
@@ -191,4 +194,58 @@ def open_bundle(session: Session, handler_id: int, case_id: str) -> CaseBundle:
         attachments=files,
         holders=holders,
         trail=audit.trail(session, case.id),
+        names=names,
     )
+
+
+def open_attachment(
+    session: Session, handler_id: int, case_id: str, attachment_id: str
+) -> Attachment:
+    """One file of a case the handler holds, for its ciphertext download; audited."""
+    case = require_grant(session, handler_id, case_id)
+    item = session.scalar(
+        select(Attachment).where(Attachment.case_id == case.id, Attachment.id == attachment_id)
+    )
+    if item is None:
+        raise NotFound("no such file on this case", field="attachment")
+    audit.append(session, handler_id, "file", case.id, item.id)
+    session.commit()
+    return item
+
+
+@dataclass(frozen=True)
+class Colleague:
+    handler_id: int
+    display_name: str
+    role: str
+    desk: str
+    x25519_public: bytes
+    mlkem_public: bytes
+
+
+def colleagues(session: Session) -> list[Colleague]:
+    """Every active desk handler a case could be shared with (never an administrator)."""
+    rows = session.scalars(
+        select(Handler)
+        .where(
+            Handler.active.is_(True),
+            Handler.is_admin.is_(False),
+            Handler.desk_id.is_not(None),
+        )
+        .order_by(Handler.display_name, Handler.id)
+    )
+    return [
+        Colleague(
+            h.id, h.display_name, h.role, h.desk.slug if h.desk else "", h.x25519_public,
+            h.mlkem_public,
+        )
+        for h in rows
+    ]
+
+
+def desk_names(session: Session, japanese: bool) -> dict[str, str]:
+    """Each desk's name in the page's language, by slug."""
+    return {
+        d.slug: d.name_ja if japanese else d.name_en
+        for d in session.scalars(select(Desk).order_by(Desk.id))
+    }

@@ -135,6 +135,12 @@ def sign_in(
     return key_material(ctx, handler)
 
 
+def sign_out(session: Session, handler_id: int) -> None:
+    """The handler signed out: recorded in the audit log."""
+    audit.append(session, handler_id, "logout")
+    session.commit()
+
+
 def key_material(ctx: ServiceContext, handler: Handler) -> KeyMaterial:
     return KeyMaterial(
         handler_id=handler.id,

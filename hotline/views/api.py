@@ -11,11 +11,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask_limiter import Limiter
 
 from hotline import db
+from hotline.app_services import service_context
 from hotline.http_errors import EdgeError
 from hotline.limits import configured, global_budget
 from hotline.models import Channel
 from hotline.services import followup, intake, routing
-from hotline.services.context import ServiceContext
 from hotline.services.errors import InvalidInput
 from hotline.views.json_input import bool_field, id_list_field, json_object, string_field
 from hotline.views.receipt_guard import guarded
@@ -43,11 +43,6 @@ class ChannelAuthError(EdgeError):
 class ChannelApiDisabled(EdgeError):
     code = "channel_api_disabled"
     status = 503
-
-
-def service_context() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["hotline.services"]
-    return ctx
 
 
 def channel_token_required(view: F) -> F:

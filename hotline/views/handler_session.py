@@ -65,6 +65,14 @@ def current_handler_id() -> int | None:
     return handler_id
 
 
+def signed_in_id() -> int:
+    """The signed-in handler's id, in a view behind `login_required`."""
+    handler_id = current_handler_id()
+    if handler_id is None:  # login_required ran first; this is for the type checker
+        raise NotSignedIn("please sign in")
+    return handler_id
+
+
 def is_admin() -> bool:
     return current_handler_id() is not None and bool(session.get("is_admin"))
 

@@ -93,6 +93,22 @@ def id_list_field(payload: dict[str, Any], name: str, max_items: int = 50) -> tu
     return tuple(value)
 
 
+#: The longest id of each kind a URL may carry (the columns' widths): a case id is
+#: "HL-" and 10 characters, an attachment id 32 hex digits.
+CASE_ID_MAX = 16
+ATTACHMENT_ID_MAX = 32
+
+
+def path_id(value: str, name: str, max_chars: int) -> str:
+    """An id taken from the URL: refused when longer than any id can be, never cut short
+    (a cut id could name another row)."""
+    if not value or len(value) > max_chars:
+        raise InvalidInput(
+            f"{name} is not a valid id: at most {max_chars} characters", field=name
+        )
+    return value
+
+
 def b64_field(
     payload: dict[str, Any], name: str, exact: int | None = None, maximum: int = 512 * 1024
 ) -> bytes:

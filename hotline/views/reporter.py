@@ -26,6 +26,7 @@ from sqlalchemy import select
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from hotline import db
+from hotline.app_services import service_context
 from hotline.blobs.store import BlobStore
 from hotline.http_errors import status_of
 from hotline.limits import configured, global_budget
@@ -34,7 +35,6 @@ from hotline.services import followup, intake, routing
 from hotline.services.errors import ServiceError
 from hotline.uploads import finished_uploads
 from hotline.views import words
-from hotline.views.api import service_context
 from hotline.views.receipt_guard import guarded
 from hotline.vocabulary import REPORT_FIELDS
 

@@ -11,13 +11,13 @@ from flask_limiter import Limiter
 
 from crypto import pow as pow_rule
 from hotline import db
+from hotline.app_services import service_context
 from hotline.blobs.store import BlobStore
 from hotline.limits import configured, global_budget
 from hotline.services import attachments, routing, sealed_followup, sealed_intake
 from hotline.services.errors import InvalidInput
 from hotline.services.proof_of_work import InvalidProof, ProofOfWork, check_binding
 from hotline.uploads import finished_uploads
-from hotline.views.api import service_context
 from hotline.views.json_input import (
     UnsupportedMediaType,
     b64,

@@ -4,6 +4,7 @@ case list, the sealed bundle, status, replies, notes, grants, admins and the aud
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from datetime import timedelta
@@ -67,6 +68,11 @@ def test_pages_and_json_errors(world: World) -> None:
     assert 'id="console-i18n"' in page and "build/console.js" in page
     assert "only in this tab's memory" in page
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    # The console's strings come from the template, in the page's language, with the labels.
+    strings = json.loads(page.split('id="console-i18n">', 1)[1].split("</script>", 1)[0])
+    assert strings["actions"]["view"] == "Viewed" and strings["desks"]["compliance"]
+    assert strings["page_of"] == "Showing {shown} of {total} cases"
+    assert strings["categories"]["fraud_accounting"] and "error_keys" in strings
     # Signed-in endpoints answer JSON, never a redirect or an HTML page.
     for path in ("cases", "cases/HL-XXXX", "handlers/directory"):
         r = client.get(f"/handler/api/{path}")

@@ -1,0 +1,63 @@
+"""Case and file ids on the handler API: an id longer than any id can be is refused with a
+clear 400, never cut short to whatever it starts with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from werkzeug.test import TestResponse
+
+from hotline.services import handler_auth
+from hotline.services.sealed_intake import GRANT_BYTES
+from tests.support import b64, body
+from tests.support.console import CLOCK, Console, sign_in, submit
+from tests.support.world import World
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(autouse=True)
+def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(handler_auth, "_now", lambda: CLOCK.now)
+
+
+@pytest.fixture(autouse=True)
+def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(world.app.config, "LOGIN_RATE_LIMIT", "10000 per minute")
+
+
+def _endpoints(console: Console) -> dict[str, Callable[[str], TestResponse]]:
+    """Every handler endpoint that takes a case id, each with a well-formed request."""
+    sealed = b64(bytes(100))  # well-formed: the id is what each request gets wrong
+    return {
+        "bundle": lambda case_id: console.get(f"cases/{case_id}"),
+        "status": lambda case_id: console.post(
+            f"cases/{case_id}/status", {"status": "acknowledged"}
+        ),
+        "reply": lambda case_id: console.post(f"cases/{case_id}/replies", {"sealed_body": sealed}),
+        "note": lambda case_id: console.post(f"cases/{case_id}/notes", {"sealed_body": sealed}),
+        "attachment": lambda case_id: console.get(f"cases/{case_id}/attachments/{'0' * 32}"),
+        "grant": lambda case_id: console.post(
+            f"cases/{case_id}/grants",
+            {"handler_id": console.handler_id, "sealed_keys": b64(bytes(GRANT_BYTES))},
+        ),
+    }
+
+
+def test_an_overlong_case_id_is_refused_never_cut(world: World) -> None:
+    case = submit(world)
+    console = sign_in(world, "comp.one")
+    # The case's own id with anything after it names no case: the old views cut ids to 32
+    # characters, so a long id that started with a real one was served as that one.
+    overlong = case["case_id"] + "X" * 40
+    for name, call in _endpoints(console).items():
+        r = call(overlong)
+        assert r.status_code == 400, (name, r.status_code, r.data)
+        assert body(r)["error"] == "invalid_input" and body(r)["field"] == "case_id", name
+        assert "at most 16 characters" in body(r)["message"], name
+    r = console.get(f"cases/{case['case_id']}/attachments/{'0' * 33}")
+    assert r.status_code == 400 and body(r)["field"] == "attachment"
+    # Nothing was done to the real case.
+    data = console.bundle(case["case_id"])
+    assert data["status"] == "received" and data["messages"] == [] and data["notes"] == []
