@@ -1,7 +1,7 @@
 """Attachments: each file under its own key with libsodium's secretstream, streamed in chunks.
 
-The file key is sealed under the case key, so whoever holds the case key can read the
-file, and the stream never needs the whole file in memory.
+The file key is sealed under the case key and bound to the case's id, so whoever holds the
+case key can read the file, and the stream never needs the whole file in memory.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import nacl.bindings as sodium
 
 from crypto.errors import DecryptionError
 from crypto.primitives import KEY_BYTES, open_sealed, random_bytes, seal
-from crypto.sealing import FILE_KEY
+from crypto.sealing import FILE_KEY, case_context
 
 CHUNK_BYTES = 64 * 1024
 HEADER_BYTES = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES
@@ -26,12 +26,13 @@ def new_file_key() -> bytes:
     return random_bytes(KEY_BYTES)
 
 
-def seal_file_key(case_key: bytes, file_key: bytes) -> bytes:
-    return seal(case_key, file_key, FILE_KEY)
+def seal_file_key(case_key: bytes, file_key: bytes, case_id: str) -> bytes:
+    """The file key under the case key, bound to its case (a moved row does not open)."""
+    return seal(case_key, file_key, FILE_KEY, *case_context(case_id))
 
 
-def open_file_key(case_key: bytes, sealed: bytes) -> bytes:
-    return open_sealed(case_key, sealed, FILE_KEY)
+def open_file_key(case_key: bytes, sealed: bytes, case_id: str) -> bytes:
+    return open_sealed(case_key, sealed, FILE_KEY, *case_context(case_id))
 
 
 def _rechunk(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:

@@ -99,24 +99,31 @@ def _frame(part: bytes) -> bytes:
     return len(part).to_bytes(4, "big") + part
 
 
-def seal(key: bytes, plaintext: bytes, purpose: str) -> bytes:
-    """XChaCha20-Poly1305 with a random nonce; the purpose is bound as associated data."""
+def associated_data(purpose: str, *context: bytes) -> bytes:
+    """What a seal binds: the purpose alone as ASCII, or, when the value belongs somewhere
+    (a case, a recipient, an author, a place in order), framed(purpose, *context)."""
+    return framed(purpose, *context) if context else purpose.encode("ascii")
+
+
+def seal(key: bytes, plaintext: bytes, purpose: str, *context: bytes) -> bytes:
+    """XChaCha20-Poly1305 with a random nonce; purpose and context are bound as associated
+    data (see `associated_data`)."""
     _check_key(key)
     nonce = random_bytes(NONCE_BYTES)
     body: bytes = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
-        plaintext, purpose.encode("ascii"), nonce, key
+        plaintext, associated_data(purpose, *context), nonce, key
     )
     return nonce + body
 
 
-def open_sealed(key: bytes, sealed: bytes, purpose: str) -> bytes:
+def open_sealed(key: bytes, sealed: bytes, purpose: str, *context: bytes) -> bytes:
     _check_key(key)
     if len(sealed) < NONCE_BYTES + TAG_BYTES:
         raise DecryptionError("ciphertext too short")
     nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
     try:
         plaintext: bytes = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-            body, purpose.encode("ascii"), nonce, key
+            body, associated_data(purpose, *context), nonce, key
         )
     except Exception as exc:  # libsodium raises CryptoError; keep one type for callers
         raise DecryptionError("ciphertext did not open") from exc

@@ -2,14 +2,24 @@
 // Interop CLI for tests/unit/test_js_interop.py: read one JSON request on stdin, write one
 // JSON answer on stdout. Bytes travel as standard base64; documents as JSON objects.
 //
-//   {"op": "make_grant", "case_key", "notes_key", "x25519", "mlkem"}    -> {"grant"}
-//   {"op": "open_grant", "grant", "x25519_secret", "mlkem_seed"}       -> {"case_key", "notes_key"}
-//   {"op": "seal_document", "key", "document", "purpose"}             -> {"sealed"}
-//   {"op": "open_document", "key", "sealed", "purpose"}               -> {"document"}
-//   {"op": "seal_text", "key", "text", "purpose"}                     -> {"sealed"}
-//   {"op": "open_text", "key", "sealed", "purpose"}                   -> {"text"}
-//   {"op": "seal", "key", "plaintext", "purpose"}                     -> {"sealed"}
-//   {"op": "open", "key", "sealed", "purpose"}                        -> {"plaintext"}
+//   {"op": "make_grant", "key", "x25519", "mlkem", "kind", "case_id", "handler_id"} -> {"grant"}
+//   {"op": "open_grant", "grant", "x25519_secret", "mlkem_seed", "kind", "case_id", "handler_id"}
+//                                                                     -> {"key"}
+//   {"op": "seal_document", "key", "document", "purpose", "context"?} -> {"sealed"}
+//   {"op": "open_document", "key", "sealed", "purpose", "context"?}   -> {"document"}
+//   {"op": "seal_text", "key", "text", "purpose", "context"?}         -> {"sealed"}
+//   {"op": "open_text", "key", "sealed", "purpose", "context"?}       -> {"text"}
+//   {"op": "seal", "key", "plaintext", "purpose", "context"?}         -> {"sealed"}
+//   {"op": "open", "key", "sealed", "purpose", "context"?}            -> {"plaintext"}
+//   {"op": "seal_message", "key", "text", "case_id", "author", "seq"} -> {"sealed"}
+//   {"op": "open_message", "key", "sealed", "case_id", "author", "seq"} -> {"text"}
+//   {"op": "seal_note", "key", "text", "case_id", "handler_id", "seq"} -> {"sealed"}
+//   {"op": "open_note", "key", "sealed", "case_id", "handler_id", "seq"} -> {"text"}
+//   {"op": "seal_report", "key", "document", "case_id"}              -> {"sealed"}
+//   {"op": "open_report", "key", "sealed", "case_id"}                -> {"document"}
+//   {"op": "seal_file_key", "key", "file_key", "case_id"}            -> {"sealed"}
+//   {"op": "open_file_key", "key", "sealed", "case_id"}              -> {"file_key"}
+//   ("context" is a list of ASCII strings bound after the purpose, as crypto/primitives.py)
 //   {"op": "derive_receipt", "digits", "salt", "ops", "mem_bytes"}    -> {"lookup_tag", "wrap_key"}
 //   {"op": "parse_receipt", "text"}                                   -> {"digits"}
 //   {"op": "generate_receipt"}                                        -> {"digits"}
@@ -37,25 +47,33 @@ const bytes = hc.fromBase64;
 const params = (r) => ({ ops: r.ops, memBytes: r.mem_bytes });
 /** @param {{x25519: Uint8Array, mlkemSeed: Uint8Array}} p */
 const privateOut = (p) => ({ x25519_secret: b64(p.x25519), mlkem_seed: b64(p.mlkemSeed) });
+/** @param {Record<string, any>} r */
+const ctx = (r) => (r.context || []).map((part) => hc.utf8Encode(part));
+/** @param {Record<string, any>} r */
+const about = (r) => ({ kind: r.kind, caseId: r.case_id, handlerId: r.handler_id });
 
 /** @type {Record<string, (r: Record<string, any>) => unknown>} */
 const OPS = {
   make_grant: (r) => ({
-    grant: b64(hc.makeGrant(
-      { caseKey: bytes(r.case_key), notesKey: bytes(r.notes_key) },
-      { x25519: bytes(r.x25519), mlkem: bytes(r.mlkem) },
-    )),
+    grant: b64(hc.makeGrant(bytes(r.key), { x25519: bytes(r.x25519), mlkem: bytes(r.mlkem) }, about(r))),
   }),
-  open_grant: (r) => {
-    const keys = hc.openGrant(bytes(r.grant), { x25519: bytes(r.x25519_secret), mlkemSeed: bytes(r.mlkem_seed) });
-    return { case_key: b64(keys.caseKey), notes_key: b64(keys.notesKey) };
-  },
-  seal_document: (r) => ({ sealed: b64(hc.sealDocument(bytes(r.key), r.document, r.purpose)) }),
-  open_document: (r) => ({ document: hc.openDocument(bytes(r.key), bytes(r.sealed), r.purpose) }),
-  seal_text: (r) => ({ sealed: b64(hc.sealText(bytes(r.key), r.text, r.purpose)) }),
-  open_text: (r) => ({ text: hc.openText(bytes(r.key), bytes(r.sealed), r.purpose) }),
-  seal: (r) => ({ sealed: b64(hc.seal(bytes(r.key), bytes(r.plaintext), r.purpose)) }),
-  open: (r) => ({ plaintext: b64(hc.openSealed(bytes(r.key), bytes(r.sealed), r.purpose)) }),
+  open_grant: (r) => ({
+    key: b64(hc.openGrant(bytes(r.grant), { x25519: bytes(r.x25519_secret), mlkemSeed: bytes(r.mlkem_seed) }, about(r))),
+  }),
+  seal_document: (r) => ({ sealed: b64(hc.sealDocument(bytes(r.key), r.document, r.purpose, ctx(r))) }),
+  open_document: (r) => ({ document: hc.openDocument(bytes(r.key), bytes(r.sealed), r.purpose, ctx(r)) }),
+  seal_text: (r) => ({ sealed: b64(hc.sealText(bytes(r.key), r.text, r.purpose, ctx(r))) }),
+  open_text: (r) => ({ text: hc.openText(bytes(r.key), bytes(r.sealed), r.purpose, ctx(r)) }),
+  seal: (r) => ({ sealed: b64(hc.seal(bytes(r.key), bytes(r.plaintext), r.purpose, ctx(r))) }),
+  open: (r) => ({ plaintext: b64(hc.openSealed(bytes(r.key), bytes(r.sealed), r.purpose, ctx(r))) }),
+  seal_message: (r) => ({ sealed: b64(hc.sealMessage(bytes(r.key), r.text, r.case_id, r.author, r.seq)) }),
+  open_message: (r) => ({ text: hc.openMessage(bytes(r.key), bytes(r.sealed), r.case_id, r.author, r.seq) }),
+  seal_note: (r) => ({ sealed: b64(hc.sealNote(bytes(r.key), r.text, r.case_id, r.handler_id, r.seq)) }),
+  open_note: (r) => ({ text: hc.openNote(bytes(r.key), bytes(r.sealed), r.case_id, r.handler_id, r.seq) }),
+  seal_report: (r) => ({ sealed: b64(hc.sealReport(bytes(r.key), r.document, r.case_id)) }),
+  open_report: (r) => ({ document: hc.openReport(bytes(r.key), bytes(r.sealed), r.case_id) }),
+  seal_file_key: (r) => ({ sealed: b64(hc.sealFileKey(bytes(r.key), bytes(r.file_key), r.case_id)) }),
+  open_file_key: (r) => ({ file_key: b64(hc.openFileKey(bytes(r.key), bytes(r.sealed), r.case_id)) }),
   derive_receipt: (r) => {
     const d = hc.deriveReceipt(r.digits, bytes(r.salt), params(r));
     return { lookup_tag: b64(d.lookupTag), wrap_key: b64(d.wrapKey) };

@@ -198,12 +198,34 @@ describe('sealing', () => {
   });
 
   test('purpose constants', () => {
-    assert.equal(hc.REPORT, 'hotline:report:v1');
-    assert.equal(hc.MESSAGE, 'hotline:message:v1');
-    assert.equal(hc.NOTE, 'hotline:note:v1');
+    assert.equal(hc.REPORT, 'hotline:report:v2');
+    assert.equal(hc.MESSAGE, 'hotline:message:v2');
+    assert.equal(hc.NOTE, 'hotline:note:v2');
     assert.equal(hc.REPORTER_KEY, 'hotline:reporter-case-key:v1');
-    assert.equal(hc.FILE_KEY, 'hotline:file-key:v1');
-    assert.equal(hc.ATTACHMENT_META, 'hotline:attachment-meta:v1');
+    assert.equal(hc.FILE_KEY, 'hotline:file-key:v2');
+    assert.equal(hc.ATTACHMENT_META, 'hotline:attachment-meta:v2');
+  });
+
+  test('a message, note or report moved to another case, author or place does not open', () => {
+    const key = hc.randomBytes(32);
+    const caseId = hc.newCaseId();
+    const other = hc.newCaseId();
+    const sealed = hc.sealMessage(key, 'hello', caseId, hc.handlerAuthor(3), 4);
+    assert.equal(hc.openMessage(key, sealed, caseId, 'handler:3', 4), 'hello');
+    throwsA(() => hc.openMessage(key, sealed, other, 'handler:3', 4), hc.DecryptionError);
+    throwsA(() => hc.openMessage(key, sealed, caseId, 'handler:5', 4), hc.DecryptionError);
+    throwsA(() => hc.openMessage(key, sealed, caseId, hc.REPORTER, 4), hc.DecryptionError);
+    throwsA(() => hc.openMessage(key, sealed, caseId, 'handler:3', 3), hc.DecryptionError);
+    throwsA(() => hc.openNote(key, sealed, caseId, 3, 4), hc.DecryptionError);
+    const note = hc.sealNote(key, 'n', caseId, 3, 0);
+    assert.equal(hc.openNote(key, note, caseId, 3, 0), 'n');
+    throwsA(() => hc.openNote(key, note, other, 3, 0), hc.DecryptionError);
+    const report = hc.sealReport(key, { fields: {} }, caseId);
+    assert.deepEqual(hc.openReport(key, report, caseId), { fields: {} });
+    throwsA(() => hc.openReport(key, report, other), hc.DecryptionError);
+    throwsA(() => hc.sealMessage(key, 'x', 'HL-bad', 'reporter', 0), hc.CryptoError);
+    throwsA(() => hc.sealMessage(key, 'x', caseId, 'handler:0', 0), hc.CryptoError);
+    throwsA(() => hc.sealMessage(key, 'x', caseId, 'reporter', -1), hc.CryptoError);
   });
 });
 
@@ -249,34 +271,45 @@ describe('handler keys and grants', () => {
     throwsA(() => hc.recoveryAuth('AAAA-BBBB'), hc.DecryptionError);
   });
 
+  const about = { kind: hc.CASE_KEY, caseId: 'HL-7QX2M9K4TB', handlerId: 7 };
+
   test('grant round trip', () => {
-    const keys = hc.generateCaseKeys();
-    const grant = hc.makeGrant(keys, pub);
-    assert.equal(grant.length, 32 + 1088 + 24 + 64 + 16);
-    assert.deepEqual(hc.openGrant(grant, priv), keys);
-    assert.notDeepEqual(hc.makeGrant(keys, pub), grant);
+    const key = hc.newKey();
+    const grant = hc.makeGrant(key, pub, about);
+    assert.equal(grant.length, 32 + 1088 + 24 + 32 + 16);
+    assert.equal(grant.length, hc.GRANT_BYTES);
+    assert.deepEqual(hc.openGrant(grant, priv, about), key);
+    assert.notDeepEqual(hc.makeGrant(key, pub, about), grant);
+  });
+
+  test('a grant is bound to its case, recipient and kind', () => {
+    const grant = hc.makeGrant(hc.newKey(), pub, about);
+    throwsA(() => hc.openGrant(grant, priv, { ...about, caseId: 'HL-0000000001' }), hc.DecryptionError);
+    throwsA(() => hc.openGrant(grant, priv, { ...about, handlerId: 8 }), hc.DecryptionError);
+    throwsA(() => hc.openGrant(grant, priv, { ...about, kind: hc.NOTES_KEY }), hc.DecryptionError);
+    throwsA(() => hc.openGrant(grant, priv, { ...about, kind: 'other' }), hc.CryptoError);
   });
 
   test('tampered, truncated or misdirected grants do not open', () => {
-    const grant = hc.makeGrant(hc.generateCaseKeys(), pub);
+    const grant = hc.makeGrant(hc.newKey(), pub, about);
     for (const at of [0, 31, 32, 600, 1119, 1120, 1150, grant.length - 1]) {
       const bad = grant.slice();
       bad[at] ^= 0x01;
-      throwsA(() => hc.openGrant(bad, priv), hc.DecryptionError);
+      throwsA(() => hc.openGrant(bad, priv, about), hc.DecryptionError);
     }
-    throwsA(() => hc.openGrant(grant.subarray(0, 1120), priv), hc.DecryptionError);
-    throwsA(() => hc.openGrant(grant.subarray(0, grant.length - 1), priv), hc.DecryptionError);
-    throwsA(() => hc.openGrant(grant, hc.generatePrivate()), hc.DecryptionError);
+    throwsA(() => hc.openGrant(grant.subarray(0, 1120), priv, about), hc.DecryptionError);
+    throwsA(() => hc.openGrant(grant.subarray(0, grant.length - 1), priv, about), hc.DecryptionError);
+    throwsA(() => hc.openGrant(grant, hc.generatePrivate(), about), hc.DecryptionError);
     // Only one half of the recipient's keys right: still closed.
-    throwsA(() => hc.openGrant(grant, { x25519: priv.x25519, mlkemSeed: hc.randomBytes(64) }), hc.DecryptionError);
-    throwsA(() => hc.openGrant(grant, { x25519: hc.randomBytes(32), mlkemSeed: priv.mlkemSeed }), hc.DecryptionError);
+    throwsA(() => hc.openGrant(grant, { x25519: priv.x25519, mlkemSeed: hc.randomBytes(64) }, about), hc.DecryptionError);
+    throwsA(() => hc.openGrant(grant, { x25519: hc.randomBytes(32), mlkemSeed: priv.mlkemSeed }, about), hc.DecryptionError);
   });
 
   test('makeGrant refuses malformed or low-order public keys', () => {
-    const keys = hc.generateCaseKeys();
-    throwsA(() => hc.makeGrant(keys, { x25519: pub.x25519, mlkem: pub.mlkem.subarray(1) }), hc.CryptoError);
-    throwsA(() => hc.makeGrant(keys, { x25519: new Uint8Array(32), mlkem: pub.mlkem }), hc.CryptoError);
-    assert.throws(() => hc.makeGrant({ caseKey: new Uint8Array(16), notesKey: keys.notesKey }, pub), RangeError);
+    const key = hc.newKey();
+    throwsA(() => hc.makeGrant(key, { x25519: pub.x25519, mlkem: pub.mlkem.subarray(1) }, about), hc.CryptoError);
+    throwsA(() => hc.makeGrant(key, { x25519: new Uint8Array(32), mlkem: pub.mlkem }, about), hc.CryptoError);
+    assert.throws(() => hc.makeGrant(new Uint8Array(16), pub, about), RangeError);
   });
 });
 
@@ -320,10 +353,11 @@ describe('attachments', () => {
     await assert.rejects(hc.decryptFile(fileKey, flipped), hc.DecryptionError);
   });
 
-  test('file keys are sealed under the case key', () => {
+  test('file keys are sealed under the case key, bound to the case', () => {
     const caseKey = hc.randomBytes(32);
-    const sealed = hc.sealFileKey(caseKey, fileKey);
-    assert.deepEqual(hc.openFileKey(caseKey, sealed), fileKey);
+    const sealed = hc.sealFileKey(caseKey, fileKey, 'HL-7QX2M9K4TB');
+    assert.deepEqual(hc.openFileKey(caseKey, sealed, 'HL-7QX2M9K4TB'), fileKey);
+    throwsA(() => hc.openFileKey(caseKey, sealed, 'HL-0000000001'), hc.DecryptionError);
     throwsA(() => hc.openSealed(caseKey, sealed, hc.MESSAGE), hc.DecryptionError);
   });
 });

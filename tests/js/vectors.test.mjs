@@ -171,34 +171,42 @@ CHECKS['handler_keys.json'] = () => {
   assert.equal(toHex(recovered.x25519) + toHex(recovered.mlkemSeed), r.bundle_hex);
 };
 
+const aboutOf = (v) => ({ kind: v.kind, caseId: v.case_id, handlerId: v.handler_id });
+const asciiParts = (parts) => parts.map((p) => hc.utf8Encode(p));
+
 CHECKS['grants.json'] = () => {
   const g = loadVector('grants.json');
   assert.ok(g.vectors.length > 0);
+  assert.equal(g.purpose, hc.GRANT_PURPOSE);
+  assert.equal(g.grant_bytes, hc.GRANT_BYTES);
+  const privOf = (v) => ({ x25519: fromHex(v.recipient.x25519_secret_hex), mlkemSeed: fromHex(v.recipient.mlkem_seed_hex) });
   g.vectors.forEach((v, i) => {
-    const priv = { x25519: fromHex(v.recipient.x25519_secret_hex), mlkemSeed: fromHex(v.recipient.mlkem_seed_hex) };
+    const priv = privOf(v);
     const pub = hc.publicKeysOf(priv);
     assert.equal(toHex(pub.x25519), v.recipient.x25519_public_hex);
     assert.equal(toHex(pub.mlkem), v.recipient.mlkem_public_hex);
     const grant = fromHex(v.grant_hex);
-    if (g.grant_bytes !== undefined) assert.equal(grant.length, g.grant_bytes);
+    assert.equal(grant.length, g.grant_bytes);
+    const context = hc.grantContext(aboutOf(v));
+    assert.equal(toHex(hc.associatedData(g.purpose, context)), v.ad_hex, `grant[${i}] ad`);
     // The wrap key from the given intermediates, by the module's keyed hash.
-    if (v.wrap_key_hex) {
-      const wrapKey = hc.keyedHash(
-        hc.concatBytes(fromHex(v.mlkem_shared_hex), fromHex(v.x25519_shared_hex)),
-        g.label,
-        [grant.subarray(0, 32), grant.subarray(32, 1120), pub.x25519, pub.mlkem],
-      );
-      assert.equal(toHex(wrapKey), v.wrap_key_hex, `grant[${i}] wrap key`);
-      const packed = hc.openSealed(wrapKey, grant.subarray(1120), g.purpose);
-      assert.equal(toHex(packed), v.case_key_hex + v.notes_key_hex);
-    }
-    const keys = hc.openGrant(grant, priv);
-    assert.equal(toHex(keys.caseKey), v.case_key_hex, `grant[${i}] case key`);
-    assert.equal(toHex(keys.notesKey), v.notes_key_hex, `grant[${i}] notes key`);
+    const wrapKey = hc.keyedHash(
+      hc.concatBytes(fromHex(v.mlkem_shared_hex), fromHex(v.x25519_shared_hex)),
+      g.label,
+      [grant.subarray(0, 32), grant.subarray(32, 1120), pub.x25519, pub.mlkem],
+    );
+    assert.equal(toHex(wrapKey), v.wrap_key_hex, `grant[${i}] wrap key`);
+    assert.equal(toHex(hc.openSealed(wrapKey, grant.subarray(1120), g.purpose, context)), v.key_hex);
+    assert.equal(toHex(hc.openGrant(grant, priv, aboutOf(v))), v.key_hex, `grant[${i}] key`);
     const tampered = grant.slice();
     tampered[40] ^= 1;
-    throwsA(() => hc.openGrant(tampered, priv), hc.DecryptionError);
+    throwsA(() => hc.openGrant(tampered, priv, aboutOf(v)), hc.DecryptionError);
   });
+  assert.ok(g.negative.length >= 3);
+  for (const n of g.negative) {
+    const v = g.vectors[n.vector];
+    throwsA(() => hc.openGrant(fromHex(v.grant_hex), privOf(v), aboutOf(n)), hc.DecryptionError);
+  }
 };
 
 CHECKS['sealing.json'] = () => {
@@ -208,19 +216,42 @@ CHECKS['sealing.json'] = () => {
   for (const d of s.documents) {
     const key = keys[d.key];
     assert.ok(key, `unknown key name ${d.key}`);
+    const context = asciiParts(d.context);
+    assert.equal(toHex(hc.associatedData(d.purpose, context)), d.ad_hex);
     assert.equal(hc.serialiseDocument(d.document), d.serialised);
     const padded = hc.pad(hc.utf8Encode(d.serialised));
-    assert.equal(toHex(hc.sealWithFixedNonce(key, padded, d.purpose, fromHex(d.nonce_hex))), d.sealed_hex);
-    assert.deepEqual(hc.openDocument(key, fromHex(d.sealed_hex), d.purpose), d.document);
-    throwsA(() => hc.openDocument(key, fromHex(d.sealed_hex), hc.MESSAGE), hc.DecryptionError);
+    assert.equal(toHex(hc.sealWithFixedNonce(key, padded, d.purpose, fromHex(d.nonce_hex), context)), d.sealed_hex);
+    assert.deepEqual(hc.openDocument(key, fromHex(d.sealed_hex), d.purpose, context), d.document);
+    throwsA(() => hc.openDocument(key, fromHex(d.sealed_hex), d.purpose), hc.DecryptionError);
   }
+  const report = s.documents.find((d) => d.purpose === hc.REPORT);
+  assert.deepEqual(hc.openReport(keys.case_key, fromHex(report.sealed_hex), report.context[0]), report.document);
+  const meta = s.documents.find((d) => d.purpose === hc.ATTACHMENT_META);
+  assert.deepEqual(hc.openAttachmentMeta(keys.case_key, fromHex(meta.sealed_hex), meta.context[0]), meta.document);
   for (const t of s.texts) {
     const key = keys[t.key];
     assert.ok(key, `unknown key name ${t.key}`);
+    const context = asciiParts(t.context);
+    assert.equal(toHex(hc.associatedData(t.purpose, context)), t.ad_hex);
     const padded = hc.pad(hc.utf8Encode(t.text));
-    assert.equal(toHex(hc.sealWithFixedNonce(key, padded, t.purpose, fromHex(t.nonce_hex))), t.sealed_hex);
-    assert.equal(hc.openText(key, fromHex(t.sealed_hex), t.purpose), t.text);
+    assert.equal(toHex(hc.sealWithFixedNonce(key, padded, t.purpose, fromHex(t.nonce_hex), context)), t.sealed_hex);
+    assert.equal(hc.openText(key, fromHex(t.sealed_hex), t.purpose, context), t.text);
+    const [caseId, author, seq] = t.context;
+    if (t.purpose === hc.MESSAGE) {
+      assert.equal(hc.openMessage(key, fromHex(t.sealed_hex), caseId, author, Number(seq)), t.text);
+    } else {
+      const handlerId = Number(author.slice('handler:'.length));
+      assert.equal(hc.openNote(key, fromHex(t.sealed_hex), caseId, handlerId, Number(seq)), t.text);
+    }
   }
+  assert.ok(s.moved.length >= 4);
+  for (const m of s.moved) {
+    const t = s.texts[m.text];
+    throwsA(() => hc.openText(keys[t.key], fromHex(t.sealed_hex), t.purpose, asciiParts(m.context)), hc.DecryptionError);
+  }
+  for (const id of s.case_ids.valid) assert.ok(hc.isCaseId(id), id);
+  for (const id of s.case_ids.invalid) assert.ok(!hc.isCaseId(id), id);
+  assert.ok(hc.isCaseId(hc.newCaseId()));
   const r = s.reporter_case_key;
   assert.equal(r.purpose, hc.REPORTER_KEY);
   const wrapKey = fromHex(r.wrap_key_hex);
@@ -228,8 +259,11 @@ CHECKS['sealing.json'] = () => {
   assert.equal(toHex(hc.unwrapCaseKeyForReporter(fromHex(r.sealed_hex), wrapKey)), s.case_key_hex);
   const f = s.file_key;
   assert.equal(f.purpose, hc.FILE_KEY);
-  assert.equal(toHex(hc.sealWithFixedNonce(keys.case_key, fromHex(f.file_key_hex), f.purpose, fromHex(f.nonce_hex))), f.sealed_hex);
-  assert.equal(toHex(hc.openFileKey(keys.case_key, fromHex(f.sealed_hex))), f.file_key_hex);
+  const fileContext = asciiParts(f.context);
+  assert.equal(toHex(hc.associatedData(f.purpose, fileContext)), f.ad_hex);
+  assert.equal(toHex(hc.sealWithFixedNonce(keys.case_key, fromHex(f.file_key_hex), f.purpose, fromHex(f.nonce_hex), fileContext)), f.sealed_hex);
+  assert.equal(toHex(hc.openFileKey(keys.case_key, fromHex(f.sealed_hex), f.context[0])), f.file_key_hex);
+  throwsA(() => hc.openFileKey(keys.case_key, fromHex(f.sealed_hex), 'HL-0000000001'), hc.DecryptionError);
 };
 
 /** Async: decryptFile returns a promise. */

@@ -232,26 +232,34 @@ def test_new_file_key() -> None:
     assert key != attachments.new_file_key()
 
 
+CASE_ID = "HL-7QX2M9K4TB"
+
+
 def test_file_key_sealed_under_case_key() -> None:
     case_key = random_bytes(32)
     file_key = attachments.new_file_key()
-    sealed = attachments.seal_file_key(case_key, file_key)
+    sealed = attachments.seal_file_key(case_key, file_key, CASE_ID)
     assert file_key not in sealed
-    assert attachments.open_file_key(case_key, sealed) == file_key
+    assert attachments.open_file_key(case_key, sealed, CASE_ID) == file_key
     with pytest.raises(DecryptionError):
-        attachments.open_file_key(random_bytes(32), sealed)
+        attachments.open_file_key(random_bytes(32), sealed, CASE_ID)
     with pytest.raises(DecryptionError):
         open_sealed(case_key, sealed, REPORTER_KEY)
-    assert open_sealed(case_key, sealed, FILE_KEY) == file_key
+    # Bound to its case: the sealed key moved to another case's row does not open.
+    with pytest.raises(DecryptionError):
+        attachments.open_file_key(case_key, sealed, "HL-0000000001")
+    with pytest.raises(DecryptionError):
+        open_sealed(case_key, sealed, FILE_KEY)
+    assert open_sealed(case_key, sealed, FILE_KEY, CASE_ID.encode()) == file_key
 
 
 def test_full_attachment_flow() -> None:
     case_key = random_bytes(32)
     file_key = attachments.new_file_key()
     data = _data(150_000)
-    sealed_key = attachments.seal_file_key(case_key, file_key)
+    sealed_key = attachments.seal_file_key(case_key, file_key, CASE_ID)
     ciphertext = b"".join(attachments.encrypt_stream(file_key, _split(data, [4096])))
-    opened_key = attachments.open_file_key(case_key, sealed_key)
+    opened_key = attachments.open_file_key(case_key, sealed_key, CASE_ID)
     assert _decrypt(opened_key, ciphertext) == data
     with pytest.raises(DecryptionError):
         _decrypt(case_key, ciphertext)

@@ -10,10 +10,13 @@ import pytest
 from crypto import handler_keys
 from crypto.errors import CryptoError, DecryptionError
 from crypto.grants import (
+    CASE_KEY,
     MLKEM_CIPHERTEXT_BYTES,
-    CaseKeys,
+    NOTES_KEY,
+    GrantFor,
     check_public_keys,
     make_grant,
+    new_key,
     open_grant,
 )
 from crypto.handler_keys import (
@@ -28,7 +31,8 @@ from crypto.primitives import Argon2Params, open_sealed
 
 CHEAP = Argon2Params(ops=1, mem_bytes=8192)
 PASSWORD = "correct horse バッテリー staple"
-GRANT_BYTES = 32 + 1088 + 24 + 16 + 64  # ephemeral | ML-KEM ct | nonce | tag | two keys
+GRANT_BYTES = 32 + 1088 + 24 + 16 + 32  # ephemeral | ML-KEM ct | nonce | tag | one key
+ABOUT = GrantFor(CASE_KEY, "HL-7QX2M9K4TB", 7)
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
@@ -43,13 +47,13 @@ def other_handler() -> NewHandlerKeys:
 
 
 @pytest.fixture(scope="module")
-def case_keys() -> CaseKeys:
-    return CaseKeys.generate()
+def case_key() -> bytes:
+    return new_key()
 
 
 @pytest.fixture(scope="module")
-def grant(handler: NewHandlerKeys, case_keys: CaseKeys) -> bytes:
-    return make_grant(case_keys, handler.public)
+def grant(handler: NewHandlerKeys, case_key: bytes) -> bytes:
+    return make_grant(case_key, handler.public, ABOUT)
 
 
 # --- handler keys -----------------------------------------------------------------------
@@ -242,57 +246,45 @@ def test_mlkem_public_from_seed_is_deterministic() -> None:
 # --- case keys --------------------------------------------------------------------------
 
 
-def test_case_keys_pack_unpack() -> None:
-    keys = CaseKeys(case_key=bytes(range(32)), notes_key=bytes(range(32, 64)))
-    packed = keys.pack()
-    assert packed == bytes(range(64))
-    assert CaseKeys.unpack(packed) == keys
-    for size in (0, 32, 63, 65, 96):
-        with pytest.raises(CryptoError):
-            CaseKeys.unpack(bytes(size))
-
-
-def test_case_keys_generate() -> None:
-    a, b = CaseKeys.generate(), CaseKeys.generate()
-    assert len(a.case_key) == len(a.notes_key) == 32
-    assert a.case_key != a.notes_key
+def test_new_keys_are_random() -> None:
+    a, b = new_key(), new_key()
+    assert len(a) == len(b) == 32
     assert a != b
 
 
 # --- grants -----------------------------------------------------------------------------
 
 
-def test_grant_round_trip(grant: bytes, handler: NewHandlerKeys, case_keys: CaseKeys) -> None:
-    assert open_grant(grant, handler.private) == case_keys
+def test_grant_round_trip(grant: bytes, handler: NewHandlerKeys, case_key: bytes) -> None:
+    assert open_grant(grant, handler.private, ABOUT) == case_key
 
 
 def test_grant_size(grant: bytes) -> None:
-    assert GRANT_BYTES == 1224
+    assert GRANT_BYTES == 1192
     assert len(grant) == GRANT_BYTES
     assert MLKEM_CIPHERTEXT_BYTES == 1088
 
 
-def test_grants_are_randomised(grant: bytes, handler: NewHandlerKeys, case_keys: CaseKeys) -> None:
-    again = make_grant(case_keys, handler.public)
+def test_grants_are_randomised(grant: bytes, handler: NewHandlerKeys, case_key: bytes) -> None:
+    again = make_grant(case_key, handler.public, ABOUT)
     assert again[:32] != grant[:32]
     assert again[32:1120] != grant[32:1120]
-    assert open_grant(again, handler.private) == case_keys
-    assert case_keys.case_key not in grant
-    assert case_keys.notes_key not in grant
+    assert open_grant(again, handler.private, ABOUT) == case_key
+    assert case_key not in grant
 
 
 def test_grant_after_recovery_opens(
-    grant: bytes, handler: NewHandlerKeys, case_keys: CaseKeys
+    grant: bytes, handler: NewHandlerKeys, case_key: bytes
 ) -> None:
     recovered = handler_keys.unwrap_with_recovery_key(
         handler.recovery_wrapped_private, handler.recovery_key
     )
-    assert open_grant(grant, recovered) == case_keys
+    assert open_grant(grant, recovered, ABOUT) == case_key
 
 
 def test_other_handler_cannot_open(grant: bytes, other_handler: NewHandlerKeys) -> None:
     with pytest.raises(DecryptionError):
-        open_grant(grant, other_handler.private)
+        open_grant(grant, other_handler.private, ABOUT)
 
 
 def _tampered(grant: bytes, position: int, mask: int = 0x01) -> bytes:
@@ -305,47 +297,47 @@ def test_altered_ephemeral_key_fails(grant: bytes, handler: NewHandlerKeys) -> N
     for position in range(0, 32):
         for mask in (0x01, 0x40):
             with pytest.raises(DecryptionError):
-                open_grant(_tampered(grant, position, mask), handler.private)
+                open_grant(_tampered(grant, position, mask), handler.private, ABOUT)
 
 
 def test_altered_mlkem_ciphertext_fails(grant: bytes, handler: NewHandlerKeys) -> None:
     # Every byte of the ciphertext (ML-KEM's implicit rejection gives a wrong secret).
     for position in range(32, 32 + MLKEM_CIPHERTEXT_BYTES):
         with pytest.raises(DecryptionError):
-            open_grant(_tampered(grant, position), handler.private)
+            open_grant(_tampered(grant, position), handler.private, ABOUT)
 
 
 def test_altered_sealed_part_fails(grant: bytes, handler: NewHandlerKeys) -> None:
     for position in range(1120, len(grant)):
         with pytest.raises(DecryptionError):
-            open_grant(_tampered(grant, position), handler.private)
+            open_grant(_tampered(grant, position), handler.private, ABOUT)
 
 
 def test_truncated_or_extended_grant_fails(grant: bytes, handler: NewHandlerKeys) -> None:
     for cut in (0, 1, 32, 1119, 1120, 1121, 1143, 1160, len(grant) - 1):
         with pytest.raises(DecryptionError):
-            open_grant(grant[:cut], handler.private)
+            open_grant(grant[:cut], handler.private, ABOUT)
     with pytest.raises(DecryptionError):
-        open_grant(grant + b"\x00", handler.private)
+        open_grant(grant + b"\x00", handler.private, ABOUT)
 
 
 def test_low_order_ephemeral_key_fails(grant: bytes, handler: NewHandlerKeys) -> None:
     with pytest.raises(DecryptionError):
-        open_grant(bytes(32) + grant[32:], handler.private)
+        open_grant(bytes(32) + grant[32:], handler.private, ABOUT)
 
 
 def test_right_x25519_wrong_mlkem_fails(grant: bytes, handler: NewHandlerKeys) -> None:
     # Someone who broke X25519 (knows the handler's X25519 secret) but not ML-KEM.
     half = HandlerPrivateKeys(x25519=handler.private.x25519, mlkem_seed=bytes(64))
     with pytest.raises(DecryptionError):
-        open_grant(grant, half)
+        open_grant(grant, half, ABOUT)
 
 
 def test_right_mlkem_wrong_x25519_fails(grant: bytes, handler: NewHandlerKeys) -> None:
     # Someone who broke ML-KEM (knows the handler's seed) but not X25519.
     half = HandlerPrivateKeys(x25519=bytes(range(32)), mlkem_seed=handler.private.mlkem_seed)
     with pytest.raises(DecryptionError):
-        open_grant(grant, half)
+        open_grant(grant, half, ABOUT)
 
 
 def test_mixed_halves_of_two_handlers_fail(
@@ -356,18 +348,18 @@ def test_mixed_halves_of_two_handlers_fail(
         HandlerPrivateKeys(other_handler.private.x25519, handler.private.mlkem_seed),
     ):
         with pytest.raises(DecryptionError):
-            open_grant(grant, mixed)
+            open_grant(grant, mixed, ABOUT)
 
 
 def test_grant_to_mixed_public_keys_fails(
-    handler: NewHandlerKeys, other_handler: NewHandlerKeys, case_keys: CaseKeys
+    handler: NewHandlerKeys, other_handler: NewHandlerKeys, case_key: bytes
 ) -> None:
     # A grant built to handler's X25519 key and another's ML-KEM key opens for neither.
     mixed = HandlerPublicKeys(x25519=handler.public.x25519, mlkem=other_handler.public.mlkem)
-    grant = make_grant(case_keys, mixed)
+    grant = make_grant(case_key, mixed, ABOUT)
     for private in (handler.private, other_handler.private):
         with pytest.raises(DecryptionError):
-            open_grant(grant, private)
+            open_grant(grant, private, ABOUT)
 
 
 def test_grant_is_bound_to_both_secrets(grant: bytes, handler: NewHandlerKeys) -> None:
@@ -381,19 +373,42 @@ def test_grant_is_bound_to_both_secrets(grant: bytes, handler: NewHandlerKeys) -
     x_secret = sodium.crypto_scalarmult(handler.private.x25519, ephemeral)
     m_secret = MLKEM768PrivateKey.from_seed_bytes(handler.private.mlkem_seed).decapsulate(ct)
     label = "hotline:grant:x25519+mlkem768:v1"
-    purpose = "hotline:grant:case-keys:v1"
+    purpose = "hotline:grant:v2"
+    context = (b"case-key", b"HL-7QX2M9K4TB", b"7")
     to = handler.public
 
     def key(m: bytes, x: bytes) -> bytes:
         return keyed_hash(m + x, label, ephemeral, ct, to.x25519, to.mlkem)
 
-    assert len(open_sealed(key(m_secret, x_secret), sealed, purpose)) == 64
+    assert len(open_sealed(key(m_secret, x_secret), sealed, purpose, *context)) == 32
     for m, x in ((bytes(32), x_secret), (m_secret, bytes(32)), (x_secret, m_secret)):
         with pytest.raises(DecryptionError):
-            open_sealed(key(m, x), sealed, purpose)
+            open_sealed(key(m, x), sealed, purpose, *context)
 
 
-def test_check_public_keys(handler: NewHandlerKeys, case_keys: CaseKeys) -> None:
+@pytest.mark.parametrize(
+    "other",
+    [
+        GrantFor(CASE_KEY, "HL-0000000001", 7),  # the row moved to another case
+        GrantFor(CASE_KEY, "HL-7QX2M9K4TB", 8),  # to another recipient's row
+        GrantFor(NOTES_KEY, "HL-7QX2M9K4TB", 7),  # a case-key grant passed off as notes key
+    ],
+)
+def test_grant_is_bound_to_case_recipient_and_kind(
+    grant: bytes, handler: NewHandlerKeys, other: GrantFor
+) -> None:
+    with pytest.raises(DecryptionError):
+        open_grant(grant, handler.private, other)
+
+
+def test_grant_context_is_checked(handler: NewHandlerKeys, case_key: bytes) -> None:
+    with pytest.raises(CryptoError):
+        make_grant(case_key, handler.public, GrantFor("other", "HL-7QX2M9K4TB", 7))
+    with pytest.raises(CryptoError):
+        make_grant(case_key[:16], handler.public, ABOUT)
+
+
+def test_check_public_keys(handler: NewHandlerKeys, case_key: bytes) -> None:
     check_public_keys(handler.public)
     bad = [
         HandlerPublicKeys(x25519=handler.public.x25519[:31], mlkem=handler.public.mlkem),
@@ -404,13 +419,13 @@ def test_check_public_keys(handler: NewHandlerKeys, case_keys: CaseKeys) -> None
         with pytest.raises(CryptoError):
             check_public_keys(public)
         with pytest.raises(CryptoError):
-            make_grant(case_keys, public)
+            make_grant(case_key, public, ABOUT)
 
 
-def test_low_order_handler_key_refused(handler: NewHandlerKeys, case_keys: CaseKeys) -> None:
+def test_low_order_handler_key_refused(handler: NewHandlerKeys, case_key: bytes) -> None:
     public = HandlerPublicKeys(x25519=bytes(32), mlkem=handler.public.mlkem)
     with pytest.raises(CryptoError):
-        make_grant(case_keys, public)
+        make_grant(case_key, public, ABOUT)
 
 
 def test_recovery_key_is_base32_of_raw(handler: NewHandlerKeys) -> None:

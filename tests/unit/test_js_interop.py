@@ -108,41 +108,66 @@ def _handler() -> handler_keys.HandlerPrivateKeys:
     return handler_keys.generate_private()
 
 
+CASE_ID = "HL-7QX2M9K4TB"
+OTHER_CASE_ID = "HL-0000000001"
+
+
+def _about(kind: str = grants.CASE_KEY, case_id: str = CASE_ID, handler_id: int = 7) -> Any:
+    return grants.GrantFor(kind, case_id, handler_id)
+
+
+def _about_fields(about: grants.GrantFor) -> dict[str, Any]:
+    return {"kind": about.kind, "case_id": about.case_id, "handler_id": about.handler_id}
+
+
 def test_grant_made_in_js_opens_in_python(node: str) -> None:
     private = _handler()
     public = private.public()
-    keys = grants.CaseKeys.generate()
+    key = grants.new_key()
     answer = js(
         node,
         "make_grant",
-        case_key=b64(keys.case_key),
-        notes_key=b64(keys.notes_key),
+        key=b64(key),
         x25519=b64(public.x25519),
         mlkem=b64(public.mlkem),
+        **_about_fields(_about()),
     )
     grant = unb64(answer["grant"])
-    assert len(grant) == 32 + 1088 + 24 + 64 + 16
-    assert grants.open_grant(grant, private) == keys
+    assert len(grant) == 32 + 1088 + 24 + 32 + 16 == grants.GRANT_BYTES
+    assert grants.open_grant(grant, private, _about()) == key
     tampered = bytearray(grant)
     tampered[100] ^= 1
     with pytest.raises(DecryptionError):
-        grants.open_grant(bytes(tampered), private)
+        grants.open_grant(bytes(tampered), private, _about())
     with pytest.raises(DecryptionError):
-        grants.open_grant(grant, _handler())
+        grants.open_grant(grant, _handler(), _about())
+    # Bound to its case, recipient and kind.
+    for other in (
+        _about(case_id=OTHER_CASE_ID),
+        _about(handler_id=8),
+        _about(kind=grants.NOTES_KEY),
+    ):
+        with pytest.raises(DecryptionError):
+            grants.open_grant(grant, private, other)
 
 
 def test_grant_made_in_python_opens_in_js(node: str) -> None:
     private = _handler()
-    keys = grants.CaseKeys.generate()
-    grant = grants.make_grant(keys, private.public())
+    key = grants.new_key()
+    about = _about(grants.NOTES_KEY, CASE_ID, 12)
+    grant = grants.make_grant(key, private.public(), about)
     secrets_ = {"x25519_secret": b64(private.x25519), "mlkem_seed": b64(private.mlkem_seed)}
-    answer = js(node, "open_grant", grant=b64(grant), **secrets_)
-    assert unb64(answer["case_key"]) == keys.case_key
-    assert unb64(answer["notes_key"]) == keys.notes_key
+    answer = js(node, "open_grant", grant=b64(grant), **secrets_, **_about_fields(about))
+    assert unb64(answer["key"]) == key
     tampered = bytearray(grant)
     tampered[-1] ^= 1
-    assert js_error(node, "open_grant", grant=b64(bytes(tampered)), **secrets_) == (
-        "DecryptionError"
+    assert js_error(
+        node, "open_grant", grant=b64(bytes(tampered)), **secrets_, **_about_fields(about)
+    ) == ("DecryptionError")
+    moved = _about(grants.NOTES_KEY, OTHER_CASE_ID, 12)
+    assert (
+        js_error(node, "open_grant", grant=b64(grant), **secrets_, **_about_fields(moved))
+        == "DecryptionError"
     )
 
 
@@ -227,8 +252,97 @@ def test_reporter_case_key_and_file_key_cross(node: str) -> None:
     wrapped = sealing.wrap_case_key_for_reporter(case_key, wrap_key)
     answer = js(node, "open", key=b64(wrap_key), sealed=b64(wrapped), purpose=sealing.REPORTER_KEY)
     assert unb64(answer["plaintext"]) == case_key
-    sealed = js(node, "seal", key=b64(case_key), plaintext=b64(file_key), purpose=sealing.FILE_KEY)
-    assert attachments.open_file_key(case_key, unb64(sealed["sealed"])) == file_key
+    sealed = unb64(
+        js(node, "seal_file_key", key=b64(case_key), file_key=b64(file_key), case_id=CASE_ID)[
+            "sealed"
+        ]
+    )
+    assert attachments.open_file_key(case_key, sealed, CASE_ID) == file_key
+    with pytest.raises(DecryptionError):
+        attachments.open_file_key(case_key, sealed, OTHER_CASE_ID)
+    from_py = attachments.seal_file_key(case_key, file_key, CASE_ID)
+    answer = js(node, "open_file_key", key=b64(case_key), sealed=b64(from_py), case_id=CASE_ID)
+    assert unb64(answer["file_key"]) == file_key
+    assert (
+        js_error(
+            node, "open_file_key", key=b64(case_key), sealed=b64(from_py), case_id=OTHER_CASE_ID
+        )
+        == "DecryptionError"
+    )
+
+
+def test_report_crosses_bound_to_its_case(node: str) -> None:
+    key = random_bytes()
+    answer = js(node, "seal_report", key=b64(key), document=DOCUMENT, case_id=CASE_ID)
+    sealed = unb64(answer["sealed"])
+    assert sealing.open_report(key, sealed, CASE_ID) == DOCUMENT
+    with pytest.raises(DecryptionError):
+        sealing.open_report(key, sealed, OTHER_CASE_ID)
+    from_py = sealing.seal_report(key, DOCUMENT, CASE_ID)
+    answer = js(node, "open_report", key=b64(key), sealed=b64(from_py), case_id=CASE_ID)
+    assert answer["document"] == DOCUMENT
+    assert (
+        js_error(node, "open_report", key=b64(key), sealed=b64(from_py), case_id=OTHER_CASE_ID)
+        == "DecryptionError"
+    )
+
+
+@pytest.mark.parametrize(
+    ("case_id", "author", "seq"),
+    [
+        (OTHER_CASE_ID, "handler:7", 2),  # moved to another case
+        (CASE_ID, "handler:8", 2),  # relabelled to another handler
+        (CASE_ID, "reporter", 2),  # relabelled to the reporter
+        (CASE_ID, "handler:7", 1),  # reordered
+    ],
+)
+def test_message_moved_relabelled_or_reordered_fails_both_ways(
+    node: str, case_id: str, author: str, seq: int
+) -> None:
+    key = random_bytes()
+    from_js = unb64(
+        js(
+            node,
+            "seal_message",
+            key=b64(key),
+            text="返信",
+            case_id=CASE_ID,
+            author="handler:7",
+            seq=2,
+        )["sealed"]
+    )
+    assert sealing.open_message(key, from_js, CASE_ID, "handler:7", 2) == "返信"
+    with pytest.raises(DecryptionError):
+        sealing.open_message(key, from_js, case_id, author, seq)
+    from_py = sealing.seal_message(key, "返信", CASE_ID, "handler:7", 2)
+    good = {"key": b64(key), "sealed": b64(from_py)}
+    assert js(node, "open_message", **good, case_id=CASE_ID, author="handler:7", seq=2)["text"] == (
+        "返信"
+    )
+    assert (
+        js_error(node, "open_message", **good, case_id=case_id, author=author, seq=seq)
+        == "DecryptionError"
+    )
+
+
+def test_note_moved_or_reordered_fails_both_ways(node: str) -> None:
+    key = random_bytes()
+    from_js = unb64(
+        js(node, "seal_note", key=b64(key), text="memo", case_id=CASE_ID, handler_id=3, seq=0)[
+            "sealed"
+        ]
+    )
+    assert sealing.open_note(key, from_js, CASE_ID, 3, 0) == "memo"
+    for case_id, handler_id, seq in ((OTHER_CASE_ID, 3, 0), (CASE_ID, 4, 0), (CASE_ID, 3, 1)):
+        with pytest.raises(DecryptionError):
+            sealing.open_note(key, from_js, case_id, handler_id, seq)
+    from_py = sealing.seal_note(key, "memo", CASE_ID, 3, 0)
+    good = {"key": b64(key), "sealed": b64(from_py)}
+    assert js(node, "open_note", **good, case_id=CASE_ID, handler_id=3, seq=0)["text"] == "memo"
+    assert (
+        js_error(node, "open_note", **good, case_id=OTHER_CASE_ID, handler_id=3, seq=0)
+        == "DecryptionError"
+    )
 
 
 # --- receipts and passwords -------------------------------------------------------------

@@ -49,7 +49,7 @@ def test_browser_crypto_mirrors_crypto_one_module_per_file() -> None:
     python = {p.stem for p in (ROOT / "crypto").glob("*.py")} - {"__init__", "pepper"}
     javascript = {p.stem for p in (WEB_JS / "crypto").glob("*.js")}
     assert javascript == python
-    assert holders("hotline:attachment-meta:v1", JS_FILES) == ["web/js/crypto/sealing.js"]
+    assert holders("hotline:attachment-meta:v2", JS_FILES) == ["web/js/crypto/sealing.js"]
 
 
 def test_page_helpers_are_defined_once_and_no_script_is_long() -> None:

@@ -114,6 +114,11 @@ def test_argon2id_nfd_password_vector_is_normalised() -> None:
 # --- keyed_hash -------------------------------------------------------------------------
 
 
+def _aead_ad(key: bytes, plaintext: bytes, ad: bytes, nonce: bytes) -> bytes:
+    body: bytes = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, nonce, key)
+    return nonce + body
+
+
 def _frame(label: str, parts: list[bytes]) -> bytes:
     out = bytearray()
     for item in [label.encode("ascii"), *parts]:
@@ -301,22 +306,35 @@ def test_handler_key_vectors_agree_with_each_other() -> None:
 # --- grants -----------------------------------------------------------------------------
 
 
+def _about(v: dict[str, Any]) -> grants.GrantFor:
+    return grants.GrantFor(v["kind"], v["case_id"], v["handler_id"])
+
+
+def _recipient(v: dict[str, Any]) -> handler_keys.HandlerPrivateKeys:
+    r = v["recipient"]
+    return handler_keys.HandlerPrivateKeys(
+        x25519=h(r["x25519_secret_hex"]), mlkem_seed=h(r["mlkem_seed_hex"])
+    )
+
+
 def test_grant_vectors_open() -> None:
     data = load("grants.json")
     assert data["vectors"]
+    assert data["purpose"] == grants.PURPOSE
     for v in data["vectors"]:
         r = v["recipient"]
-        private = handler_keys.HandlerPrivateKeys(
-            x25519=h(r["x25519_secret_hex"]), mlkem_seed=h(r["mlkem_seed_hex"])
-        )
+        private = _recipient(v)
         public = private.public()
         assert public.x25519 == h(r["x25519_public_hex"])
         assert public.mlkem == h(r["mlkem_public_hex"])
         grant = h(v["grant_hex"])
-        assert len(grant) == data["grant_bytes"] == 1224
-        opened = grants.open_grant(grant, private)
-        assert opened.case_key == h(v["case_key_hex"])
-        assert opened.notes_key == h(v["notes_key_hex"])
+        assert len(grant) == data["grant_bytes"] == grants.GRANT_BYTES == 1192
+        assert grants.open_grant(grant, private, _about(v)) == h(v["key_hex"])
+        # The associated data names the kind of key, the case and the recipient.
+        ad = _frame(
+            data["purpose"], [str(v[k]).encode() for k in ("kind", "case_id", "handler_id")]
+        )
+        assert ad == h(v["ad_hex"])
         # The intermediate values are what the combiner documents.
         ephemeral, ct = grant[:32], grant[32:1120]
         x_secret = sodium.crypto_scalarmult(private.x25519, ephemeral)
@@ -330,23 +348,35 @@ def test_grant_vectors_open() -> None:
             public.mlkem,
         )
         assert wrap_key == h(v["wrap_key_hex"])
-        packed = open_sealed(wrap_key, grant[1120:], data["purpose"])
-        assert packed == h(v["case_key_hex"]) + h(v["notes_key_hex"])
+        body = grant[1120:]
+        plain = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            body[24:], ad, body[:24], wrap_key
+        )
+        assert plain == h(v["key_hex"])
+
+
+def test_grant_vectors_bound_to_case_recipient_and_kind() -> None:
+    data = load("grants.json")
+    assert len(data["negative"]) >= 3
+    for n in data["negative"]:
+        v = data["vectors"][n["vector"]]
+        with pytest.raises(DecryptionError):
+            grants.open_grant(h(v["grant_hex"]), _recipient(v), _about(n))
 
 
 def test_grant_vectors_do_not_open_for_another_recipient() -> None:
     vectors = load("grants.json")["vectors"]
     assert len(vectors) >= 2
     first, second = vectors[0], vectors[1]
-    r = second["recipient"]
-    private = handler_keys.HandlerPrivateKeys(
-        x25519=h(r["x25519_secret_hex"]), mlkem_seed=h(r["mlkem_seed_hex"])
-    )
     with pytest.raises(DecryptionError):
-        grants.open_grant(h(first["grant_hex"]), private)
+        grants.open_grant(h(first["grant_hex"]), _recipient(second), _about(first))
 
 
 # --- sealing ----------------------------------------------------------------------------
+
+
+def _ctx(v: dict[str, Any]) -> tuple[bytes, ...]:
+    return tuple(part.encode("ascii") for part in v["context"])
 
 
 def test_sealing_vectors() -> None:
@@ -355,19 +385,29 @@ def test_sealing_vectors() -> None:
     assert data["documents"]
     for v in data["documents"]:
         key, sealed = keys[v["key"]], h(v["sealed_hex"])
-        assert sealing.open_document(key, sealed, v["purpose"]) == v["document"]
+        assert _frame(v["purpose"], list(_ctx(v))) == h(v["ad_hex"])
+        assert sealing.open_document(key, sealed, v["purpose"], *_ctx(v)) == v["document"]
         raw = json.dumps(v["document"], ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         assert raw == v["serialised"]
         padded = padding.pad(raw.encode("utf-8"))
-        assert _aead(key, padded, v["purpose"], h(v["nonce_hex"])) == sealed
+        assert _aead_ad(key, padded, h(v["ad_hex"]), h(v["nonce_hex"])) == sealed
         with pytest.raises(DecryptionError):
-            sealing.open_document(key, sealed, sealing.MESSAGE)
+            sealing.open_document(key, sealed, v["purpose"])  # unbound: refused
+    report = data["documents"][0]
+    case_id = report["context"][0]
+    assert sealing.open_report(keys["case_key"], h(report["sealed_hex"]), case_id)
     assert data["texts"]
     for v in data["texts"]:
         key, sealed = keys[v["key"]], h(v["sealed_hex"])
-        assert sealing.open_text(key, sealed, v["purpose"]) == v["text"]
+        assert sealing.open_text(key, sealed, v["purpose"], *_ctx(v)) == v["text"]
         padded = padding.pad(v["text"].encode("utf-8"))
-        assert _aead(key, padded, v["purpose"], h(v["nonce_hex"])) == sealed
+        assert _aead_ad(key, padded, h(v["ad_hex"]), h(v["nonce_hex"])) == sealed
+        case, author, seq = v["context"]
+        if v["purpose"] == sealing.MESSAGE:
+            assert sealing.open_message(key, sealed, case, author, int(seq)) == v["text"]
+        else:
+            handler_id = int(author.removeprefix("handler:"))
+            assert sealing.open_note(key, sealed, case, handler_id, int(seq)) == v["text"]
     reporter = data["reporter_case_key"]
     assert reporter["purpose"] == sealing.REPORTER_KEY
     assert (
@@ -376,15 +416,45 @@ def test_sealing_vectors() -> None:
     )
     file_key = data["file_key"]
     assert file_key["purpose"] == sealing.FILE_KEY
-    assert attachments.open_file_key(keys["case_key"], h(file_key["sealed_hex"])) == h(
-        file_key["file_key_hex"]
-    )
+    assert _aead_ad(
+        keys["case_key"],
+        h(file_key["file_key_hex"]),
+        h(file_key["ad_hex"]),
+        h(file_key["nonce_hex"]),
+    ) == h(file_key["sealed_hex"])
+    assert attachments.open_file_key(
+        keys["case_key"], h(file_key["sealed_hex"]), file_key["context"][0]
+    ) == h(file_key["file_key_hex"])
+    with pytest.raises(DecryptionError):
+        attachments.open_file_key(keys["case_key"], h(file_key["sealed_hex"]), "HL-0000000001")
+
+
+def test_sealing_vectors_moved_do_not_open() -> None:
+    data = load("sealing.json")
+    keys = {"case_key": h(data["case_key_hex"]), "notes_key": h(data["notes_key_hex"])}
+    assert len(data["moved"]) >= 4
+    for m in data["moved"]:
+        v = data["texts"][m["text"]]
+        with pytest.raises(DecryptionError):
+            sealing.open_text(
+                keys[v["key"]],
+                h(v["sealed_hex"]),
+                v["purpose"],
+                *_ctx(m),
+            )
+
+
+def test_case_id_vectors() -> None:
+    ids = load("sealing.json")["case_ids"]
+    assert all(sealing.is_case_id(x) for x in ids["valid"])
+    assert not any(sealing.is_case_id(x) for x in ids["invalid"])
+    assert sealing.is_case_id(sealing.new_case_id())
 
 
 def test_sealing_purposes_match_crypto() -> None:
     data = load("sealing.json")
     purposes = {v["purpose"] for v in data["documents"] + data["texts"]}
-    assert purposes == {sealing.REPORT, sealing.MESSAGE, sealing.NOTE}
+    assert purposes == {sealing.REPORT, sealing.MESSAGE, sealing.NOTE, sealing.ATTACHMENT_META}
 
 
 # --- attachments ------------------------------------------------------------------------

@@ -50,7 +50,9 @@ RECOVERY_WRAP_LABEL = "hotline:recovery:wrap:v1"
 PASSWORD_PURPOSE = "hotline:handler-private:password:v1"
 RECOVERY_PURPOSE = "hotline:handler-private:recovery:v1"
 GRANT_LABEL = "hotline:grant:x25519+mlkem768:v1"
-GRANT_PURPOSE = "hotline:grant:case-keys:v1"
+GRANT_PURPOSE = "hotline:grant:v2"
+CASE_ID = "HL-7QX2M9K4TB"
+OTHER_CASE_ID = "HL-0000000001"
 
 
 def _hex(data: bytes) -> str:
@@ -71,6 +73,12 @@ def _aead(key: bytes, plaintext: bytes, purpose: str, nonce: bytes) -> bytes:
     body: bytes = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
         plaintext, purpose.encode("ascii"), nonce, key
     )
+    return nonce + body
+
+
+def _aead_ad(key: bytes, plaintext: bytes, ad: bytes, nonce: bytes) -> bytes:
+    """A seal with explicit associated data (purpose and context framed, see _frame)."""
+    body: bytes = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, nonce, key)
     return nonce + body
 
 
@@ -430,12 +438,16 @@ def build_grants(fresh: bool) -> Json:
             x25519=_pattern(32, 0x31, 3), mlkem_seed=_pattern(64, 9, 5)
         ),
     ]
+    bound = [
+        grants.GrantFor(grants.CASE_KEY, CASE_ID, 7),
+        grants.GrantFor(grants.NOTES_KEY, CASE_ID, 12),
+    ]
     vectors = []
-    for index, private in enumerate(recipients):
-        keys = grants.CaseKeys(
-            case_key=_pattern(32, 0x10 * (index + 1)), notes_key=_pattern(32, 0x90 + index, 3)
+    for index, (private, about) in enumerate(zip(recipients, bound, strict=True)):
+        key = _pattern(32, 0x10 * (index + 1))
+        grant = _reuse_grant(old, private, key, about) or grants.make_grant(
+            key, private.public(), about
         )
-        grant = _reuse_grant(old, private, keys) or grants.make_grant(keys, private.public())
         public = private.public()
         vectors.append(
             {
@@ -445,32 +457,67 @@ def build_grants(fresh: bool) -> Json:
                     "x25519_public_hex": _hex(public.x25519),
                     "mlkem_public_hex": _hex(public.mlkem),
                 },
-                "case_key_hex": _hex(keys.case_key),
-                "notes_key_hex": _hex(keys.notes_key),
+                "kind": about.kind,
+                "case_id": about.case_id,
+                "handler_id": about.handler_id,
+                "ad_hex": _hex(_frame(GRANT_PURPOSE, list(about.context()))),
+                "key_hex": _hex(key),
                 "grant_hex": _hex(grant),
                 **_grant_details(grant, private),
             }
         )
+    first = bound[0]
+    negative = [
+        {
+            "vector": 0,
+            "kind": first.kind,
+            "case_id": OTHER_CASE_ID,
+            "handler_id": 7,
+            "reason": "moved to another case",
+        },
+        {
+            "vector": 0,
+            "kind": first.kind,
+            "case_id": CASE_ID,
+            "handler_id": 8,
+            "reason": "moved to another recipient",
+        },
+        {
+            "vector": 0,
+            "kind": grants.NOTES_KEY,
+            "case_id": CASE_ID,
+            "handler_id": 7,
+            "reason": "a case-key grant passed off as a notes-key grant",
+        },
+    ]
     return {
         "description": "Hybrid grant = ephemeral X25519 public(32) | ML-KEM-768 ciphertext(1088) "
-        "| seal(wrap_key, case_key | notes_key, purpose). x25519_shared = scalarmult(recipient "
-        "x25519 secret, ephemeral); mlkem_shared = decapsulate(ciphertext); wrap_key = "
+        "| seal(wrap_key, key, ad) where ad = frame(purpose) | frame(kind) | frame(case_id) | "
+        "frame(handler_id as decimal ASCII) (kind is case-key, notes-key or backup-key; a "
+        "backup has case_id '' and handler_id 0). x25519_shared = scalarmult(recipient x25519 "
+        "secret, ephemeral); mlkem_shared = decapsulate(ciphertext); wrap_key = "
         "keyed_hash(mlkem_shared | x25519_shared, label, ephemeral, ciphertext, recipient "
         "x25519 public, recipient ML-KEM public). Encapsulation is randomised, so the vector "
-        "is: open grant_hex with the recipient's keys and get case_key and notes_key.",
+        "is: open grant_hex with the recipient's keys and its kind, case and handler id, and "
+        "get key_hex. negative[]: vector's grant opened for another kind, case or handler "
+        "must fail.",
         "label": GRANT_LABEL,
         "purpose": GRANT_PURPOSE,
-        "grant_bytes": 1224,
+        "grant_bytes": grants.GRANT_BYTES,
         "vectors": vectors,
+        "negative": negative,
     }
 
 
 def _reuse_grant(
-    old: dict[str, Json], private: handler_keys.HandlerPrivateKeys, keys: grants.CaseKeys
+    old: dict[str, Json],
+    private: handler_keys.HandlerPrivateKeys,
+    key: bytes,
+    about: grants.GrantFor,
 ) -> bytes | None:
     for grant_hex in old:
         try:
-            if grants.open_grant(bytes.fromhex(grant_hex), private) == keys:
+            if grants.open_grant(bytes.fromhex(grant_hex), private, about) == key:
                 return bytes.fromhex(grant_hex)
         except CryptoError:
             continue
@@ -480,68 +527,119 @@ def _reuse_grant(
 # --- sealing.json -----------------------------------------------------------------------
 
 
+def _context(parts: tuple[bytes, ...]) -> list[str]:
+    return [p.decode("ascii") for p in parts]
+
+
 def build_sealing() -> Json:
     case_key = _pattern(32, 0x10)
     notes_key = _pattern(32, 0x90, 3)
+    report = {
+        "category": "fraud",
+        "title": "架空請求",
+        "body": "経理部で架空の請求書が毎月処理されています。\n証拠は共有フォルダにあります。",
+        "people": ["山田", "Smith"],
+        "since": "2024-03",
+        "amount_yen": 500000,
+        "anonymous": True,
+        "contact": None,
+    }
+    meta = {
+        "name": "請求書.pdf",
+        "type": "application/pdf",
+        "size": 48213,
+        "metadata_stripped": False,
+    }
     documents = [
-        (
-            sealing.REPORT,
-            {
-                "category": "fraud",
-                "title": "架空請求",
-                "body": (
-                    "経理部で架空の請求書が毎月処理されています。\n証拠は共有フォルダにあります。"
-                ),
-                "people": ["山田", "Smith"],
-                "since": "2024-03",
-                "amount_yen": 500000,
-                "anonymous": True,
-                "contact": None,
-            },
-        ),
+        (sealing.REPORT, report, sealing.case_context(CASE_ID)),
+        (sealing.ATTACHMENT_META, meta, sealing.case_context(CASE_ID)),
     ]
     texts = [
-        (case_key, sealing.MESSAGE, "ご報告ありがとうございます。調査を開始しました。"),
-        (case_key, sealing.MESSAGE, ""),
-        (notes_key, sealing.NOTE, "Internal note: interview scheduled."),
+        (
+            case_key,
+            sealing.MESSAGE,
+            "ご報告ありがとうございます。調査を開始しました。",
+            sealing.entry_context(CASE_ID, sealing.handler_author(7), 0),
+        ),
+        (case_key, sealing.MESSAGE, "", sealing.entry_context(CASE_ID, sealing.REPORTER, 1)),
+        (
+            notes_key,
+            sealing.NOTE,
+            "Internal note: interview scheduled.",
+            sealing.entry_context(CASE_ID, sealing.handler_author(12), 0),
+        ),
     ]
     out_documents = []
-    for index, (purpose, document) in enumerate(documents):
+    for index, (purpose, document, context) in enumerate(documents):
         raw = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         padded = padding.pad(raw.encode("utf-8"))
+        ad = _frame(purpose, list(context))
         out_documents.append(
             {
                 "key": "case_key",
                 "purpose": purpose,
+                "context": _context(context),
+                "ad_hex": _hex(ad),
                 "document": document,
                 "serialised": raw,
                 "nonce_hex": _hex(_nonce(20 + index)),
-                "sealed_hex": _hex(_aead(case_key, padded, purpose, _nonce(20 + index))),
+                "sealed_hex": _hex(_aead_ad(case_key, padded, ad, _nonce(20 + index))),
             }
         )
     out_texts = []
-    for index, (key, purpose, text) in enumerate(texts):
+    for index, (key, purpose, text, context) in enumerate(texts):
         padded = padding.pad(text.encode("utf-8"))
+        ad = _frame(purpose, list(context))
         out_texts.append(
             {
                 "key": "case_key" if key == case_key else "notes_key",
                 "purpose": purpose,
+                "context": _context(context),
+                "ad_hex": _hex(ad),
                 "text": text,
                 "nonce_hex": _hex(_nonce(30 + index)),
-                "sealed_hex": _hex(_aead(key, padded, purpose, _nonce(30 + index))),
+                "sealed_hex": _hex(_aead_ad(key, padded, ad, _nonce(30 + index))),
             }
         )
+    moved = [
+        {"text": 0, "context": [OTHER_CASE_ID, "handler:7", "0"], "reason": "another case"},
+        {"text": 0, "context": [CASE_ID, "handler:8", "0"], "reason": "another author"},
+        {"text": 0, "context": [CASE_ID, "reporter", "0"], "reason": "relabelled as reporter"},
+        {"text": 1, "context": [CASE_ID, "reporter", "0"], "reason": "another place in order"},
+        {"text": 2, "context": [OTHER_CASE_ID, "handler:12", "0"], "reason": "another case"},
+    ]
     reporter_wrap_key = _pattern(32, 0x21, 11)
     file_key = _pattern(32, 0x33, 13)
+    file_context = sealing.case_context(CASE_ID)
+    file_ad = _frame(sealing.FILE_KEY, list(file_context))
     return {
-        "description": "Case content: seal(key, pad(UTF-8 bytes), purpose) (see aead.json and "
-        "padding.json). Documents are JSON with sorted keys, separators ',' and ':', non-ASCII "
-        "kept as UTF-8 ('serialised' is the exact text); any valid JSON object opens. "
-        "The reporter's copy of the case key and a file key are sealed without padding.",
+        "description": "Case content: seal(key, pad(UTF-8 bytes), ad) (see aead.json and "
+        "padding.json), where ad = frame(purpose) | frame(each context part as ASCII): the case "
+        "id for the report, file keys and file descriptions; the case id, the author "
+        "('reporter' or 'handler:<id>') and the sequence number (decimal) for messages and "
+        "notes. Documents are JSON with sorted keys, separators ',' and ':', non-ASCII kept as "
+        "UTF-8 ('serialised' is the exact text); any valid JSON object opens. The reporter's "
+        "copy of the case key (ad = purpose alone, ASCII) and a file key are sealed without "
+        "padding. moved[]: texts[i] opened with this context (same key and purpose) must fail. "
+        "case_ids: is_case_id must accept `valid` and refuse `invalid`.",
         "case_key_hex": _hex(case_key),
         "notes_key_hex": _hex(notes_key),
         "documents": out_documents,
         "texts": out_texts,
+        "moved": moved,
+        "case_ids": {
+            "valid": [CASE_ID, OTHER_CASE_ID, "HL-ZZZZZZZZZZ"],
+            "invalid": [
+                "HL-7QX2M9K4T",
+                "HL-7QX2M9K4TBB",
+                "hl-7QX2M9K4TB",
+                "HL-7QX2M9K4TI",
+                "HL-7QX2M9K4TU",
+                "XX-7QX2M9K4TB",
+                "HL-7QX2M9K4T\u0411",
+                "",
+            ],
+        },
         "reporter_case_key": {
             "wrap_key_hex": _hex(reporter_wrap_key),
             "purpose": sealing.REPORTER_KEY,
@@ -553,8 +651,10 @@ def build_sealing() -> Json:
         "file_key": {
             "file_key_hex": _hex(file_key),
             "purpose": sealing.FILE_KEY,
+            "context": _context(file_context),
+            "ad_hex": _hex(file_ad),
             "nonce_hex": _hex(_nonce(41)),
-            "sealed_hex": _hex(_aead(case_key, file_key, sealing.FILE_KEY, _nonce(41))),
+            "sealed_hex": _hex(_aead_ad(case_key, file_key, file_ad, _nonce(41))),
         },
     }
 

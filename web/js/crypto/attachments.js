@@ -2,7 +2,7 @@
 
 import { DecryptionError } from './errors.js';
 import { KEY_BYTES, checkKey, concatBytes, needSodium, openSealed, randomBytes, seal } from './primitives.js';
-import { FILE_KEY } from './sealing.js';
+import { FILE_KEY, caseContext } from './sealing.js';
 
 export const CHUNK_BYTES = 64 * 1024;
 export const STREAM_HEADER_BYTES = 24;
@@ -14,19 +14,22 @@ export function newFileKey() {
 }
 
 /**
+ * The file key under the case key, bound to its case.
  * @param {Uint8Array} caseKey
  * @param {Uint8Array} fileKey
+ * @param {string} caseId
  */
-export function sealFileKey(caseKey, fileKey) {
-  return seal(caseKey, fileKey, FILE_KEY);
+export function sealFileKey(caseKey, fileKey, caseId) {
+  return seal(caseKey, fileKey, FILE_KEY, caseContext(caseId));
 }
 
 /**
  * @param {Uint8Array} caseKey
  * @param {Uint8Array} sealed
+ * @param {string} caseId
  */
-export function openFileKey(caseKey, sealed) {
-  return openSealed(caseKey, sealed, FILE_KEY);
+export function openFileKey(caseKey, sealed, caseId) {
+  return openSealed(caseKey, sealed, FILE_KEY, caseContext(caseId));
 }
 
 /**

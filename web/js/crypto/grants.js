@@ -3,22 +3,46 @@
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 
 import { CryptoError, DecryptionError } from './errors.js';
-import { KEY_BYTES, bytesArg, concatBytes, keyedHash, needSodium, openSealed, randomBytes, seal } from './primitives.js';
+import {
+  KEY_BYTES, NONCE_BYTES, TAG_BYTES, ascii, bytesArg, concatBytes, keyedHash, needSodium, openSealed,
+  randomBytes, seal,
+} from './primitives.js';
 import { MLKEM_PUBLIC_BYTES, MLKEM_SEED_BYTES, X25519_BYTES, x25519Public } from './handler_keys.js';
 
 export const MLKEM_CIPHERTEXT_BYTES = 1088;
 const GRANT_LABEL = 'hotline:grant:x25519+mlkem768:v1';
-const GRANT_PURPOSE = 'hotline:grant:case-keys:v1';
+export const GRANT_PURPOSE = 'hotline:grant:v2';
 const GRANT_HEADER = X25519_BYTES + MLKEM_CIPHERTEXT_BYTES;
+export const GRANT_BYTES = GRANT_HEADER + NONCE_BYTES + TAG_BYTES + KEY_BYTES; // 1192
 
-/** @typedef {{caseKey: Uint8Array, notesKey: Uint8Array}} CaseKeys */
+export const CASE_KEY = 'case-key';
+export const NOTES_KEY = 'notes-key';
+export const BACKUP_KEY = 'backup-key';
+const KINDS = [CASE_KEY, NOTES_KEY, BACKUP_KEY];
 
 /**
- * A random case key (report, messages, file keys) and notes key (handlers only).
- * @returns {CaseKeys}
+ * What a grant is bound to: {kind, caseId, handlerId} (crypto.grants.GrantFor).
+ * @typedef {{kind: string, caseId: string, handlerId: number}} GrantFor
  */
-export function generateCaseKeys() {
-  return { caseKey: randomBytes(KEY_BYTES), notesKey: randomBytes(KEY_BYTES) };
+
+/**
+ * @param {GrantFor} about
+ * @returns {Uint8Array[]}
+ */
+export function grantContext(about) {
+  if (!KINDS.includes(about?.kind)) throw new CryptoError('unknown grant kind');
+  if (!Number.isSafeInteger(about.handlerId) || about.handlerId < 0) {
+    throw new CryptoError('handler id out of range');
+  }
+  return [ascii(about.kind), ascii(about.caseId), ascii(String(about.handlerId))];
+}
+
+/**
+ * A random case key or notes key.
+ * @returns {Uint8Array}
+ */
+export function newKey() {
+  return randomBytes(KEY_BYTES);
 }
 
 /** @param {HandlerPublicKeys} pub */
@@ -46,18 +70,18 @@ function grantWrapKey(mlkemSecret, x25519Secret, ephemeral, ct, to) {
 }
 
 /**
- * Wrap a case's keys to one handler: ephemeral X25519 public (32) | ML-KEM-768
- * ciphertext (1088) | seal(wrap key, case key | notes key).
- * @param {CaseKeys} keys
+ * Wrap one key to one handler, bound to `about`: ephemeral X25519 public (32) | ML-KEM-768
+ * ciphertext (1088) | seal(wrap key, key, purpose, context(about)).
+ * @param {Uint8Array} key
  * @param {HandlerPublicKeys} to
+ * @param {GrantFor} about
  * @returns {Uint8Array}
  */
-export function makeGrant(keys, to) {
+export function makeGrant(key, to, about) {
   const s = needSodium();
+  bytesArg(key, 'key', KEY_BYTES);
+  const context = grantContext(about);
   checkPublicKeys(to);
-  const packed = concatBytes(
-    bytesArg(keys.caseKey, 'caseKey', KEY_BYTES), bytesArg(keys.notesKey, 'notesKey', KEY_BYTES),
-  );
   const ephemeralSecret = randomBytes(X25519_BYTES);
   const ephemeralPublic = s.crypto_scalarmult_base(ephemeralSecret);
   let x25519Secret;
@@ -73,20 +97,23 @@ export function makeGrant(keys, to) {
     throw new CryptoError('handler ML-KEM key is not usable');
   }
   const { cipherText, sharedSecret } = encapsulated;
-  const key = grantWrapKey(sharedSecret, x25519Secret, ephemeralPublic, cipherText, to);
-  return concatBytes(ephemeralPublic, cipherText, seal(key, packed, GRANT_PURPOSE));
+  const wrap = grantWrapKey(sharedSecret, x25519Secret, ephemeralPublic, cipherText, to);
+  return concatBytes(ephemeralPublic, cipherText, seal(wrap, key, GRANT_PURPOSE, context));
 }
 
 /**
- * Open a grant with the handler's private keys; throws DecryptionError if it does not open.
+ * Open a grant with the handler's private keys; throws DecryptionError unless it is this
+ * recipient's grant for `about`.
  * @param {Uint8Array} grant
  * @param {HandlerPrivateKeys} priv
- * @returns {CaseKeys}
+ * @param {GrantFor} about
+ * @returns {Uint8Array}
  */
-export function openGrant(grant, priv) {
+export function openGrant(grant, priv, about) {
   const s = needSodium();
   bytesArg(grant, 'grant');
-  if (grant.length <= GRANT_HEADER) throw new DecryptionError('grant too short');
+  const context = grantContext(about);
+  if (grant.length !== GRANT_BYTES) throw new DecryptionError('grant has the wrong size');
   const ephemeralPublic = grant.subarray(0, X25519_BYTES);
   const ct = grant.subarray(X25519_BYTES, GRANT_HEADER);
   let x25519Secret;
@@ -100,8 +127,6 @@ export function openGrant(grant, priv) {
   } catch {
     throw new DecryptionError('grant did not open');
   }
-  const key = grantWrapKey(mlkemSecret, x25519Secret, ephemeralPublic, ct, mine);
-  const packed = openSealed(key, grant.subarray(GRANT_HEADER), GRANT_PURPOSE);
-  if (packed.length !== 2 * KEY_BYTES) throw new CryptoError('case keys have the wrong size');
-  return { caseKey: packed.slice(0, KEY_BYTES), notesKey: packed.slice(KEY_BYTES) };
+  const wrap = grantWrapKey(mlkemSecret, x25519Secret, ephemeralPublic, ct, mine);
+  return openSealed(wrap, grant.subarray(GRANT_HEADER), GRANT_PURPOSE, context);
 }

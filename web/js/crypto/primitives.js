@@ -277,15 +277,28 @@ export function checkKey(key) {
 }
 
 /**
- * XChaCha20-Poly1305 (IETF) with a random nonce; the purpose is bound as associated data.
- * Output: nonce(24) | ciphertext | tag(16).
+ * What a seal binds (crypto.primitives.associated_data): the purpose alone as ASCII, or,
+ * when the value belongs somewhere (a case, a recipient, an author, a place in order),
+ * framedMessage(purpose, context).
+ * @param {string} purpose ASCII
+ * @param {Uint8Array[]} [context=[]]
+ * @returns {Uint8Array}
+ */
+export function associatedData(purpose, context = []) {
+  return context.length ? framedMessage(purpose, context) : ascii(purpose);
+}
+
+/**
+ * XChaCha20-Poly1305 (IETF) with a random nonce; purpose and context are bound as
+ * associated data (see associatedData). Output: nonce(24) | ciphertext | tag(16).
  * @param {Uint8Array} key
  * @param {Uint8Array} plaintext
  * @param {string} purpose ASCII
+ * @param {Uint8Array[]} [context=[]]
  * @returns {Uint8Array}
  */
-export function seal(key, plaintext, purpose) {
-  return sealWithFixedNonce(key, plaintext, purpose, randomBytes(NONCE_BYTES));
+export function seal(key, plaintext, purpose, context = []) {
+  return sealWithFixedNonce(key, plaintext, purpose, randomBytes(NONCE_BYTES), context);
 }
 
 /**
@@ -295,15 +308,16 @@ export function seal(key, plaintext, purpose) {
  * @param {Uint8Array} plaintext
  * @param {string} purpose
  * @param {Uint8Array} nonce 24 bytes
+ * @param {Uint8Array[]} [context=[]]
  * @returns {Uint8Array}
  */
-export function sealWithFixedNonce(key, plaintext, purpose, nonce) {
+export function sealWithFixedNonce(key, plaintext, purpose, nonce, context = []) {
   const s = needSodium();
   checkKey(key);
   bytesArg(plaintext, 'plaintext');
   bytesArg(nonce, 'nonce', NONCE_BYTES);
   const body = s.crypto_aead_xchacha20poly1305_ietf_encrypt(
-    plaintext, ascii(purpose), null, nonce, key,
+    plaintext, associatedData(purpose, context), null, nonce, key,
   );
   return concatBytes(nonce, body);
 }
@@ -313,13 +327,14 @@ export function sealWithFixedNonce(key, plaintext, purpose, nonce) {
  * @param {Uint8Array} key
  * @param {Uint8Array} sealed
  * @param {string} purpose
+ * @param {Uint8Array[]} [context=[]]
  * @returns {Uint8Array}
  */
-export function openSealed(key, sealed, purpose) {
+export function openSealed(key, sealed, purpose, context = []) {
   const s = needSodium();
   checkKey(key);
   bytesArg(sealed, 'sealed');
-  const ad = ascii(purpose);
+  const ad = associatedData(purpose, context);
   if (sealed.length < NONCE_BYTES + TAG_BYTES) throw new DecryptionError('ciphertext too short');
   try {
     return s.crypto_aead_xchacha20poly1305_ietf_decrypt(

@@ -1,15 +1,68 @@
-// The browser twin of crypto/sealing.py.
+// The browser twin of crypto/sealing.py: content under the case key (or the notes key),
+// bound to its case, and messages and notes also to their author and sequence number.
 
-import { DecryptionError } from './errors.js';
-import { isWellFormed, openSealed, seal, utf8Decode, utf8Encode } from './primitives.js';
+import { CryptoError, DecryptionError } from './errors.js';
+import {
+  ascii, isWellFormed, openSealed, randomBytes, seal, utf8Decode, utf8Encode,
+} from './primitives.js';
 import { pad, unpad } from './padding.js';
 
-export const REPORT = 'hotline:report:v1';
-export const MESSAGE = 'hotline:message:v1';
-export const NOTE = 'hotline:note:v1';
+export const REPORT = 'hotline:report:v2';
+export const MESSAGE = 'hotline:message:v2';
+export const NOTE = 'hotline:note:v2';
 export const REPORTER_KEY = 'hotline:reporter-case-key:v1';
-export const FILE_KEY = 'hotline:file-key:v1';
-export const ATTACHMENT_META = 'hotline:attachment-meta:v1';
+export const FILE_KEY = 'hotline:file-key:v2';
+export const ATTACHMENT_META = 'hotline:attachment-meta:v2';
+
+export const REPORTER = 'reporter';
+export const CASE_ID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const CASE_ID = /^HL-[0-9A-HJKMNP-TV-Z]{10}$/;
+const AUTHOR = /^(reporter|handler:[1-9][0-9]{0,17})$/;
+
+/**
+ * A random public case id: `HL-` and 10 Crockford base32 characters (50 bits). The
+ * reporter's browser chooses it before sealing, so the report is bound to it.
+ * @returns {string}
+ */
+export function newCaseId() {
+  return `HL-${Array.from(randomBytes(10), (b) => CASE_ID_ALPHABET[b & 31]).join('')}`;
+}
+
+/** @param {unknown} value */
+export function isCaseId(value) {
+  return typeof value === 'string' && CASE_ID.test(value);
+}
+
+/** @param {number} handlerId */
+export function handlerAuthor(handlerId) {
+  return `handler:${handlerId}`;
+}
+
+/**
+ * @param {string} caseId
+ * @returns {Uint8Array[]}
+ */
+export function caseContext(caseId) {
+  if (!isCaseId(caseId)) throw new CryptoError('not a case id');
+  return [ascii(caseId)];
+}
+
+/**
+ * A message's or note's place: its case, its author and its sequence number.
+ * @param {string} caseId
+ * @param {string} author 'reporter' or 'handler:<id>'
+ * @param {number} seq
+ * @returns {Uint8Array[]}
+ */
+export function entryContext(caseId, author, seq) {
+  if (typeof author !== 'string' || !AUTHOR.test(author)) {
+    throw new CryptoError("author is 'reporter' or 'handler:<id>'");
+  }
+  if (!Number.isInteger(seq) || seq < 0 || seq >= 2 ** 31) {
+    throw new CryptoError('sequence number out of range');
+  }
+  return [...caseContext(caseId), ascii(author), ascii(String(seq))];
+}
 
 /**
  * Compare strings by Unicode code point, as Python sorts str (JavaScript's default sort
@@ -100,20 +153,22 @@ export function serialiseDocument(document) {
  * @param {Uint8Array} key
  * @param {Record<string, unknown>} document
  * @param {string} purpose
+ * @param {Uint8Array[]} [context=[]]
  * @returns {Uint8Array}
  */
-export function sealDocument(key, document, purpose) {
-  return seal(key, pad(utf8Encode(serialiseDocument(document))), purpose);
+export function sealDocument(key, document, purpose, context = []) {
+  return seal(key, pad(utf8Encode(serialiseDocument(document))), purpose, context);
 }
 
 /**
  * @param {Uint8Array} key
  * @param {Uint8Array} sealed
  * @param {string} purpose
+ * @param {Uint8Array[]} [context=[]]
  * @returns {Record<string, unknown>}
  */
-export function openDocument(key, sealed, purpose) {
-  const raw = unpad(openSealed(key, sealed, purpose));
+export function openDocument(key, sealed, purpose, context = []) {
+  const raw = unpad(openSealed(key, sealed, purpose, context));
   let document;
   try {
     document = JSON.parse(utf8Decode(raw));
@@ -130,25 +185,107 @@ export function openDocument(key, sealed, purpose) {
  * @param {Uint8Array} key
  * @param {string} text
  * @param {string} purpose
+ * @param {Uint8Array[]} [context=[]]
  * @returns {Uint8Array}
  */
-export function sealText(key, text, purpose) {
-  return seal(key, pad(utf8Encode(text)), purpose);
+export function sealText(key, text, purpose, context = []) {
+  return seal(key, pad(utf8Encode(text)), purpose, context);
 }
 
 /**
  * @param {Uint8Array} key
  * @param {Uint8Array} sealed
  * @param {string} purpose
+ * @param {Uint8Array[]} [context=[]]
  * @returns {string}
  */
-export function openText(key, sealed, purpose) {
-  const raw = unpad(openSealed(key, sealed, purpose));
+export function openText(key, sealed, purpose, context = []) {
+  const raw = unpad(openSealed(key, sealed, purpose, context));
   try {
     return utf8Decode(raw);
   } catch {
     throw new DecryptionError('decrypted content is not text');
   }
+}
+
+/**
+ * @param {Uint8Array} caseKey
+ * @param {Record<string, unknown>} document
+ * @param {string} caseId
+ */
+export function sealReport(caseKey, document, caseId) {
+  return sealDocument(caseKey, document, REPORT, caseContext(caseId));
+}
+
+/**
+ * @param {Uint8Array} caseKey
+ * @param {Uint8Array} sealed
+ * @param {string} caseId
+ */
+export function openReport(caseKey, sealed, caseId) {
+  return openDocument(caseKey, sealed, REPORT, caseContext(caseId));
+}
+
+/**
+ * @param {Uint8Array} caseKey
+ * @param {string} text
+ * @param {string} caseId
+ * @param {string} author
+ * @param {number} seq
+ */
+export function sealMessage(caseKey, text, caseId, author, seq) {
+  return sealText(caseKey, text, MESSAGE, entryContext(caseId, author, seq));
+}
+
+/**
+ * @param {Uint8Array} caseKey
+ * @param {Uint8Array} sealed
+ * @param {string} caseId
+ * @param {string} author
+ * @param {number} seq
+ */
+export function openMessage(caseKey, sealed, caseId, author, seq) {
+  return openText(caseKey, sealed, MESSAGE, entryContext(caseId, author, seq));
+}
+
+/**
+ * @param {Uint8Array} notesKey
+ * @param {string} text
+ * @param {string} caseId
+ * @param {number} handlerId
+ * @param {number} seq
+ */
+export function sealNote(notesKey, text, caseId, handlerId, seq) {
+  return sealText(notesKey, text, NOTE, entryContext(caseId, handlerAuthor(handlerId), seq));
+}
+
+/**
+ * @param {Uint8Array} notesKey
+ * @param {Uint8Array} sealed
+ * @param {string} caseId
+ * @param {number} handlerId
+ * @param {number} seq
+ */
+export function openNote(notesKey, sealed, caseId, handlerId, seq) {
+  return openText(notesKey, sealed, NOTE, entryContext(caseId, handlerAuthor(handlerId), seq));
+}
+
+/**
+ * @param {Uint8Array} caseKey
+ * @param {Record<string, unknown>} meta
+ * @param {string} caseId
+ */
+export function sealAttachmentMeta(caseKey, meta, caseId) {
+  return sealDocument(caseKey, meta, ATTACHMENT_META, caseContext(caseId));
+}
+
+/**
+ * @param {Uint8Array} caseKey
+ * @param {Uint8Array} sealed
+ * @param {string} caseId
+ */
+export function openAttachmentMeta(caseKey, sealed, caseId) {
+  return openDocument(caseKey, sealed, ATTACHMENT_META, caseContext(caseId));
 }
 
 /**
