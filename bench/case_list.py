@@ -56,7 +56,7 @@ OPEN_STATUSES = [
     (CaseStatus.INVESTIGATING, 30),
 ]
 REPORT_BYTES = 1024 + 24 + 16  # the smallest padding bucket, sealed
-GRANT_BYTES = 1224
+GRANT_BYTES = 1192
 BATCH = 5000
 FAR = date(9999, 12, 31)
 

@@ -19,7 +19,7 @@ from typing import Any
 from crypto import pow as pow_rule
 from crypto import receipts, sealing
 from crypto.attachments import encrypt_stream, new_file_key, seal_file_key
-from crypto.grants import CaseKeys, make_grant
+from crypto.grants import CASE_KEY, GrantFor, make_grant, new_key
 from crypto.handler_keys import HandlerPublicKeys
 from crypto.primitives import Argon2Params
 from integrations.twilio.signature import SignatureChecker
@@ -151,24 +151,27 @@ def seal_report(
     digits = receipts.generate()
     cost = Argon2Params(route["argon2"]["ops"], route["argon2"]["mem_bytes"])
     derived = receipts.derive(digits, base64.b64decode(route["receipt_salt"]), cost)
-    keys = CaseKeys.generate()
+    case_key, case_id = new_key(), sealing.new_case_id()
     document = {"category": category, "language": "en", "fields": {"what_happened": text}}
     grants = []
     for to in route["recipients"]:
         public = HandlerPublicKeys(base64.b64decode(to["x25519"]), base64.b64decode(to["mlkem"]))
+        about = GrantFor(CASE_KEY, case_id, to["handler_id"])
         grants.append(
-            {"handler_id": to["handler_id"], "sealed_keys": b64(make_grant(keys, public))}
+            {
+                "handler_id": to["handler_id"],
+                "sealed_keys": b64(make_grant(case_key, public, about)),
+            }
         )
     payload: dict[str, Any] = {
+        "case_id": case_id,
         "category": category,
         "language": "en",
         "external_only": False,
         "excluded_handlers": [],
-        "sealed_report": b64(sealing.seal_document(keys.case_key, document, sealing.REPORT)),
+        "sealed_report": b64(sealing.seal_report(case_key, document, case_id)),
         "lookup_tag": b64(derived.lookup_tag),
-        "reporter_wrapped_key": b64(
-            sealing.wrap_case_key_for_reporter(keys.case_key, derived.wrap_key)
-        ),
+        "reporter_wrapped_key": b64(sealing.wrap_case_key_for_reporter(case_key, derived.wrap_key)),
         "grants": grants,
     }
     files: list[bytes] = []
@@ -178,10 +181,10 @@ def seal_report(
         meta = {"name": "note.txt", "type": "text/plain", "size": len(attachment)}
         payload["attachments"] = [
             {
-                "sealed_file_key": b64(seal_file_key(keys.case_key, file_key)),
+                "sealed_file_key": b64(seal_file_key(case_key, file_key, case_id)),
                 "sealed_meta": b64(
-                    sealing.seal_document(
-                        keys.case_key, {**meta, "metadata_stripped": False}, sealing.ATTACHMENT_META
+                    sealing.seal_attachment_meta(
+                        case_key, {**meta, "metadata_stripped": False}, case_id
                     )
                 ),
             }

@@ -31,9 +31,8 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import make_url
 
 from crypto.attachments import decrypt_stream, encrypt_stream, new_file_key
-from crypto.grants import CaseKeys, make_grant, open_grant
+from crypto.grants import BACKUP_KEY, GrantFor, make_grant, open_grant
 from crypto.handler_keys import HandlerPrivateKeys, HandlerPublicKeys, generate_private
-from crypto.primitives import random_bytes
 
 MAGIC = b"HOTLINE-BACKUP-1\n"
 _CHUNK = 1 << 20
@@ -187,6 +186,10 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
+# A backup's file key is granted like a case key, under its own kind and no case.
+_BACKUP = GrantFor(BACKUP_KEY, "", 0)
+
+
 @dataclass(frozen=True)
 class BackupSummary:
     database: str
@@ -198,7 +201,7 @@ def create(
     database_url: str, blobs: Path, public: HandlerPublicKeys, out: BinaryIO
 ) -> BackupSummary:
     file_key = new_file_key()
-    wrapped = make_grant(CaseKeys(file_key, random_bytes()), public)
+    wrapped = make_grant(file_key, public, _BACKUP)
     files = (
         sorted(p for p in blobs.iterdir() if p.is_file() and p.suffix == ".bin")
         if blobs.exists()
@@ -233,7 +236,7 @@ def _open(archive: BinaryIO, private: HandlerPrivateKeys) -> _Reader:
         raise BackupError("not a hotline backup")
     (length,) = struct.unpack(">I", archive.read(4))
     try:
-        file_key = open_grant(archive.read(length), private).case_key
+        file_key = open_grant(archive.read(length), private, _BACKUP)
     except Exception as exc:
         raise BackupError("this backup is not for this private key") from exc
 

@@ -21,11 +21,11 @@ from typing import Any
 
 from crypto import handler_keys, sealing
 from crypto.errors import DecryptionError
-from crypto.grants import open_grant
+from crypto.grants import CASE_KEY, GrantFor, open_grant
 from crypto.handler_keys import HandlerPrivateKeys
 from crypto.primitives import Argon2Params
 
-FORMAT = "hotline-offline-export/1"
+FORMAT = "hotline-offline-export/2"
 
 
 class ExportError(Exception):
@@ -70,23 +70,29 @@ def unlock(document: dict[str, Any], password: str) -> HandlerPrivateKeys:
 
 def open_cases(document: dict[str, Any], password: str) -> list[OpenedCase]:
     private = unlock(document, password)
+    handler_id = int(document["handler"]["handler_id"])
     opened = []
     for item in document["cases"]:
-        keys = open_grant(_bytes(item["grant"]), private)
-        report = sealing.open_document(keys.case_key, _bytes(item["sealed_report"]), sealing.REPORT)
+        case_id = str(item["case_id"])
+        case_key = open_grant(
+            _bytes(item["grant"]), private, GrantFor(CASE_KEY, case_id, handler_id)
+        )
+        report = sealing.open_report(case_key, _bytes(item["sealed_report"]), case_id)
         messages = [
             OpenedMessage(
                 m["author"],
                 m["sent_on"],
-                sealing.open_text(keys.case_key, _bytes(m["sealed_body"]), sealing.MESSAGE),
+                sealing.open_message(
+                    case_key, _bytes(m["sealed_body"]), case_id, m["author_id"], int(m["seq"])
+                ),
             )
             for m in item["messages"]
         ]
         files = [
             str(
-                sealing.open_document(
-                    keys.case_key, _bytes(f["sealed_meta"]), sealing.ATTACHMENT_META
-                ).get("name")
+                sealing.open_attachment_meta(case_key, _bytes(f["sealed_meta"]), case_id).get(
+                    "name"
+                )
                 or "file"
             )
             for f in item["files"]

@@ -78,7 +78,7 @@ class Case(Base):
         lazy="raise",
     )
     messages: Mapped[list[Message]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, order_by="Message.id", lazy="raise"
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Message.seq", lazy="raise"
     )
 
     # The console lists a handler's cases by nearest deadline, open ones (next_deadline set)

@@ -1,4 +1,10 @@
-"""A hybrid-wrapped copy of a case's keys for one handler."""
+"""A handler's hybrid-wrapped copies of a case's keys.
+
+`sealed_keys` is the case key's grant, made at intake (or by a colleague). `sealed_notes_key`
+is the notes key's grant: no reporter path makes one; the first handler who needs notes makes
+the notes key in the console and grants it to every current holder at once, so it is either
+set on every active holder's row or on none. Each grant is bound to its case, its recipient
+and its kind (crypto/grants.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ class CaseGrant(Base):
     )
     handler_id: Mapped[int] = mapped_column(ForeignKey("handlers.id"))
     sealed_keys: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_notes_key: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     # Escalation grants are made at intake but held back until policy releases them.
     released: Mapped[bool] = mapped_column(Boolean, default=True)
     granted_on: Mapped[date] = mapped_column(Date)

@@ -46,8 +46,11 @@ class AttachmentView:
     metadata_stripped: bool
 
 
-def seal_uploads(case_key: bytes, uploads: Sequence[UploadedFile]) -> list[SealedFile]:
-    """The server-sealed half: seal each upload's file key and description in memory."""
+def seal_uploads(
+    case_key: bytes, case_id: str, uploads: Sequence[UploadedFile]
+) -> list[SealedFile]:
+    """The server-sealed half: seal each upload's file key and description in memory, both
+    bound to the case."""
     sealed = []
     for upload in uploads:
         if upload.file_key is None:
@@ -61,8 +64,8 @@ def seal_uploads(case_key: bytes, uploads: Sequence[UploadedFile]) -> list[Seale
         sealed.append(
             SealedFile(
                 upload,
-                seal_file_key(case_key, upload.file_key),
-                sealing.seal_document(case_key, meta, sealing.ATTACHMENT_META),
+                seal_file_key(case_key, upload.file_key, case_id),
+                sealing.seal_attachment_meta(case_key, meta, case_id),
             )
         )
     return sealed
@@ -108,8 +111,8 @@ def store(
 
 
 def describe(case_key: bytes, attachment: Attachment) -> AttachmentView:
-    meta: dict[str, Any] = sealing.open_document(
-        case_key, attachment.sealed_meta, sealing.ATTACHMENT_META
+    meta: dict[str, Any] = sealing.open_attachment_meta(
+        case_key, attachment.sealed_meta, attachment.case_id
     )
     return AttachmentView(
         attachment.id,
@@ -124,7 +127,7 @@ def describe(case_key: bytes, attachment: Attachment) -> AttachmentView:
 
 def plaintext_chunks(blobs: BlobStore, case_key: bytes, attachment: Attachment) -> Iterator[bytes]:
     """Decrypt a file chunk by chunk straight into the response: never to disk."""
-    file_key = open_file_key(case_key, attachment.sealed_file_key)
+    file_key = open_file_key(case_key, attachment.sealed_file_key, attachment.case_id)
     return decrypt_stream(file_key, blobs.chunks(attachment.id))
 
 

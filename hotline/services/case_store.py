@@ -21,13 +21,15 @@ from hotline.models import Author, Case, CaseGrant, CaseStatus, Channel
 from hotline.services import attachments, dates, exclusions
 from hotline.services.context import ServiceContext
 from hotline.services.errors import Conflict
-from hotline.services.ids import new_case_id
 
 log = logging.getLogger("hotline.intake")
 
 
 @dataclass(frozen=True)
 class GrantRow:
+    """A case-key grant. No reporter path grants a notes key: the first handler who needs
+    notes makes it (`notes_key`), so the reporter never knows it."""
+
     handler_id: int
     sealed_keys: bytes
     released: bool  # False for escalation targets, held until the policy releases them
@@ -35,6 +37,7 @@ class GrantRow:
 
 @dataclass(frozen=True)
 class NewCase:
+    case_id: str  # chosen before sealing: the report, file keys and grants are bound to it
     category: str
     channel: Channel
     language: str
@@ -60,7 +63,8 @@ class StoredCase:
 def store(
     session: Session, ctx: ServiceContext, new: NewCase, blobs: BlobStore | None = None
 ) -> StoredCase:
-    """Store the case in one transaction; Conflict if its lookup or idempotency tag exists."""
+    """Store the case in one transaction; Conflict if its id, lookup or idempotency tag
+    exists."""
     case = _build(ctx, new)
     session.add(case)
     session.add_all(
@@ -79,7 +83,8 @@ def store(
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        # A lookup-tag collision (1 in 10^15) or a retried submission: the caller decides.
+        # A case-id or lookup-tag collision (1 in 10^15) or a retried submission: the caller
+        # decides (the browser seals again under a new id and receipt).
         raise Conflict("please submit again", field="lookup_tag") from exc
     # Reporter-side events carry no case id and are debug-only: at the default level nothing
     # in the log marks when a report arrived (see hotline/logs.py).
@@ -100,7 +105,7 @@ def _build(ctx: ServiceContext, new: NewCase) -> Case:
     acknowledge_by = dates.acknowledge_by(received, ctx.acknowledge_days)
     pepper = ctx.keyring.pepper
     return Case(
-        id=new_case_id(),
+        id=new.case_id,
         category=new.category,
         channel=new.channel,
         language=new.language,

@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from crypto import sealing
-from crypto.errors import DecryptionError
-from hotline.models import Case, Message
+from crypto.errors import CryptoError
+from hotline.models import Author, Case, Message
 
 
 @dataclass(frozen=True)
@@ -73,13 +73,28 @@ class MessageView:
     readable: bool = True
 
 
+def message_author(author: Author, handler_id: int | None) -> str:
+    """The author a message's sealed body is bound to: `reporter` or `handler:<id>`."""
+    if author == Author.REPORTER:
+        return sealing.REPORTER
+    return sealing.handler_author(handler_id or 0)
+
+
 def open_message(case_key: bytes, message: Message) -> MessageView:
+    """Open one message against the row's case, author and sequence number: a row moved to
+    another case, relabelled or renumbered shows as unreadable."""
     try:
-        body = sealing.open_text(case_key, message.sealed_body, sealing.MESSAGE)
-    except DecryptionError:
+        body = sealing.open_message(
+            case_key,
+            message.sealed_body,
+            message.case_id,
+            message_author(message.author, message.handler_id),
+            message.seq,
+        )
+    except CryptoError:
         return MessageView(message.author.value, "", message.sent_on, readable=False)
     return MessageView(message.author.value, body, message.sent_on)
 
 
 def open_messages(case_key: bytes, messages: Iterable[Message]) -> list[MessageView]:
-    return [open_message(case_key, m) for m in messages]
+    return [open_message(case_key, m) for m in sorted(messages, key=lambda m: m.seq)]

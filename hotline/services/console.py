@@ -20,8 +20,8 @@ from hotline.models import (
     Message,
     Note,
 )
-from hotline.services import audit, dates
-from hotline.services.case_view import CaseView, case_fields
+from hotline.services import audit, dates, notes_key, sequence
+from hotline.services.case_view import CaseView, case_fields, message_author
 from hotline.services.errors import InvalidInput, NotFound
 from hotline.services.workflow import released_grant, require_grant
 
@@ -138,11 +138,20 @@ class SealedItem:
     handler_name: str
     day: date
     sealed: bytes
+    # What the sealed body is bound to besides the case: "reporter" or "handler:<id>", and
+    # its sequence number among the case's messages (or notes).
+    author_id: str
+    seq: int
+    handler_id: int | None
 
 
 @dataclass(frozen=True)
 class CaseBundle(CaseView):
-    grant: bytes
+    grant: bytes  # this handler's case-key grant
+    notes_grant: bytes | None  # this handler's notes-key grant, if the case has a notes key
+    has_notes_key: bool  # whether any holder has one (made by the first handler with notes)
+    next_message_seq: int
+    next_note_seq: int
     sealed_report: bytes
     messages: list[SealedItem]
     notes: list[SealedItem]
@@ -159,15 +168,31 @@ def open_bundle(session: Session, handler_id: int, case_id: str) -> CaseBundle:
     names = {h.id: h.display_name for h in session.scalars(select(Handler))}
     messages = [
         SealedItem(
-            str(m.id), m.author.value, names.get(m.handler_id or -1, ""), m.sent_on, m.sealed_body
+            str(m.id),
+            m.author.value,
+            names.get(m.handler_id or -1, ""),
+            m.sent_on,
+            m.sealed_body,
+            message_author(m.author, m.handler_id),
+            m.seq,
+            m.handler_id,
         )
         for m in session.scalars(
-            select(Message).where(Message.case_id == case.id).order_by(Message.id)
+            select(Message).where(Message.case_id == case.id).order_by(Message.seq)
         )
     ]
     notes = [
-        SealedItem(str(n.id), "handler", names.get(n.handler_id, ""), n.written_on, n.sealed_body)
-        for n in session.scalars(select(Note).where(Note.case_id == case.id).order_by(Note.id))
+        SealedItem(
+            str(n.id),
+            "handler",
+            names.get(n.handler_id, ""),
+            n.written_on,
+            n.sealed_body,
+            f"handler:{n.handler_id}",
+            n.seq,
+            n.handler_id,
+        )
+        for n in session.scalars(select(Note).where(Note.case_id == case.id).order_by(Note.seq))
     ]
     files = [
         (a.id, a.author.value, a.added_on, a.sealed_file_key, a.sealed_meta, a.stored_bytes)
@@ -188,6 +213,10 @@ def open_bundle(session: Session, handler_id: int, case_id: str) -> CaseBundle:
     return CaseBundle(
         **case_fields(case),
         grant=grant,
+        notes_grant=released.sealed_notes_key,
+        has_notes_key=notes_key.exists(session, case.id),
+        next_message_seq=sequence.next_message_seq(session, case.id),
+        next_note_seq=sequence.next_note_seq(session, case.id),
         sealed_report=case.sealed_report,
         messages=messages,
         notes=notes,

@@ -69,6 +69,26 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class StaleSequence(Conflict):
+    """A message or note was sealed for a place in order that another one took first: reload
+    the case and seal it again for the next number."""
+
+    code = "stale_sequence"
+
+
+class NotesKeyExists(Conflict):
+    """Another handler made the case's notes key first: reload the case and use theirs."""
+
+    code = "notes_key_exists"
+
+
+class HoldersChanged(Conflict):
+    """Grants were made for a set of handlers that is not (or no longer) the case's current
+    holders: reload the case and try again."""
+
+    code = "holders_changed"
+
+
 class TooLarge(ServiceError):
     """An upload or a request beyond its size limit."""
 

@@ -20,12 +20,18 @@ from crypto.errors import DecryptionError, InvalidReceipt
 from hotline.blobs.store import BlobStore
 from hotline.blobs.streams import UploadedFile
 from hotline.models import Case
-from hotline.services import attachments, reporter_case, validation
+from hotline.services import attachments, reporter_case, sequence, validation
 from hotline.services.case_view import CaseView, MessageView, case_fields, open_messages
 from hotline.services.context import ServiceContext
-from hotline.services.errors import RECEIPT_NOT_FOUND, InvalidReceiptCode, ReceiptNotFound
+from hotline.services.errors import (
+    RECEIPT_NOT_FOUND,
+    InvalidReceiptCode,
+    ReceiptNotFound,
+    StaleSequence,
+)
 
 log = logging.getLogger("hotline.followup")
+_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ def open_case(session: Session, ctx: ServiceContext, receipt_text: str) -> Repor
     log.debug("case.reporter_opened", extra={"kind": "server"})
     return ReporterCase(
         **case_fields(case),
-        report=sealing.open_document(case_key, case.sealed_report, sealing.REPORT),
+        report=sealing.open_report(case_key, case.sealed_report, case.id),
         messages=open_messages(case_key, case.messages),
         attachments=[attachments.describe(case_key, a) for a in case.attachments],
     )
@@ -72,9 +78,19 @@ def add_message(
 ) -> str:
     text = validation.clean_text(body, "body", ctx.max_field_chars, required=not uploads)
     case, case_key = _unlock(session, ctx, receipt_text)
-    sealed_body = sealing.seal_text(case_key, text, sealing.MESSAGE) if text else None
-    files = attachments.seal_uploads(case_key, uploads)
-    return reporter_case.append(session, case, sealed_body, files, blobs, "server")
+    case_id = case.id
+    files = attachments.seal_uploads(case_key, case_id, uploads)
+    for _attempt in range(_ATTEMPTS):
+        # Sealed for the next place in order; if another message takes it first, again.
+        seq = sequence.next_message_seq(session, case_id)
+        sealed_body = (
+            sealing.seal_message(case_key, text, case_id, sealing.REPORTER, seq) if text else None
+        )
+        try:
+            return reporter_case.append(session, case, sealed_body, seq, files, blobs, "server")
+        except StaleSequence:
+            continue
+    raise StaleSequence("the case is busy; please send your message again", field="seq")
 
 
 def attachment_plaintext(

@@ -14,13 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from crypto import handler_keys, sealing
-from crypto.errors import DecryptionError
-from crypto.grants import CaseKeys, open_grant
+from crypto.errors import CryptoError, DecryptionError
+from crypto.grants import CASE_KEY, GrantFor, open_grant
 from crypto.handler_keys import HandlerPrivateKeys
 from crypto.primitives import Argon2Params, constant_time_equal, random_bytes
 from hotline.blobs.store import BlobStore
 from hotline.models import Attachment, Author, Case, Handler, Message
-from hotline.services import attachments, audit, dates, validation, workflow
+from hotline.services import attachments, audit, dates, sequence, validation, workflow
 from hotline.services.case_view import CaseView, MessageView, case_fields, open_messages
 from hotline.services.context import ServiceContext
 from hotline.services.errors import InvalidCredentials, NotFound, NotGranted
@@ -63,23 +63,29 @@ def unlock(session: Session, ctx: ServiceContext, username: str, password: str) 
     return UnlockedHandler(handler.id, handler.username, private)
 
 
-def _case_keys(session: Session, who: UnlockedHandler, case_id: str) -> tuple[Case, CaseKeys]:
+def _case_key(session: Session, who: UnlockedHandler, case_id: str) -> tuple[Case, bytes]:
+    """The case and its key, checked: the grant must be this handler's for this case, and
+    the key must open the case's report; otherwise nothing is read or written with it."""
     case, grant = workflow.released_grant(
         session, who.handler_id, case_id, options=[selectinload(Case.messages)]
     )
     try:
-        return case, open_grant(grant.sealed_keys, who.private)
-    except DecryptionError as exc:
+        case_key = open_grant(
+            grant.sealed_keys, who.private, GrantFor(CASE_KEY, case.id, who.handler_id)
+        )
+        sealing.open_report(case_key, case.sealed_report, case.id)
+    except CryptoError as exc:
         log.error("grant.open_failed", extra={"case_id": case_id, "handler_id": who.handler_id})
         raise NotGranted("your key does not open this case") from exc
+    return case, case_key
 
 
 def open_case(
     session: Session, who: UnlockedHandler, case_id: str, export: bool = False
 ) -> HandlerCase:
-    case, keys = _case_keys(session, who, case_id)
-    report = sealing.open_document(keys.case_key, case.sealed_report, sealing.REPORT)
-    messages = open_messages(keys.case_key, case.messages)
+    case, case_key = _case_key(session, who, case_id)
+    report = sealing.open_report(case_key, case.sealed_report, case.id)
+    messages = open_messages(case_key, case.messages)
     audit.append(session, who.handler_id, "export" if export else "view", case.id)
     session.commit()
     log.info("case.handler_opened", extra={"case_id": case.id, "handler_id": who.handler_id})
@@ -90,43 +96,46 @@ def reply(
     session: Session, ctx: ServiceContext, who: UnlockedHandler, case_id: str, body: object
 ) -> None:
     text = validation.clean_text(body, "body", ctx.max_field_chars)
-    case, keys = _case_keys(session, who, case_id)
+    case, case_key = _case_key(session, who, case_id)
+    seq = sequence.next_message_seq(session, case.id)
+    author = sealing.handler_author(who.handler_id)
     session.add(
         Message(
             case_id=case.id,
             author=Author.HANDLER,
             handler_id=who.handler_id,
-            sealed_body=sealing.seal_text(keys.case_key, text, sealing.MESSAGE),
+            seq=seq,
+            sealed_body=sealing.seal_message(case_key, text, case.id, author, seq),
             sent_on=dates.today(),
         )
     )
     audit.append(session, who.handler_id, "reply", case.id)
-    session.commit()
+    sequence.commit(session)
     log.info("case.handler_reply", extra={"case_id": case.id, "handler_id": who.handler_id})
 
 
 def attachments_of(
     session: Session, who: UnlockedHandler, case_id: str
 ) -> list[attachments.AttachmentView]:
-    case, keys = _case_keys(session, who, case_id)
+    case, case_key = _case_key(session, who, case_id)
     items = session.scalars(
         select(Attachment)
         .where(Attachment.case_id == case.id)
         .order_by(Attachment.added_on, Attachment.id)
     )
-    return [attachments.describe(keys.case_key, a) for a in items]
+    return [attachments.describe(case_key, a) for a in items]
 
 
 def attachment_plaintext(
     session: Session, blobs: BlobStore, who: UnlockedHandler, case_id: str, attachment_id: str
 ) -> tuple[attachments.AttachmentView, bytes]:
     """Decrypt one file in memory for the offline CLI or tests; the console does this in JS."""
-    case, keys = _case_keys(session, who, case_id)
+    case, case_key = _case_key(session, who, case_id)
     item = session.scalar(
         select(Attachment).where(Attachment.case_id == case.id, Attachment.id == attachment_id)
     )
     if item is None:
         raise NotFound("no such file on this case", field="attachment")
     log.info("case.handler_file", extra={"case_id": case.id, "handler_id": who.handler_id})
-    data = b"".join(attachments.plaintext_chunks(blobs, keys.case_key, item))
-    return attachments.describe(keys.case_key, item), data
+    data = b"".join(attachments.plaintext_chunks(blobs, case_key, item))
+    return attachments.describe(case_key, item), data

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crypto import receipts, sealing
-from crypto.grants import CaseKeys, make_grant
+from crypto.grants import CASE_KEY, GrantFor, make_grant, new_key
 from hotline.blobs.store import BlobStore
 from hotline.blobs.streams import UploadedFile
 from hotline.models import Case, Channel
@@ -111,31 +111,36 @@ def _document(ctx: ServiceContext, request: IntakeRequest) -> tuple[str, dict[st
 def _seal_and_store(
     session: Session, ctx: ServiceContext, prepared: _Prepared, blobs: BlobStore | None
 ) -> IntakeResult:
-    """One attempt: a fresh receipt and fresh keys, the case sealed and stored."""
+    """One attempt: a fresh case id, receipt and case key, the case sealed and stored. No
+    notes key: the first handler who needs notes makes it."""
     request = prepared.request
     receipt = receipts.generate()
     derived = receipts.derive(receipt, ctx.keyring.receipt_salt, ctx.keyring.receipt_params)
-    keys = CaseKeys.generate()
+    case_key = new_key()
+    case_id = sealing.new_case_id()
     stored = case_store.store(
         session,
         ctx,
         case_store.NewCase(
+            case_id=case_id,
             category=request.category,
             channel=request.channel,
             language=prepared.language,
             external_only=request.external_only,
             involves_executive=request.involves_executive,
-            sealed_report=sealing.seal_document(keys.case_key, prepared.document, sealing.REPORT),
+            sealed_report=sealing.seal_report(case_key, prepared.document, case_id),
             lookup_tag=derived.lookup_tag,
-            reporter_wrapped_key=sealing.wrap_case_key_for_reporter(
-                keys.case_key, derived.wrap_key
-            ),
+            reporter_wrapped_key=sealing.wrap_case_key_for_reporter(case_key, derived.wrap_key),
             grants=tuple(
-                case_store.GrantRow(r.handler_id, make_grant(keys, r.public), not r.held)
+                case_store.GrantRow(
+                    r.handler_id,
+                    make_grant(case_key, r.public, GrantFor(CASE_KEY, case_id, r.handler_id)),
+                    not r.held,
+                )
                 for r in prepared.recipients
             ),
             excluded_handler_ids=request.excluded_handler_ids,
-            files=tuple(attachments.seal_uploads(keys.case_key, request.attachments)),
+            files=tuple(attachments.seal_uploads(case_key, case_id, request.attachments)),
             idempotency_tag=prepared.idempotency_tag,
             idempotent_receipt=(
                 idempotency.seal_receipt(ctx, request.idempotency_key or "", receipt)

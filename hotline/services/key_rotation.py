@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crypto import handler_keys, key_directory
-from crypto.grants import make_grant, open_grant
+from crypto.grants import CASE_KEY, NOTES_KEY, GrantFor, make_grant, open_grant
 from hotline.models import CaseGrant, Handler
 from hotline.services import audit, dates, handler_access
 from hotline.services import key_directory as directory
@@ -44,7 +44,15 @@ def rotate(session: Session, ctx: ServiceContext, username: str, password: str) 
     public = private.public()
     grants = list(session.scalars(select(CaseGrant).where(CaseGrant.handler_id == handler.id)))
     for grant in grants:
-        grant.sealed_keys = make_grant(open_grant(grant.sealed_keys, who.private), public)
+        about = GrantFor(CASE_KEY, grant.case_id, handler.id)
+        grant.sealed_keys = make_grant(
+            open_grant(grant.sealed_keys, who.private, about), public, about
+        )
+        if grant.sealed_notes_key is not None:
+            notes = GrantFor(NOTES_KEY, grant.case_id, handler.id)
+            grant.sealed_notes_key = make_grant(
+                open_grant(grant.sealed_notes_key, who.private, notes), public, notes
+            )
     params = ctx.keyring.password_params
     salt, secrets_, wrapped = handler_keys.rewrap_with_password(private, password, params)
     recovery_key, recovery_wrapped = handler_keys.new_recovery(private)

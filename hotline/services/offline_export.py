@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline.models import Attachment, Case, CaseGrant, Handler
 from hotline.services import audit, handler_access
+from hotline.services.case_view import message_author
 from hotline.services.context import ServiceContext
 
-FORMAT = "hotline-offline-export/1"
+FORMAT = "hotline-offline-export/2"
 
 
 def b64(value: bytes) -> str:
@@ -75,10 +76,12 @@ def export_for(session: Session, ctx: ServiceContext, username: str, password: s
                 "messages": [
                     {
                         "author": m.author.value,
+                        "author_id": message_author(m.author, m.handler_id),
+                        "seq": m.seq,
                         "sent_on": m.sent_on.isoformat(),
                         "sealed_body": b64(m.sealed_body),
                     }
-                    for m in sorted(case.messages, key=lambda m: m.id)
+                    for m in sorted(case.messages, key=lambda m: m.seq)
                 ],
                 "files": [
                     {"attachment_id": f.id, "sealed_meta": b64(f.sealed_meta)} for f in files
@@ -90,6 +93,7 @@ def export_for(session: Session, ctx: ServiceContext, username: str, password: s
     document = {
         "format": FORMAT,
         "handler": {
+            "handler_id": handler.id,
             "username": handler.username,
             "kdf_salt": b64(handler.kdf_salt),
             "kdf_ops": handler.kdf_ops,

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline.blobs.store import BlobStore
 from hotline.models import Attachment, Author, Case, Message
-from hotline.services import attachments, dates
-from hotline.services.case_view import CaseView, case_fields
+from hotline.services import attachments, dates, sequence
+from hotline.services.case_view import CaseView, case_fields, message_author
 from hotline.services.context import ServiceContext
 from hotline.services.errors import RECEIPT_NOT_FOUND, InvalidInput, NotFound, ReceiptNotFound
 
@@ -30,6 +30,8 @@ LOOKUP_TAG_BYTES = 32
 @dataclass(frozen=True)
 class SealedMessage:
     author: str
+    author_id: str  # what the body is bound to: "reporter" or "handler:<id>"
+    seq: int
     sealed_body: bytes
     sent_on: date
 
@@ -52,6 +54,7 @@ class SealedCase(CaseView):
     reporter_wrapped_key: bytes
     messages: list[SealedMessage]
     attachments: list[SealedAttachment]
+    next_message_seq: int
 
 
 def find(session: Session, ctx: ServiceContext, lookup_tag: bytes) -> Case:
@@ -79,13 +82,23 @@ def sealed_view(ctx: ServiceContext, case: Case) -> SealedCase:
         **case_fields(case),
         sealed_report=case.sealed_report,
         reporter_wrapped_key=reporter_wrapped_key(ctx, case),
-        messages=[SealedMessage(m.author.value, m.sealed_body, m.sent_on) for m in case.messages],
+        messages=[
+            SealedMessage(
+                m.author.value,
+                message_author(m.author, m.handler_id),
+                m.seq,
+                m.sealed_body,
+                m.sent_on,
+            )
+            for m in case.messages
+        ],
         attachments=[
             SealedAttachment(
                 a.id, a.author.value, a.sealed_file_key, a.sealed_meta, a.stored_bytes, a.added_on
             )
             for a in case.attachments
         ],
+        next_message_seq=max((m.seq for m in case.messages), default=-1) + 1,
     )
 
 
@@ -93,18 +106,27 @@ def append(
     session: Session,
     case: Case,
     sealed_body: bytes | None,
+    seq: int,
     files: Sequence[attachments.SealedFile],
     blobs: BlobStore | None,
     sealed_by: str,
 ) -> str:
-    """Store the reporter's sealed message (if any) and files in one transaction."""
+    """Store the reporter's sealed message (if any), sealed for place `seq`, and files in one
+    transaction; StaleSequence when `seq` is not (or no longer) the case's next number."""
     today = dates.today()
     if sealed_body is not None:
+        sequence.require_next(seq, sequence.next_message_seq(session, case.id))
         session.add(
-            Message(case_id=case.id, author=Author.REPORTER, sealed_body=sealed_body, sent_on=today)
+            Message(
+                case_id=case.id,
+                author=Author.REPORTER,
+                seq=seq,
+                sealed_body=sealed_body,
+                sent_on=today,
+            )
         )
     attachments.store(session, blobs, case.id, files, Author.REPORTER, today)
-    session.commit()
+    sequence.commit(session)
     log.debug(
         "case.reporter_message",
         extra={"kind": sealed_by, "count": len(files)},

@@ -36,13 +36,16 @@ def add_message(
     ctx: ServiceContext,
     lookup_tag: bytes,
     sealed_body: bytes,
+    seq: int,
     files: Sequence[attachments.SealedFile] = (),
     blobs: BlobStore | None = None,
 ) -> str:
+    """Store a message the browser sealed for place `seq` (the `next_message_seq` it read);
+    StaleSequence (409) when another message took that place first."""
     if not NONCE_BYTES + TAG_BYTES < len(sealed_body) <= MAX_SEALED_MESSAGE_BYTES:
         raise InvalidInput("sealed message has the wrong size", field="sealed_body")
     case = reporter_case.find(session, ctx, lookup_tag)
-    return reporter_case.append(session, case, sealed_body, files, blobs, "browser")
+    return reporter_case.append(session, case, sealed_body, seq, files, blobs, "browser")
 
 
 def attachment(

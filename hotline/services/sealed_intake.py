@@ -1,10 +1,12 @@
 """Intake, browser-sealed half: reports the browser has already encrypted (web form with
 JavaScript).
 
-The server never sees the text or the receipt: it gets ciphertext, the lookup tag, the
-reporter's wrapped case key and one hybrid grant per recipient. This half checks the shapes
-and that the grants go to exactly the handlers its own routing chooses, then hands the case
-to `case_store`, the one place a case is stored (the server-sealed half ends there too).
+The server never sees the text or the receipt: it gets the case id the browser chose (the
+report, file keys and grants are bound to it), ciphertext, the lookup tag, the reporter's
+wrapped case key and one hybrid case-key grant per recipient; never a notes key (grants hold
+exactly one key, and there is no field for another). This half checks the shapes and that
+the grants go to exactly the handlers its own routing chooses, then hands the case to
+`case_store`, the one place a case is stored (the server-sealed half ends there too).
 """
 
 from __future__ import annotations
@@ -13,16 +15,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from crypto.grants import MLKEM_CIPHERTEXT_BYTES
-from crypto.handler_keys import X25519_BYTES
+from crypto.grants import GRANT_BYTES
 from crypto.primitives import KEY_BYTES, NONCE_BYTES, TAG_BYTES
+from crypto.sealing import is_case_id
 from hotline.blobs.store import BlobStore
 from hotline.models import Channel
 from hotline.services import attachments, case_store, routing, validation
 from hotline.services.context import ServiceContext
 from hotline.services.errors import Conflict, InvalidInput
 
-GRANT_BYTES = X25519_BYTES + MLKEM_CIPHERTEXT_BYTES + NONCE_BYTES + TAG_BYTES + 2 * KEY_BYTES
+__all__ = ["GRANT_BYTES", "GrantMismatch", "SealedGrant", "SealedSubmission", "submit_sealed"]
 REPORTER_KEY_BYTES = NONCE_BYTES + TAG_BYTES + KEY_BYTES
 LOOKUP_TAG_BYTES = 32
 MAX_SEALED_REPORT_BYTES = 256 * 1024
@@ -40,6 +42,7 @@ class SealedGrant:
 
 @dataclass(frozen=True)
 class SealedSubmission:
+    case_id: str
     category: str
     language: str
     external_only: bool
@@ -53,6 +56,8 @@ class SealedSubmission:
 
 
 def check_shapes(sub: SealedSubmission) -> None:
+    if not is_case_id(sub.case_id):
+        raise InvalidInput("case_id must be HL- and 10 base32 characters", field="case_id")
     if not NONCE_BYTES + TAG_BYTES < len(sub.sealed_report) <= MAX_SEALED_REPORT_BYTES:
         raise InvalidInput("sealed report has the wrong size", field="sealed_report")
     if len(sub.lookup_tag) != LOOKUP_TAG_BYTES:
@@ -61,6 +66,7 @@ def check_shapes(sub: SealedSubmission) -> None:
         raise InvalidInput("reporter key has the wrong size", field="reporter_wrapped_key")
     for grant in sub.grants:
         if len(grant.sealed_keys) != GRANT_BYTES:
+            # One key per grant: a grant that also carries a notes key is refused here.
             raise InvalidInput("a grant has the wrong size", field="grants")
     if len({g.handler_id for g in sub.grants}) != len(sub.grants):
         raise InvalidInput("two grants for one handler", field="grants")
@@ -87,6 +93,7 @@ def submit_sealed(
         session,
         ctx,
         case_store.NewCase(
+            case_id=sub.case_id,
             category=sub.category,
             channel=Channel.WEB,
             language=language,

@@ -15,14 +15,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
 
+from crypto.grants import GRANT_BYTES
 from crypto.handler_keys import HandlerPublicKeys
 from crypto.key_directory import KeyNotSigned, check_keys
 from crypto.primitives import NONCE_BYTES, TAG_BYTES
 from hotline.models import Author, Case, CaseGrant, CaseStatus, Handler, Message, Note
-from hotline.services import audit, dates, exclusions, key_directory
+from hotline.services import audit, dates, exclusions, key_directory, notes_key, sequence
 from hotline.services.context import ServiceContext
 from hotline.services.errors import Conflict, InvalidInput, KeysNotVerified, NotFound, NotGranted
-from hotline.services.sealed_intake import GRANT_BYTES
 from hotline.vocabulary import OUTCOMES, STATUSES
 
 log = logging.getLogger("hotline.workflow")
@@ -127,37 +127,48 @@ def change_status(
     return StatusChange(case.id, target.value, case.outcome, case.next_deadline)
 
 
-def add_reply(session: Session, handler_id: int, case_id: str, sealed_body: bytes) -> None:
-    """A reply to the reporter, sealed under the case key in the handler's browser."""
+def add_reply(
+    session: Session, handler_id: int, case_id: str, sealed_body: bytes, seq: int
+) -> None:
+    """A reply to the reporter, sealed under the case key in the handler's browser for the
+    case's next message number `seq` (StaleSequence if another message took it)."""
     _check_sealed(sealed_body, "sealed_body")
     case = require_grant(session, handler_id, case_id)
+    sequence.require_next(seq, sequence.next_message_seq(session, case.id))
     session.add(
         Message(
             case_id=case.id,
             author=Author.HANDLER,
             handler_id=handler_id,
+            seq=seq,
             sealed_body=sealed_body,
             sent_on=dates.today(),
         )
     )
     audit.append(session, handler_id, "reply", case.id)
-    session.commit()
+    sequence.commit(session)
 
 
-def add_note(session: Session, handler_id: int, case_id: str, sealed_body: bytes) -> None:
-    """An internal note sealed under the notes key, which the reporter never has."""
+def add_note(session: Session, handler_id: int, case_id: str, sealed_body: bytes, seq: int) -> None:
+    """An internal note sealed under the notes key (which the reporter never has) for the
+    case's next note number `seq`. The case must have a notes key, and this handler a grant
+    of it."""
     _check_sealed(sealed_body, "sealed_body")
-    case = require_grant(session, handler_id, case_id)
+    case, grant = released_grant(session, handler_id, case_id)
+    if grant.sealed_notes_key is None:
+        raise Conflict("this case has no notes key for you yet; reload the case", field="notes_key")
+    sequence.require_next(seq, sequence.next_note_seq(session, case.id))
     session.add(
         Note(
             case_id=case.id,
             handler_id=handler_id,
+            seq=seq,
             sealed_body=sealed_body,
             written_on=dates.today(),
         )
     )
     audit.append(session, handler_id, "note", case.id)
-    session.commit()
+    sequence.commit(session)
 
 
 def grant(
@@ -167,11 +178,20 @@ def grant(
     case_id: str,
     target_id: int,
     sealed_keys: bytes,
+    sealed_notes_key: bytes | None = None,
 ) -> None:
-    """A handler who holds the case key shares it with a colleague (grant made in-browser)."""
+    """A handler who holds the case key shares it with a colleague (grants made in-browser):
+    the case key, and the notes key exactly when the case has one."""
     if len(sealed_keys) != GRANT_BYTES:
         raise InvalidInput("the grant has the wrong size", field="sealed_keys")
+    if sealed_notes_key is not None and len(sealed_notes_key) != GRANT_BYTES:
+        raise InvalidInput("the notes-key grant has the wrong size", field="sealed_notes_key")
     case = require_grant(session, handler_id, case_id)
+    notes_key.lock_case(session, case.id)
+    if notes_key.exists(session, case.id) != (sealed_notes_key is not None):
+        raise notes_key.holders_changed(
+            "the case's notes key changed meanwhile; reload the case and share it again"
+        )
     target = session.get(Handler, target_id)
     if target is None or not target.active or target.is_admin or target.desk_id is None:
         raise NotFound("no such handler", field="handler_id")
@@ -186,12 +206,14 @@ def grant(
         raise Conflict("this handler already has the case", field="handler_id")
     if existing is not None:
         existing.sealed_keys, existing.released = sealed_keys, True
+        existing.sealed_notes_key = sealed_notes_key or existing.sealed_notes_key
     else:
         session.add(
             CaseGrant(
                 case_id=case.id,
                 handler_id=target_id,
                 sealed_keys=sealed_keys,
+                sealed_notes_key=sealed_notes_key,
                 released=True,
                 granted_on=dates.today(),
             )

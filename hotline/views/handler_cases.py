@@ -1,5 +1,5 @@
 """The handler console's case API: the case list, one case's sealed bundle, status changes,
-replies, notes, the colleague directory and grants to colleagues.
+replies, notes, the case's notes key, the colleague directory and grants to colleagues.
 
 Everything here needs a signed-in handler. Content arrives and leaves sealed; each action
 is checked, audited and committed by its service.
@@ -12,10 +12,11 @@ from flask_limiter import Limiter
 
 from hotline import db
 from hotline.app_services import service_context
-from hotline.services import console, workflow
+from hotline.services import console, notes_key, sequence, workflow
 from hotline.services.errors import InvalidInput
 from hotline.services.sealed_intake import GRANT_BYTES
 from hotline.views import handler_json
+from hotline.views.case_keys_input import notes_key_grants
 from hotline.views.handler_session import login_required, signed_in_id
 from hotline.views.json_input import (
     CASE_ID_MAX,
@@ -56,9 +57,11 @@ def _filters() -> tuple[console.Filters, str | None, int]:
     return filters, cursor, limit
 
 
-def _sealed_body() -> bytes:
-    payload = json_object(("sealed_body",))
-    return b64_field(payload, "sealed_body", maximum=workflow.MAX_SEALED_BYTES)
+def _sealed_entry() -> tuple[bytes, int]:
+    """A sealed reply or note and the sequence number it was sealed for."""
+    payload = json_object(("sealed_body", "seq"))
+    body = b64_field(payload, "sealed_body", maximum=workflow.MAX_SEALED_BYTES)
+    return body, sequence.parse(payload["seq"])
 
 
 def make_handler_cases_blueprint(limiter: Limiter) -> Blueprint:
@@ -95,14 +98,23 @@ def make_handler_cases_blueprint(limiter: Limiter) -> Blueprint:
     @login_required
     def case_reply(case_id: str) -> tuple[Response, int]:
         case_id = _case_id(case_id)
-        workflow.add_reply(db.session(), signed_in_id(), case_id, _sealed_body())
+        workflow.add_reply(db.session(), signed_in_id(), case_id, *_sealed_entry())
         return jsonify(stored=True), 201
 
     @bp.post("/cases/<case_id>/notes")
     @login_required
     def case_note(case_id: str) -> tuple[Response, int]:
         case_id = _case_id(case_id)
-        workflow.add_note(db.session(), signed_in_id(), case_id, _sealed_body())
+        workflow.add_note(db.session(), signed_in_id(), case_id, *_sealed_entry())
+        return jsonify(stored=True), 201
+
+    @bp.post("/cases/<case_id>/notes-key")
+    @login_required
+    def case_notes_key(case_id: str) -> tuple[Response, int]:
+        """The first note's console made the case's notes key: one grant per holder."""
+        case_id = _case_id(case_id)
+        grants = notes_key_grants(json_object(("grants",))["grants"])
+        notes_key.create(db.session(), service_context(), signed_in_id(), case_id, grants)
         return jsonify(stored=True), 201
 
     @bp.get("/handlers/directory")
@@ -114,11 +126,16 @@ def make_handler_cases_blueprint(limiter: Limiter) -> Blueprint:
     @login_required
     def case_grant(case_id: str) -> tuple[Response, int]:
         case_id = _case_id(case_id)
-        payload = json_object(("handler_id", "sealed_keys"))
+        payload = json_object(("handler_id", "sealed_keys"), ("sealed_notes_key",))
         target = id_field(payload, "handler_id")
         sealed = b64_field(payload, "sealed_keys", exact=GRANT_BYTES)
+        notes = (
+            b64_field(payload, "sealed_notes_key", exact=GRANT_BYTES)
+            if payload.get("sealed_notes_key") is not None
+            else None
+        )
         workflow.grant(
-            db.session(), service_context(), signed_in_id(), case_id, target, sealed
+            db.session(), service_context(), signed_in_id(), case_id, target, sealed, notes
         )
         return jsonify(granted=True), 201
 

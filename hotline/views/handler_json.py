@@ -74,11 +74,17 @@ def bundle(data: console.CaseBundle) -> dict[str, Any]:
         "next_deadline": day(data.next_deadline),
         "overdue": data.next_deadline is not None and data.next_deadline < dates.today(),
         "grant": b64(data.grant),
+        "notes_grant": b64(data.notes_grant) if data.notes_grant is not None else None,
+        "has_notes_key": data.has_notes_key,
+        "next_message_seq": data.next_message_seq,
+        "next_note_seq": data.next_note_seq,
         "sealed_report": b64(data.sealed_report),
         "messages": [
             {
                 "id": m.item_id,
                 "author": m.author,
+                "author_id": m.author_id,
+                "seq": m.seq,
                 "handler_name": m.handler_name,
                 "date": m.day.isoformat(),
                 "sealed_body": b64(m.sealed),
@@ -88,6 +94,8 @@ def bundle(data: console.CaseBundle) -> dict[str, Any]:
         "notes": [
             {
                 "id": n.item_id,
+                "handler_id": n.handler_id,
+                "seq": n.seq,
                 "handler_name": n.handler_name,
                 "date": n.day.isoformat(),
                 "sealed_body": b64(n.sealed),

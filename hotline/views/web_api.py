@@ -14,7 +14,7 @@ from hotline import db
 from hotline.app_services import service_context
 from hotline.blobs.store import BlobStore
 from hotline.limits import configured, global_budget
-from hotline.services import attachments, routing, sealed_followup, sealed_intake
+from hotline.services import attachments, routing, sealed_followup, sealed_intake, sequence
 from hotline.services.errors import InvalidInput
 from hotline.services.proof_of_work import InvalidProof, ProofOfWork, check_binding
 from hotline.uploads import finished_uploads
@@ -31,6 +31,7 @@ from hotline.views.json_input import (
 from hotline.views.receipt_guard import guarded
 
 _REPORT_FIELDS = (
+    "case_id",
     "category",
     "language",
     "sealed_report",
@@ -175,6 +176,7 @@ def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
                 )
             )
         submission = sealed_intake.SealedSubmission(
+            case_id=string_field(payload, "case_id", 16),
             category=string_field(payload, "category", 40),
             language=string_field(payload, "language", 8),
             external_only=bool_field(payload, "external_only"),
@@ -216,11 +218,14 @@ def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
             messages=[
                 {
                     "author": m.author,
+                    "author_id": m.author_id,
+                    "seq": m.seq,
                     "sealed_body": b64(m.sealed_body),
                     "date": m.sent_on.isoformat(),
                 }
                 for m in case.messages
             ],
+            next_message_seq=case.next_message_seq,
             attachments=[
                 {
                     "id": a.attachment_id,
@@ -238,13 +243,16 @@ def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
     @receipt_global
     @receipt_limit
     def sealed_followup_message() -> tuple[Response, int]:
-        payload = json_object(("lookup_tag", "sealed_body"), ("attachments",), form_field="message")
+        payload = json_object(
+            ("lookup_tag", "sealed_body", "seq"), ("attachments",), form_field="message"
+        )
         tag = b64_field(payload, "lookup_tag", exact=32)
         body = b64_field(payload, "sealed_body", maximum=sealed_followup.MAX_SEALED_MESSAGE_BYTES)
+        seq = sequence.parse(payload["seq"])
         files = _browser_files(payload)
         case_id = guarded(
             lambda: sealed_followup.add_message(
-                db.session(), service_context(), tag, body, files, _blobs()
+                db.session(), service_context(), tag, body, seq, files, _blobs()
             )
         )
         return jsonify(case_id=case_id, stored=True), 201

@@ -148,12 +148,14 @@ def test_excluded_handler_cannot_open_any_grant_with_full_database(world: World)
             session, world.app.extensions["hotline.services"], "comp.two", HANDLERS["comp.two"][1]
         )
         from crypto.errors import DecryptionError
-        from crypto.grants import open_grant
+        from crypto.grants import CASE_KEY, GrantFor, open_grant
 
         rows = session.scalars(select(CaseGrant).where(CaseGrant.case_id == case["case_id"]))
         for grant in rows:
-            with pytest.raises(DecryptionError):
-                open_grant(grant.sealed_keys, who.private)
+            for handler_id in (grant.handler_id, who.handler_id):
+                about = GrantFor(CASE_KEY, case["case_id"], handler_id)
+                with pytest.raises(DecryptionError):
+                    open_grant(grant.sealed_keys, who.private, about)
 
 
 def test_cli_decrypt_for_offline_ombudsperson(world: World) -> None:

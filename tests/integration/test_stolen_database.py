@@ -57,7 +57,7 @@ def test_stolen_database_without_pepper(world: World) -> None:
         case_key = sealing.unwrap_case_key_for_reporter(
             pepper.unwrap("reporter-key", case.reporter_wrapped_key), derived.wrap_key
         )
-        report = sealing.open_document(case_key, case.sealed_report, sealing.REPORT)
+        report = sealing.open_report(case_key, case.sealed_report, case.id)
         assert report["fields"]["what_happened"] == "stolen-db test"
         assert pepper.tag("login", pw.auth) == handler.login_verifier
         handler_keys.unwrap_private(

@@ -37,7 +37,7 @@ from werkzeug.test import TestResponse
 from crypto import attachments as file_crypto
 from crypto import pow as pow_rule
 from crypto import receipts, sealing
-from crypto.grants import CaseKeys, make_grant
+from crypto.grants import CASE_KEY, GRANT_BYTES, GrantFor, make_grant, new_key
 from crypto.handler_keys import HandlerPublicKeys
 from crypto.primitives import Argon2Params
 from hotline import create_app, db
@@ -149,7 +149,8 @@ class Draft:
     receipt: str
     lookup_tag: bytes
     wrap_key: bytes
-    keys: CaseKeys
+    case_id: str  # chosen by the browser before sealing: everything is bound to it
+    case_key: bytes  # the only key the browser makes: no notes key
     text: str
     payload: dict[str, Any]
 
@@ -172,9 +173,13 @@ def recipient(world: World, category: str, user: str) -> dict[str, Any]:
     return next(r for r in found if r["handler_id"] == world.handler_ids[user])
 
 
-def grant_for(keys: CaseKeys, to: dict[str, Any]) -> dict[str, Any]:
+def grant_for(d: Draft, to: dict[str, Any]) -> dict[str, Any]:
     public = HandlerPublicKeys(unb64(to["x25519"]), unb64(to["mlkem"]))
-    return {"handler_id": to["handler_id"], "sealed_keys": b64(make_grant(keys, public))}
+    about = GrantFor(CASE_KEY, d.case_id, to["handler_id"])
+    return {
+        "handler_id": to["handler_id"],
+        "sealed_keys": b64(make_grant(d.case_key, public, about)),
+    }
 
 
 def solved_pow(client: FlaskClient) -> dict[str, str]:
@@ -212,25 +217,26 @@ def draft(
     digits = receipts.generate()
     cost = Argon2Params(params["argon2"]["ops"], params["argon2"]["mem_bytes"])
     derived = receipts.derive(digits, unb64(params["receipt_salt"]), cost)
-    keys = CaseKeys.generate()
+    case_key, case_id = new_key(), sealing.new_case_id()
     text = marker(world, "sealed report")
     document = {"category": category, "language": "en", "fields": {"what_happened": text}}
-    payload = {
+    payload: dict[str, Any] = {
+        "case_id": case_id,
         "category": category,
         "language": "en",
         "external_only": external_only,
         "excluded_handlers": list(exclude),
-        "sealed_report": b64(sealing.seal_document(keys.case_key, document, sealing.REPORT)),
+        "sealed_report": b64(sealing.seal_report(case_key, document, case_id)),
         "lookup_tag": b64(derived.lookup_tag),
-        "reporter_wrapped_key": b64(
-            sealing.wrap_case_key_for_reporter(keys.case_key, derived.wrap_key)
-        ),
-        "grants": [grant_for(keys, r) for r in route["recipients"]],
+        "reporter_wrapped_key": b64(sealing.wrap_case_key_for_reporter(case_key, derived.wrap_key)),
+        "grants": [],
         "pow": solved_pow(client),
     }
     receipt = receipts.format_receipt(digits)
     world.ledger.receipt(receipt)
-    return Draft(receipt, derived.lookup_tag, derived.wrap_key, keys, text, payload)
+    d = Draft(receipt, derived.lookup_tag, derived.wrap_key, case_id, case_key, text, payload)
+    d.payload["grants"] = [grant_for(d, r) for r in route["recipients"]]
+    return d
 
 
 def submitted(world: World, client: FlaskClient, **options: Any) -> tuple[Draft, str]:
@@ -240,15 +246,22 @@ def submitted(world: World, client: FlaskClient, **options: Any) -> tuple[Draft,
     return d, str(body(r)["case_id"])
 
 
-def seal_file(keys: CaseKeys, plain: bytes, name: str) -> tuple[bytes, dict[str, str]]:
-    """What web/js does per file: secretstream under a new file key, key and meta sealed."""
+def seal_file(d: Draft, plain: bytes, name: str) -> tuple[bytes, dict[str, str]]:
+    """What web/js does per file: secretstream under a new file key, key and meta sealed
+    under the case key and bound to the case."""
     file_key = file_crypto.new_file_key()
     ciphertext = b"".join(file_crypto.encrypt_stream(file_key, [plain]))
     meta = {"name": name, "type": "text/plain", "size": len(plain), "metadata_stripped": False}
     return ciphertext, {
-        "sealed_file_key": b64(file_crypto.seal_file_key(keys.case_key, file_key)),
-        "sealed_meta": b64(sealing.seal_document(keys.case_key, meta, sealing.ATTACHMENT_META)),
+        "sealed_file_key": b64(file_crypto.seal_file_key(d.case_key, file_key, d.case_id)),
+        "sealed_meta": b64(sealing.seal_attachment_meta(d.case_key, meta, d.case_id)),
     }
+
+
+def reporter_message(d: Draft, text: str, seq: int) -> dict[str, Any]:
+    """A follow-up message as the browser seals it: for the case's next message number."""
+    sealed = sealing.seal_message(d.case_key, text, d.case_id, sealing.REPORTER, seq)
+    return {**d.tag, "sealed_body": b64(sealed), "seq": seq}
 
 
 def post_files(
@@ -304,14 +317,18 @@ def test_sealed_report_followup_and_replies(world: World) -> None:
         handler_view(world, "comp.two", case_id)
 
     case_key, opened = reporter_open(client, d)
-    assert case_key == d.keys.case_key and opened["case_id"] == case_id
-    report = sealing.open_document(case_key, unb64(opened["sealed_report"]), sealing.REPORT)
+    assert case_key == d.case_key and opened["case_id"] == case_id == d.case_id
+    report = sealing.open_report(case_key, unb64(opened["sealed_report"]), case_id)
     assert report["fields"]["what_happened"] == d.text and opened["messages"] == []
+    assert opened["next_message_seq"] == 0
 
     note = marker(world, "sealed reporter note")
-    sealed_note = b64(sealing.seal_text(case_key, note, sealing.MESSAGE))
-    r = client.post("/api/v1/followup/messages", json={**d.tag, "sealed_body": sealed_note})
+    r = client.post("/api/v1/followup/messages", json=reporter_message(d, note, 0))
     assert r.status_code == 201 and body(r)["case_id"] == case_id
+    # Sealed for a place another message already took: refused (409), nothing stored.
+    stale = reporter_message(d, marker(world, "stale note"), 0)
+    r = client.post("/api/v1/followup/messages", json=stale)
+    assert r.status_code == 409 and body(r)["error"] == "stale_sequence"
     answer = marker(world, "handler answer")
     with as_handler(world, "audit.one") as (session, who):
         ctx = world.app.extensions["hotline.services"]
@@ -320,7 +337,12 @@ def test_sealed_report_followup_and_replies(world: World) -> None:
     def sealed_messages() -> list[tuple[str, str]]:
         key, data = reporter_open(client, d)
         return [
-            (m["author"], sealing.open_text(key, unb64(m["sealed_body"]), sealing.MESSAGE))
+            (
+                m["author"],
+                sealing.open_message(
+                    key, unb64(m["sealed_body"]), case_id, m["author_id"], m["seq"]
+                ),
+            )
             for m in data["messages"]
         ]
 
@@ -364,19 +386,15 @@ def test_browser_sealed_attachments(world: World) -> None:
     plains = [(marker(world, "evidence sheet") * 300).encode(), marker(world, "ledger").encode()]
     names = [f"ledger-{secrets.token_hex(4)}.csv", f"memo-{secrets.token_hex(4)}.txt"]
     world.ledger.add(*names)
-    sealed = [seal_file(d.keys, p, n) for p, n in zip(plains, names, strict=True)]
+    sealed = [seal_file(d, p, n) for p, n in zip(plains, names, strict=True)]
     payload = {**d.payload, "attachments": [desc for _, desc in sealed]}
     r = post_files(client, "/api/v1/reports", "report", payload, [ct for ct, _ in sealed])
     assert r.status_code == 201, r.data
     case_id = body(r)["case_id"]
     # A follow-up message from the browser can carry a sealed file too.
     later = marker(world, "later file").encode()
-    sealed.append(seal_file(d.keys, later, "later.txt"))
-    message = {
-        **d.tag,
-        "attachments": [sealed[-1][1]],
-        "sealed_body": b64(sealing.seal_text(d.keys.case_key, "see", sealing.MESSAGE)),
-    }
+    sealed.append(seal_file(d, later, "later.txt"))
+    message = {**reporter_message(d, "see", 0), "attachments": [sealed[-1][1]]}
     r = post_files(client, "/api/v1/followup/messages", "message", message, [sealed[-1][0]])
     assert r.status_code == 201, r.data
 
@@ -393,7 +411,9 @@ def test_browser_sealed_attachments(world: World) -> None:
         r = client.post(f"/api/v1/followup/attachments/{item['id']}", json=d.tag)
         assert r.status_code == 200 and r.mimetype == "application/octet-stream"
         assert r.data == ciphertext
-        file_key = file_crypto.open_file_key(case_key, unb64(r.headers["X-Sealed-File-Key"]))
+        file_key = file_crypto.open_file_key(
+            case_key, unb64(r.headers["X-Sealed-File-Key"]), case_id
+        )
         assert b"".join(file_crypto.decrypt_stream(file_key, [r.data])) == plain
     assert {a["id"] for a in listed} <= stored_state(world)[1]
     assert client.post(f"/api/v1/followup/attachments/{'0' * 32}", json=d.tag).status_code == 404
@@ -403,7 +423,7 @@ def test_file_and_description_count_mismatch_stores_nothing(world: World) -> Non
     client = world.app.test_client()
     for files, described in ((2, 1), (0, 1), (1, 0)):
         d = draft(world, client)
-        sealed = [seal_file(d.keys, b"x" * 100, f"f{i}") for i in range(2)]
+        sealed = [seal_file(d, b"x" * 100, f"f{i}") for i in range(2)]
         payload = {**d.payload, "attachments": [desc for _, desc in sealed[:described]]}
         before = stored_state(world)
         r = post_files(
@@ -417,7 +437,7 @@ def test_file_and_description_count_mismatch_stores_nothing(world: World) -> Non
 def test_refused_file_description_leaves_no_blob(world: World) -> None:
     client = world.app.test_client()
     d = draft(world, client)
-    sealed = [seal_file(d.keys, b"y" * 100, f"f{i}") for i in range(2)]
+    sealed = [seal_file(d, b"y" * 100, f"f{i}") for i in range(2)]
     descriptions = [sealed[0][1], {**sealed[1][1], "sealed_meta": ""}]  # the 2nd: empty meta
     before = stored_state(world)
     r = post_files(
@@ -476,7 +496,7 @@ def _resize(name: str, delta: int) -> Mutation:
 
 def _add_grant(category: str, user: str) -> Mutation:
     def mutate(world: World, d: Draft) -> None:
-        d.payload["grants"].append(grant_for(d.keys, recipient(world, category, user)))
+        d.payload["grants"].append(grant_for(d, recipient(world, category, user)))
 
     return mutate
 
@@ -495,7 +515,32 @@ def _reused(world: World, d: Draft) -> None:
 
 
 def _twice(world: World, d: Draft) -> None:
-    d.payload["grants"].append(grant_for(d.keys, recipient(world, "fraud_accounting", "comp.one")))
+    d.payload["grants"].append(grant_for(d, recipient(world, "fraud_accounting", "comp.one")))
+
+
+def _notes_key_in_grant(world: World, d: Draft) -> None:
+    """A grant that also carries a notes key (case key | notes key, the old layout)."""
+    grant = d.payload["grants"][0]
+    grant["sealed_keys"] = b64(unb64(grant["sealed_keys"]) + new_key())
+    assert len(unb64(grant["sealed_keys"])) == GRANT_BYTES + 32
+
+
+def _notes_key_beside_grant(world: World, d: Draft) -> None:
+    """A notes-key grant beside the case-key grant, as the console would send it."""
+    d.payload["grants"][0]["sealed_notes_key"] = d.payload["grants"][0]["sealed_keys"]
+
+
+def _notes_keys_field(world: World, d: Draft) -> None:
+    d.payload["notes_grants"] = d.payload["grants"]
+
+
+def _taken_case_id(world: World, d: Draft) -> None:
+    """Another report already has this case id (the browser chose it): refused, nothing kept."""
+    client = world.app.test_client()
+    other = draft(world, client)
+    other.case_id = d.case_id
+    other.payload["case_id"] = d.case_id
+    assert post_report(client, other.payload).status_code == 201
 
 
 REFUSALS: list[tuple[str, tuple[str, ...], Mutation, tuple[int, str]]] = [
@@ -509,6 +554,12 @@ REFUSALS: list[tuple[str, tuple[str, ...], Mutation, tuple[int, str]]] = [
     ("long reporter key", (), _resize("reporter_wrapped_key", 1), BAD),
     ("short reporter key", (), _resize("reporter_wrapped_key", -1), BAD),
     ("unknown field", (), lambda w, d: d.payload.update(ip="203.0.113.9"), BAD),
+    ("notes key inside a grant", (), _notes_key_in_grant, BAD),
+    ("notes-key grant beside a grant", (), _notes_key_beside_grant, BAD),
+    ("notes-key grants field", (), _notes_keys_field, BAD),
+    ("case id not ours", (), lambda w, d: d.payload.update(case_id="HL-7qx2m9k4tb"), BAD),
+    ("no case id", (), lambda w, d: d.payload.pop("case_id"), BAD),
+    ("case id taken", (), _taken_case_id, (409, "conflict")),
     ("unsolved proof of work", (), _unsolved, (400, "invalid_proof_of_work")),
     ("tampered challenge MAC", (), _tampered_mac, (400, "invalid_proof_of_work")),
     ("expired challenge", (), _expired, (400, "proof_of_work_expired")),

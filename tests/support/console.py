@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from crypto import handler_keys
-from crypto.grants import CaseKeys, open_grant
-from crypto.handler_keys import HandlerPrivateKeys
+from crypto import handler_keys, sealing
+from crypto.grants import CASE_KEY, NOTES_KEY, GrantFor, make_grant, new_key, open_grant
+from crypto.handler_keys import HandlerPrivateKeys, HandlerPublicKeys
 from crypto.primitives import Argon2Params
 from hotline import db
 from hotline.models import CaseGrant
@@ -100,6 +100,19 @@ def enrol(world: World, client: FlaskClient, username: str) -> dict[str, Any]:
     return material
 
 
+@dataclass(frozen=True)
+class OpenedKeys:
+    """The keys a console holds for one case: the notes key only once the case has one."""
+
+    case_key: bytes
+    notes_key: bytes | None
+
+
+def public_of(entry: dict[str, Any]) -> HandlerPublicKeys:
+    """A directory entry's public keys."""
+    return HandlerPublicKeys(unb64(entry["x25519"]), unb64(entry["mlkem"]))
+
+
 @dataclass
 class Console:
     client: FlaskClient
@@ -118,9 +131,90 @@ class Console:
         assert r.status_code == 200, r.data
         return body(r)
 
-    def keys(self, case_id: str) -> tuple[dict[str, Any], CaseKeys]:
+    def about(self, kind: str, case_id: str) -> GrantFor:
+        return GrantFor(kind, case_id, self.handler_id)
+
+    def keys(self, case_id: str) -> tuple[dict[str, Any], OpenedKeys]:
+        """The bundle and the keys its grants hold, opened as the console does."""
         data = self.bundle(case_id)
-        return data, open_grant(unb64(data["grant"]), self.private)
+        case_key = open_grant(unb64(data["grant"]), self.private, self.about(CASE_KEY, case_id))
+        notes_key = (
+            open_grant(unb64(data["notes_grant"]), self.private, self.about(NOTES_KEY, case_id))
+            if data["notes_grant"]
+            else None
+        )
+        return data, OpenedKeys(case_key, notes_key)
+
+    def directory(self) -> dict[int, dict[str, Any]]:
+        r = self.get("handlers/directory")
+        assert r.status_code == 200, r.data
+        return {h["id"]: h for h in body(r)["handlers"]}
+
+    def reply(self, case_id: str, text: str) -> TestResponse:
+        """Seal a reply for the case's next message number and send it."""
+        data, keys = self.keys(case_id)
+        seq = data["next_message_seq"]
+        author = sealing.handler_author(self.handler_id)
+        sealed = sealing.seal_message(keys.case_key, text, case_id, author, seq)
+        return self.post(f"cases/{case_id}/replies", {"sealed_body": b64(sealed), "seq": seq})
+
+    def notes_key_grants(
+        self, case_id: str, key: bytes, holders: set[int] | None = None
+    ) -> list[dict[str, Any]]:
+        """Grants of `key` to the case's current holders (or to `holders`)."""
+        wanted = (
+            holders
+            if holders is not None
+            else {h["handler_id"] for h in self.bundle(case_id)["holders"]}
+        )
+        directory = self.directory()
+        return [
+            {
+                "handler_id": handler_id,
+                "sealed_key": b64(
+                    make_grant(
+                        key,
+                        public_of(directory[handler_id]),
+                        GrantFor(NOTES_KEY, case_id, handler_id),
+                    )
+                ),
+            }
+            for handler_id in sorted(wanted)
+        ]
+
+    def make_notes_key(self, case_id: str) -> TestResponse:
+        """Make the case's notes key here and grant it to every current holder."""
+        grants = self.notes_key_grants(case_id, new_key())
+        return self.post(f"cases/{case_id}/notes-key", {"grants": grants})
+
+    def note(self, case_id: str, text: str) -> TestResponse:
+        """Seal a note for the case's next note number (making the notes key first if the
+        case has none) and send it."""
+        data, keys = self.keys(case_id)
+        if keys.notes_key is None:
+            r = self.make_notes_key(case_id)
+            assert r.status_code == 201, r.data
+            data, keys = self.keys(case_id)
+        assert keys.notes_key is not None
+        seq = data["next_note_seq"]
+        sealed = sealing.seal_note(keys.notes_key, text, case_id, self.handler_id, seq)
+        return self.post(f"cases/{case_id}/notes", {"sealed_body": b64(sealed), "seq": seq})
+
+    def share(self, case_id: str, target: dict[str, Any]) -> TestResponse:
+        """Grant the case key (and the notes key when the case has one) to a colleague."""
+        _, keys = self.keys(case_id)
+        public = public_of(target)
+        payload: dict[str, Any] = {
+            "handler_id": target["id"],
+            "sealed_keys": b64(
+                make_grant(keys.case_key, public, GrantFor(CASE_KEY, case_id, target["id"]))
+            ),
+        }
+        if keys.notes_key is not None:
+            payload["sealed_notes_key"] = b64(
+                make_grant(keys.notes_key, public, GrantFor(NOTES_KEY, case_id, target["id"]))
+            )
+        return self.post(f"cases/{case_id}/grants", payload)
 
 
 def new_handler(world: World, desk: str, prefix: str = "fresh") -> str:

@@ -21,12 +21,28 @@ function slot(name) {
   return $('case-meta').querySelector(`[data-slot="${name}"]`);
 }
 
-function openText(key, sealed, purpose) {
+/** One message or note: a placeholder when it does not open (moved, relabelled, reordered). */
+function opened(open) {
   try {
-    return hc.openText(key, unb64(sealed), purpose);
+    return open();
   } catch {
     return `[${t.error_decrypt}]`;
   }
+}
+
+/** What this handler's grants are bound to on this case. */
+function grantFor(kind, caseId) {
+  return { kind, caseId, handlerId: state.me.handler_id };
+}
+
+/** Forget the case shown (its keys wiped) and hide its content and forms. */
+function dropCurrent() {
+  if (state.current?.keys) {
+    wipe(state.current.keys.caseKey);
+    wipe(state.current.keys.notesKey);
+  }
+  state.current = null;
+  $('case-body').hidden = true;
 }
 
 export async function openCase(caseId, { focus = true, keepStatus = false } = {}) {
@@ -50,24 +66,40 @@ export async function openCase(caseId, { focus = true, keepStatus = false } = {}
   progress('case-progress', t.decrypting);
   await hc.ready();
   if (epoch !== state.epoch) return; // forgotten meanwhile: show and open nothing
-  let keys;
+  // The granted key must be this handler's for this case and must open this case's report;
+  // otherwise the case stops here: no placeholder, and the key is used for nothing else.
+  let caseKey = null;
+  let report;
   try {
-    keys = hc.openGrant(unb64(data.grant), state.priv);
+    if (data.case_id !== caseId) throw new Error('another case');
+    caseKey = hc.openGrant(unb64(data.grant), state.priv, grantFor(hc.CASE_KEY, caseId));
+    report = hc.openReport(caseKey, unb64(data.sealed_report), caseId);
   } catch {
+    wipe(caseKey);
+    dropCurrent();
     progress('case-progress', '');
-    throw new Shown(t.error_decrypt);
+    throw new Shown(t.error_case_key);
   }
-  if (state.current?.keys && state.current.data.case_id !== caseId) {
+  let notesKey = null;
+  if (data.notes_grant) {
+    try {
+      notesKey = hc.openGrant(unb64(data.notes_grant), state.priv, grantFor(hc.NOTES_KEY, caseId));
+    } catch {
+      notesKey = null; // the notes show placeholders and no note can be written
+    }
+  }
+  if (state.current?.keys) {
     wipe(state.current.keys.caseKey);
     wipe(state.current.keys.notesKey);
   }
+  const keys = { caseKey, notesKey };
   state.current = { data, keys };
-  renderCase(data, keys);
+  renderCase(data, keys, report);
   progress('case-progress', '');
   $('case-body').hidden = false;
 }
 
-function renderCase(data, keys) {
+function renderCase(data, keys, report_) {
   slot('status').textContent = (statusLabel(data.status))
     + (data.outcome ? ` — ${outcomeLabel(data.outcome)}` : '');
   slot('category').textContent = t.categories?.[data.category] || data.category;
@@ -83,32 +115,27 @@ function renderCase(data, keys) {
   if (data.involves_executive) routing.push(t.routing_executive);
   slot('routing').textContent = routing.join('; ');
 
-  // The report, decrypted here.
+  // The report, decrypted here (openCase already checked that it opens).
   const report = $('case-report');
   report.replaceChildren();
-  let document_;
-  try {
-    document_ = hc.openDocument(keys.caseKey, unb64(data.sealed_report), hc.REPORT);
-  } catch {
-    document_ = { fields: {} };
-    report.append(emptyItem(t.error_decrypt));
-  }
-  appendFields(report, document_.fields || {});
+  appendFields(report, report_.fields || {});
 
+  // Each message and note is bound to this case, its author and its place in order.
   const messages = $('case-messages');
   messages.replaceChildren(...data.messages.map((m) => messageItem(
     `message ${m.author}`,
     `${m.author === 'reporter' ? t.reporter : (m.handler_name || t.handler)} · ${m.date}`,
-    openText(keys.caseKey, m.sealed_body, hc.MESSAGE),
+    opened(() => hc.openMessage(keys.caseKey, unb64(m.sealed_body), data.case_id, m.author_id, m.seq)),
   )));
   if (!data.messages.length) messages.append(emptyItem(t.no_messages));
 
   const notes = $('case-notes');
   notes.replaceChildren(...data.notes.map((n) => messageItem(
     'message note', `${n.handler_name || t.handler} · ${n.date}`,
-    openText(keys.notesKey, n.sealed_body, hc.NOTE),
+    opened(() => hc.openNote(keys.notesKey, unb64(n.sealed_body), data.case_id, n.handler_id, n.seq)),
   )));
   if (!data.notes.length) notes.append(emptyItem(t.no_notes));
+  setText($('notes-key-status'), data.has_notes_key && !keys.notesKey ? t.error_notes_key_missing : '');
 
   renderFiles(data, keys);
   renderStatusForm(data);
@@ -144,7 +171,7 @@ function renderFiles(data, keys) {
   for (const a of data.attachments) {
     let meta;
     try {
-      meta = hc.openDocument(keys.caseKey, unb64(a.sealed_meta), hc.ATTACHMENT_META);
+      meta = hc.openAttachmentMeta(keys.caseKey, unb64(a.sealed_meta), data.case_id);
     } catch {
       files.append(emptyItem(t.error_decrypt));
       continue;
@@ -176,7 +203,7 @@ async function downloadFile(caseId, attachment, meta) {
   const ciphertext = new Uint8Array(await response.arrayBuffer());
   let plain;
   try {
-    const fileKey = hc.openFileKey(keys.caseKey, unb64(attachment.sealed_file_key));
+    const fileKey = hc.openFileKey(keys.caseKey, unb64(attachment.sealed_file_key), caseId);
     plain = await hc.decryptFile(fileKey, ciphertext);
   } catch {
     throw new Shown(t.error_decrypt);

@@ -2,20 +2,28 @@
 // text is encrypted here before it is sent.
 
 import * as hc from '../hotline-crypto.js';
-import { $, fmt } from '../page.js';
+import { $, fmt, Shown } from '../page.js';
 import { openCase } from './case.js';
 import { colleagueKeys, keyWords } from './keys.js';
 import {
-  api, clearMessages, errorText, setText, showError, state, t,
+  api, clearMessages, errorText, setText, showError, showStatus, state, t,
 } from './state.js';
 
 const b64 = hc.toBase64;
 const unb64 = hc.fromBase64;
 
+/** No case open with a key that opened its report: nothing may be sealed or shared. */
+function noCase() {
+  if (state.current?.keys?.caseKey) return false;
+  showError(t.error_case_key);
+  return true;
+}
+
 async function submitCaseForm(form, work, doneText) {
   const status = form.querySelector('[data-slot="form-status"]');
   const button = form.querySelector('button[type=submit]');
   clearMessages();
+  if (noCase()) return;
   button.disabled = true;
   status.textContent = t.saving;
   try {
@@ -35,6 +43,68 @@ function caseUrl(suffix) {
   return `/handler/api/cases/${encodeURIComponent(state.current.data.case_id)}/${suffix}`;
 }
 
+const pubOf = (h) => ({ x25519: unb64(h.x25519), mlkem: unb64(h.mlkem) });
+
+async function directory({ fresh = false } = {}) {
+  if (fresh || !state.directory) {
+    state.directory = (await api('/handler/api/handlers/directory', { method: 'GET' })).handlers;
+  }
+  return state.directory;
+}
+
+/**
+ * Seal and send a message or note for the case's next number; if someone else took that
+ * number meanwhile (409 stale_sequence), reload the case and seal again for the new one.
+ * @param {(current: {data: any, keys: any}) => {url: string, sealed: Uint8Array, seq: number}} make
+ */
+async function sendInOrder(make) {
+  for (let attempt = 0; ; attempt++) {
+    const { url, sealed, seq } = make(state.current);
+    try {
+      await api(url, { json: { sealed_body: b64(sealed), seq } });
+      return;
+    } catch (error) {
+      if (error.code !== 'stale_sequence' || attempt >= 2) throw error;
+      await openCase(state.current.data.case_id, { focus: false, keepStatus: true });
+    }
+  }
+}
+
+/**
+ * The case's notes key: the one granted to this handler, or, when the case has none yet, a
+ * new one made here and granted to every current holder of the case (the server checks the
+ * set). If a colleague made one first (409), reload the case and use theirs.
+ * @returns {Promise<Uint8Array>}
+ */
+async function notesKey() {
+  for (let attempt = 0; ; attempt++) {
+    const { data, keys } = state.current;
+    if (keys.notesKey) return keys.notesKey;
+    if (data.has_notes_key) throw new Shown(t.error_notes_key_missing);
+    const holding = new Set(data.holders.map((h) => h.handler_id));
+    const holders = (await directory({ fresh: attempt > 0 })).filter((h) => holding.has(h.id));
+    const prints = await colleagueKeys(holders);
+    if (!holders.length || holders.some((h) => !prints.get(h.id))) throw new Shown(t.error_holders_keys);
+    const key = hc.newKey();
+    const grants = holders.map((h) => ({
+      handler_id: h.id,
+      sealed_key: b64(hc.makeGrant(key, pubOf(h), { kind: hc.NOTES_KEY, caseId: data.case_id, handlerId: h.id })),
+    }));
+    try {
+      await api(caseUrl('notes-key'), { json: { grants } });
+    } catch (error) {
+      key.fill(0);
+      if (!['notes_key_exists', 'holders_changed'].includes(error.code) || attempt >= 2) throw error;
+      await openCase(data.case_id, { focus: false, keepStatus: true });
+      continue;
+    }
+    keys.notesKey = key;
+    data.has_notes_key = true;
+    showStatus(t.notes_key_made);
+    return key;
+  }
+}
+
 export function initCaseForms() {
   $('reply-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -45,8 +115,13 @@ export function initCaseForms() {
       return;
     }
     submitCaseForm(form, async () => {
-      const sealed = hc.sealText(state.current.keys.caseKey, text, hc.MESSAGE);
-      await api(caseUrl('replies'), { json: { sealed_body: b64(sealed) } });
+      await sendInOrder(({ data, keys }) => ({
+        url: caseUrl('replies'),
+        seq: data.next_message_seq,
+        sealed: hc.sealMessage(
+          keys.caseKey, text, data.case_id, hc.handlerAuthor(state.me.handler_id), data.next_message_seq,
+        ),
+      }));
       form.reset();
     }, t.saved_reply);
   });
@@ -60,8 +135,12 @@ export function initCaseForms() {
       return;
     }
     submitCaseForm(form, async () => {
-      const sealed = hc.sealText(state.current.keys.notesKey, text, hc.NOTE);
-      await api(caseUrl('notes'), { json: { sealed_body: b64(sealed) } });
+      await notesKey();
+      await sendInOrder(({ data, keys }) => ({
+        url: caseUrl('notes'),
+        seq: data.next_note_seq,
+        sealed: hc.sealNote(keys.notesKey, text, data.case_id, state.me.handler_id, data.next_note_seq),
+      }));
       form.reset();
     }, t.saved_note);
   });
@@ -93,11 +172,10 @@ export function initCaseForms() {
   let grantPrints = new Map();
   $('open-grant').addEventListener('click', async () => {
     clearMessages();
+    if (noCase()) return;
     setText($('grant-error'), '');
     try {
-      if (!state.directory) {
-        state.directory = (await api('/handler/api/handlers/directory', { method: 'GET' })).handlers;
-      }
+      await directory();
     } catch (error) {
       showError(errorText(error));
       return;
@@ -127,6 +205,10 @@ export function initCaseForms() {
   dialog.addEventListener('close', () => $('open-grant').focus());
   $('grant-form').addEventListener('submit', async (event) => {
     event.preventDefault();
+    if (noCase()) {
+      dialog.close();
+      return;
+    }
     const id = Number($('grant-target').value);
     const target = state.directory?.find((h) => h.id === id);
     if (!target) {
@@ -140,8 +222,16 @@ export function initCaseForms() {
     const button = $('grant-submit');
     button.disabled = true;
     try {
-      const sealed = hc.makeGrant(state.current.keys, { x25519: unb64(target.x25519), mlkem: unb64(target.mlkem) });
-      await api(caseUrl('grants'), { json: { handler_id: id, sealed_keys: b64(sealed) } });
+      const { data, keys } = state.current;
+      if (data.has_notes_key && !keys.notesKey) throw new Shown(t.error_notes_key_missing);
+      const about = (kind) => ({ kind, caseId: data.case_id, handlerId: id });
+      const body = {
+        handler_id: id,
+        sealed_keys: b64(hc.makeGrant(keys.caseKey, pubOf(target), about(hc.CASE_KEY))),
+      };
+      // The notes key goes with the case key, exactly when the case has one.
+      if (keys.notesKey) body.sealed_notes_key = b64(hc.makeGrant(keys.notesKey, pubOf(target), about(hc.NOTES_KEY)));
+      await api(caseUrl('grants'), { json: body });
       dialog.close();
       await openCase(state.current.data.case_id, { focus: false, keepStatus: true });
       $('grant-status').textContent = t.saved_grant;

@@ -73,7 +73,7 @@ export function checkFiles(input, form) {
   return files;
 }
 
-export async function sealFiles(files, caseKey) {
+export async function sealFiles(files, caseKey, caseId) {
   const sealed = [];
   for (const file of files) {
     const { data, stripped } = await cleanFile(file);
@@ -83,10 +83,10 @@ export async function sealFiles(files, caseKey) {
     sealed.push({
       blob: new Blob([ciphertext], { type: 'application/octet-stream' }),
       describe: {
-        sealed_file_key: b64(hc.sealFileKey(caseKey, fileKey)),
-        sealed_meta: b64(hc.sealDocument(caseKey, {
+        sealed_file_key: b64(hc.sealFileKey(caseKey, fileKey, caseId)),
+        sealed_meta: b64(hc.sealAttachmentMeta(caseKey, {
           name: file.name || 'file', type: file.type || '', size, metadata_stripped: stripped,
-        }, hc.ATTACHMENT_META)),
+        }, caseId)),
       },
     });
   }

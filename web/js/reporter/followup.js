@@ -18,7 +18,7 @@ function fill(root, slot, value) {
 }
 
 function renderReport(view, caseKey, data) {
-  const report = hc.openDocument(caseKey, unb64(data.sealed_report), hc.REPORT);
+  const report = hc.openReport(caseKey, unb64(data.sealed_report), data.case_id);
   appendFields(view.querySelector('[data-slot="report"]'), report.fields || {});
 }
 
@@ -26,7 +26,13 @@ function renderMessages(view, caseKey, data) {
   const messages = view.querySelector('[data-slot="messages"]');
   messages.replaceChildren();
   for (const m of data.messages) {
-    const text = hc.openText(caseKey, unb64(m.sealed_body), hc.MESSAGE);
+    // Bound to this case, its author and its place in order: a moved row shows a placeholder.
+    let text;
+    try {
+      text = hc.openMessage(caseKey, unb64(m.sealed_body), data.case_id, m.author_id, m.seq);
+    } catch {
+      text = `[${i18n.unreadable}]`;
+    }
     const who = m.author === 'reporter' ? i18n.you : i18n.handler;
     messages.append(messageItem(`message ${m.author}`, `${who} · ${m.date}`, text));
   }
@@ -38,7 +44,7 @@ function renderFiles(view, state) {
   const files = view.querySelector('[data-slot="files"]');
   files.replaceChildren();
   for (const a of data.attachments) {
-    const meta = hc.openDocument(caseKey, unb64(a.sealed_meta), hc.ATTACHMENT_META);
+    const meta = hc.openAttachmentMeta(caseKey, unb64(a.sealed_meta), data.case_id);
     const li = document.createElement('li');
     const button = document.createElement('button');
     button.type = 'button';
@@ -81,7 +87,7 @@ async function downloadFile(state, attachment, meta) {
     const response = await api(`/api/v1/followup/attachments/${attachment.id}`,
       { json: { lookup_tag: b64(state.lookupTag) }, raw: true });
     const ciphertext = new Uint8Array(await response.arrayBuffer());
-    const fileKey = hc.openFileKey(state.caseKey, unb64(attachment.sealed_file_key));
+    const fileKey = hc.openFileKey(state.caseKey, unb64(attachment.sealed_file_key), state.data.case_id);
     const plain = await hc.decryptFile(fileKey, ciphertext);
     saveFile(plain, meta.name || 'file', meta.type || undefined);
   } catch (error) {
@@ -99,12 +105,26 @@ async function sendReply(state, reply) {
     if (!text && !files.length) throw new Shown(i18n.error_empty_reply);
     button.disabled = true;
     status.textContent = files.length ? i18n.encrypting_files : i18n.sending;
-    const sealedFiles = await sealFiles(files, state.caseKey);
-    const payload = {
-      lookup_tag: b64(state.lookupTag),
-      sealed_body: b64(hc.sealText(state.caseKey, text, hc.MESSAGE)),
-    };
-    await api('/api/v1/followup/messages', withFiles('message', payload, sealedFiles));
+    const caseId = state.data.case_id;
+    const sealedFiles = await sealFiles(files, state.caseKey, caseId);
+    // Sealed for the case's next message number; if another message took it meanwhile
+    // (409 stale_sequence), read the case again and seal for the new number.
+    let seq = state.data.next_message_seq;
+    for (let attempt = 0; ; attempt++) {
+      const payload = {
+        lookup_tag: b64(state.lookupTag),
+        sealed_body: b64(hc.sealMessage(state.caseKey, text, caseId, hc.REPORTER, seq)),
+        seq,
+      };
+      try {
+        await api('/api/v1/followup/messages', withFiles('message', payload, sealedFiles));
+        break;
+      } catch (error) {
+        if (error.code !== 'stale_sequence' || attempt >= 2) throw error;
+        const fresh = await api('/api/v1/followup', { json: { lookup_tag: b64(state.lookupTag) } });
+        seq = fresh.next_message_seq;
+      }
+    }
     await openCase(state.lookupTag, state.wrapKey);
     const after = $('case-view').querySelector('[data-slot="reply-status"]');
     after.textContent = i18n.sent_message;

@@ -49,25 +49,33 @@ async function submitReport(form) {
 
   progress(i18n.encrypting);
   await paint();
-  const keys = hc.generateCaseKeys();
+  // The case key only: no notes key is made here (the handlers make theirs), and the case
+  // id is chosen here so the report, file keys and grants are bound to it before sending.
+  const caseKey = hc.newKey();
+  const caseId = hc.newCaseId();
   const document_ = { category, language: form.dataset.lang || 'en', fields };
   if (executive) document_.involves_executive = true;
   const payload = {
+    case_id: caseId,
     category,
     language: form.dataset.lang || 'en',
     external_only: externalOnly,
     involves_executive: executive,
     excluded_handlers: excluded,
-    sealed_report: b64(hc.sealDocument(keys.caseKey, document_, hc.REPORT)),
+    sealed_report: b64(hc.sealReport(caseKey, document_, caseId)),
     lookup_tag: b64(derived.lookupTag),
-    reporter_wrapped_key: b64(hc.wrapCaseKeyForReporter(keys.caseKey, derived.wrapKey)),
+    reporter_wrapped_key: b64(hc.wrapCaseKeyForReporter(caseKey, derived.wrapKey)),
     grants: routing.recipients.map((r) => ({
       handler_id: r.handler_id,
-      sealed_keys: b64(hc.makeGrant(keys, { x25519: unb64(r.x25519), mlkem: unb64(r.mlkem) })),
+      sealed_keys: b64(hc.makeGrant(
+        caseKey,
+        { x25519: unb64(r.x25519), mlkem: unb64(r.mlkem) },
+        { kind: hc.CASE_KEY, caseId, handlerId: r.handler_id },
+      )),
     })),
   };
   if (files.length) progress(i18n.encrypting_files);
-  const sealedFiles = await sealFiles(files, keys.caseKey);
+  const sealedFiles = await sealFiles(files, caseKey, caseId);
 
   progress(i18n.pow);
   await paint();
