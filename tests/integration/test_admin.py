@@ -21,6 +21,7 @@ from hotline import db
 from hotline.models import AuditEvent, Case, CaseGrant, Handler
 from hotline.services import accounts, dates, handler_access, policy, stats, workflow
 from hotline.services.errors import InvalidCredentials
+from tests.support.console import note_through_services
 from tests.support.world import ADMIN, HANDLERS, World, build_world
 
 pytestmark = pytest.mark.postgres
@@ -171,7 +172,7 @@ def test_statistics_from_metadata(own_world: tuple[World, int]) -> None:
         handler_access.reply(session, ctx, who, made[0], marker(world, "handler reply"))
         workflow.change_status(session, ctx, who.handler_id, made[0], "acknowledged")
         workflow.change_status(session, ctx, who.handler_id, made[1], "closed", "unsubstantiated")
-        workflow.add_note(session, who.handler_id, made[1], secrets.token_bytes(100))
+        note_through_services(session, ctx, who.handler_id, made[1], secrets.token_bytes(100))
     # Back-date so the medians have something to measure: 2 and 4 days to acknowledge,
     # 10 days to close; the personal-information case is overdue.
     engine = create_engine(world.url)

@@ -22,10 +22,10 @@ from crypto.errors import DecryptionError
 from crypto.grants import CASE_KEY, GRANT_BYTES, NOTES_KEY, GrantFor, new_key, open_grant
 from hotline import db
 from hotline.models import Author, Case, CaseGrant, Message, Note
-from hotline.services import handler_access, handler_auth
+from hotline.services import handler_access, handler_auth, key_rotation
 from hotline.services.errors import NotGranted
 from tests.support import b64, body, unb64
-from tests.support.console import CLOCK, Console, sign_in, submit
+from tests.support.console import CLOCK, Console, new_handler, sign_in, submit
 from tests.support.world import HANDLERS, World
 
 pytestmark = pytest.mark.postgres
@@ -385,3 +385,19 @@ def test_a_grant_moved_to_another_case_or_handler_does_not_open(world: World) ->
     with pytest.raises(DecryptionError):
         open_grant(mine, console.private, GrantFor(CASE_KEY, first["case_id"], colleague))
     assert handler_open(world, "comp.one", first["case_id"]).report
+
+
+def test_key_rotation_regrants_the_notes_key_too(world: World) -> None:
+    """A handler who rotates their keys keeps the case key and the notes key of each case."""
+    username = new_handler(world, "compliance", "rotating")
+    case = submit(world)
+    case_id = case["case_id"]
+    console = sign_in(world, "comp.one")
+    assert console.note(case_id, marker(world, "before rotation")).status_code == 201
+    _, before = console.keys(case_id)
+    with world.app.app_context():
+        ctx = world.app.extensions["hotline.services"]
+        key_rotation.rotate(db.session(), ctx, username, world.passwords[username])
+    rotated = sign_in(world, username)
+    _, after = rotated.keys(case_id)
+    assert after == before

@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy import delete, func, select, update
 
 from crypto import key_directory, signing
+from crypto.grants import GRANT_BYTES
 from crypto.primitives import Argon2Params
 from hotline import create_app, db
 from hotline.key_trust import KeyTrustConfigError
@@ -259,7 +260,7 @@ def test_substitution_without_rechaining_is_left_out_and_caught(org: Org, which:
                 world.handler_ids["comp.two"],
                 chat.json["case_id"],
                 victim,
-                bytes(1120 + 24 + 64 + 16),
+                bytes(GRANT_BYTES),
             )
         out = org.verify()
         assert out.exit_code == 1 and "keys differ from signed entry" in out.output
@@ -291,7 +292,7 @@ def test_substitution_with_rechaining_refuses_every_path(org: Org, which: str) -
                 world.handler_ids["comp.one"],
                 held.json["case_id"],
                 world.handler_ids["harass.one"],
-                bytes(1120 + 24 + 64 + 16),
+                bytes(GRANT_BYTES),
             )
         # The offline signer will not chain onto the tampered directory either.
         exported = org.folder / f"tampered-{which}-{world.url[-12:].replace('/', '')}.json"

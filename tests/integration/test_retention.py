@@ -38,6 +38,7 @@ from hotline.models import (
 )
 from hotline.services import dates, handler_access, intake, workflow
 from tests.support import find_plaintext, raw_database_bytes
+from tests.support.console import note_through_services
 from tests.support.world import HANDLERS, World
 
 pytestmark = pytest.mark.postgres
@@ -170,7 +171,7 @@ def make_case(
         answer = world.ledger.marker("retention reply", "")
         texts.append(answer)
         handler_access.reply(session, ctx, who, result.case_id, answer)
-        workflow.add_note(session, who.handler_id, result.case_id, os.urandom(120))
+        note_through_services(session, ctx, who.handler_id, result.case_id, os.urandom(120))
         if close:
             workflow.change_status(
                 session, ctx, who.handler_id, result.case_id, "closed", "substantiated"

@@ -12,6 +12,7 @@ from typing import Any
 import pyotp
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from crypto import handler_keys, sealing
@@ -19,8 +20,9 @@ from crypto.grants import CASE_KEY, NOTES_KEY, GrantFor, make_grant, new_key, op
 from crypto.handler_keys import HandlerPrivateKeys, HandlerPublicKeys
 from crypto.primitives import Argon2Params
 from hotline import db
-from hotline.models import CaseGrant
-from hotline.services import accounts
+from hotline.models import CaseGrant, Handler
+from hotline.services import accounts, notes_key, sequence, workflow
+from hotline.services.context import ServiceContext
 from tests.support.http import b64, body, unb64
 from tests.support.world import World
 
@@ -283,3 +285,24 @@ def granted_ids(world: World, handler_id: int) -> set[str]:
                 )
             )
         )
+
+
+def note_through_services(
+    session: Session, ctx: ServiceContext, handler_id: int, case_id: str, sealed: bytes
+) -> None:
+    """Store a note as the console would: the case's notes key is made first (a real key,
+    granted to every current holder) if it has none, then the note for the next number."""
+    if not notes_key.exists(session, case_id):
+        key = new_key()
+        grants = {}
+        for row in notes_key.holders(session, case_id):
+            handler = session.get(Handler, row.handler_id)
+            assert handler is not None
+            public = HandlerPublicKeys(handler.x25519_public, handler.mlkem_public)
+            grants[row.handler_id] = make_grant(
+                key, public, GrantFor(NOTES_KEY, case_id, row.handler_id)
+            )
+        notes_key.create(session, ctx, handler_id, case_id, grants)
+    workflow.add_note(
+        session, handler_id, case_id, sealed, sequence.next_note_seq(session, case_id)
+    )
