@@ -4,6 +4,7 @@ from hotline.models.attachment import Attachment
 from hotline.models.audit import AuditEvent, AuditHead
 from hotline.models.base import Base
 from hotline.models.blob import BlobChunk, PendingBlob
+from hotline.models.cache_version import CacheVersion
 from hotline.models.case import Case, CaseStatus, Channel
 from hotline.models.desk import Desk, DeskKind
 from hotline.models.exclusion import CaseExclusion
@@ -22,6 +23,7 @@ __all__ = [
     "Author",
     "Base",
     "BlobChunk",
+    "CacheVersion",
     "Case",
     "CaseExclusion",
     "CaseGrant",

@@ -89,9 +89,13 @@ def signed_now(session: Session, today: date) -> dict[int, Entry]:
 
 def trusted_entries(session: Session, trust: KeyTrust, today: date) -> dict[int, Entry]:
     """Verify the whole chain against the configured root; each handler's current entry."""
+    return verify_entries(load_entries(session), trust, today)
+
+
+def verify_entries(entries: list[Entry], trust: KeyTrust, today: date) -> dict[int, Entry]:
+    """`trusted_entries` over entries already read."""
     if trust.root is None:
         raise KeysNotVerified("no root public key is configured: " + KEYS_REFUSED_MESSAGE)
-    entries = load_entries(session)
     try:
         key_directory.verify_chain(entries, trust.root, known_good=trust.verified)
     except DirectoryError as exc:

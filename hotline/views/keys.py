@@ -8,14 +8,16 @@ the organisation's poster), and a monitor compares the head with the one it saw 
 from __future__ import annotations
 
 import base64
+import hashlib
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask_limiter import Limiter
 
+from crypto.key_directory import GENESIS
 from hotline import db
 from hotline.limits import configured
 from hotline.models import Handler
-from hotline.services import dates, key_alerts, key_directory
+from hotline.services import dates, key_alerts, routing
 from hotline.services.context import ServiceContext
 from hotline.views import handler_session
 
@@ -28,18 +30,27 @@ def make_keys_blueprint(limiter: Limiter) -> Blueprint:
     @page_limit
     def directory() -> Response:
         ctx: ServiceContext = current_app.extensions["hotline.services"]
-        session = db.session()
-        entries = key_directory.load_entries(session)
-        head = key_directory.stored_head(session)
+        entries = routing.snapshot(db.session()).entries
+        head = entries[-1].head() if entries else GENESIS
         root = ctx.keys.root
-        response = jsonify(
-            root={
-                "public": base64.b64encode(root.to_bytes()).decode("ascii") if root else None,
-                "fingerprint": ctx.keys.fingerprint or None,
-            },
-            head={"sequence": head.sequence, "hash": head.hash.hex()},
-            entries=[e.to_json() for e in entries],
-        )
+        # The head hash commits to every entry and signature: with the root, it names the
+        # whole answer. The browser revalidates on every report (no-cache), and an unchanged
+        # directory costs a 304 instead of the entries again.
+        etag = hashlib.blake2b(
+            head.hash + (root.to_bytes() if root else b""), digest_size=16
+        ).hexdigest()
+        if request.if_none_match.contains(etag):
+            response = Response(status=304)
+        else:
+            response = jsonify(
+                root={
+                    "public": base64.b64encode(root.to_bytes()).decode("ascii") if root else None,
+                    "fingerprint": ctx.keys.fingerprint or None,
+                },
+                head={"sequence": head.sequence, "hash": head.hash.hex()},
+                entries=[e.to_json() for e in entries],
+            )
+        response.set_etag(etag)
         # Revalidate every time: a new entry (a key change) must be seen at once.
         response.headers["Cache-Control"] = "no-cache"
         return response
