@@ -11,7 +11,6 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from hotline.jobs import queue as jobs_queue
 from hotline.jobs.scheduler import Scheduler
 from hotline.jobs.tasks import SCHEDULE, JobIncomplete
 
@@ -24,6 +23,8 @@ def _app() -> Flask:
 
 
 def make_scheduler(app: Flask) -> Scheduler:
+    from hotline.jobs import queue as jobs_queue  # RQ: not in web workers
+
     return Scheduler(
         jobs_queue.connection(app),
         str(app.config["REDIS_PREFIX"]),
@@ -35,6 +36,8 @@ def make_scheduler(app: Flask) -> Scheduler:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
     """Run queued jobs (with retries and their backoff) until stopped."""
+    from hotline.jobs import queue as jobs_queue  # RQ: not in web workers
+
     jobs_queue.work(_app(), burst=burst)
 
 
@@ -52,6 +55,8 @@ def scheduler() -> None:
 @click.option("--queue", "queued", is_flag=True, help="Enqueue it instead of running it here.")
 def run(name: str, queued: bool) -> None:
     """Run one job now (the cron fallback without Redis), or enqueue it."""
+    from hotline.jobs import queue as jobs_queue  # RQ: not in web workers
+
     if queued:
         job = jobs_queue.enqueue(_app(), name)
         click.echo(f"enqueued {name} ({job.id})")
@@ -67,6 +72,8 @@ def run(name: str, queued: bool) -> None:
 @jobs_group.command("status")
 def status() -> None:
     """Queue depth, failures by job, the scheduler and each job's next run."""
+    from hotline.jobs import queue as jobs_queue  # RQ: not in web workers
+
     app = _app()
     state = jobs_queue.status(app)
     click.echo(

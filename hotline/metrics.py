@@ -28,7 +28,6 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from hotline import argon2_gate
-from hotline.jobs import queue as jobs_queue
 
 SUBMISSIONS = {
     "web_api.sealed_report": "web_sealed",
@@ -71,6 +70,8 @@ class QueueCollector(Collector):
     def collect(self) -> Any:
         depth = GaugeMetricFamily("hotline_jobs", "Jobs by state", labels=["state"])
         try:
+            from hotline.jobs import queue as jobs_queue  # RQ only when scraped
+
             state = jobs_queue.status(self._app)
         except Exception:  # no Redis, or it is restarting: report nothing rather than fail
             return

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import io
 import threading
-
-from PIL import Image, ImageOps
+from typing import TYPE_CHECKING
 
 from hotline.services.errors import ImagesBusy, ImageTooLarge, UnreadableImage
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG"}
 BYTES_PER_PIXEL = 4  # Pillow's in-memory RGB/RGBA; L and LA take less
@@ -50,6 +52,8 @@ class ImageCleaner:
 
     def strip(self, data: bytes, content_type: str) -> bytes:
         """Re-encode the pixels only: EXIF (GPS, camera serials), XMP and comments are dropped."""
+        from PIL import Image  # Pillow only when a picture arrives: ~2 MiB out of every worker
+
         try:
             with Image.open(io.BytesIO(data)) as opened:
                 # The header alone gives the size: refuse before a single pixel is decoded.
@@ -71,6 +75,8 @@ class ImageCleaner:
 
 
 def _reencode(opened: Image.Image, fmt: str) -> bytes:
+    from PIL import Image, ImageOps
+
     ImageOps.exif_transpose(opened, in_place=True)
     image: Image.Image = opened
     wanted = ("RGB", "L") if fmt == "JPEG" else ("RGB", "RGBA", "L", "LA")

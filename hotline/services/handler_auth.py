@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -170,6 +168,9 @@ def start_enrolment(session: Session, ctx: ServiceContext, username: str, auth: 
         raise InvalidCredentials(_BAD)
     secret = pyotp.random_base32()
     uri = pyotp.TOTP(secret).provisioning_uri(name=handler.username, issuer_name=TOTP_ISSUER)
+    import qrcode  # only here, at enrolment: it keeps ~4 MiB out of every worker
+    import qrcode.image.svg
+
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     buffer = io.BytesIO()
     image.save(buffer)
