@@ -24,14 +24,17 @@ import base64
 import json
 import multiprocessing as mp
 import os
+import re
 import secrets
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -52,7 +55,9 @@ PG_ADMIN = os.environ.get(
 )
 REDIS = os.environ.get("HOTLINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 VENV = ROOT / ".venv" / "bin"
-SCENARIOS = ("sealed", "nojs", "channel", "followup")
+SCENARIOS = ("sealed", "sealed_full", "followup_js", "nojs", "channel", "followup", "followup_nojs")
+SERVER_SEALED = ("nojs", "channel", "followup", "followup_nojs")  # one server Argon2id run each
+CYCLIC = ("followup_js", "followup", "followup_nojs")  # the same receipts, over and over
 POW_BITS = 8  # the server checks one hash whatever the difficulty; solving is client work
 
 
@@ -65,12 +70,59 @@ def free_port() -> int:
 
 
 # --- one client process ---------------------------------------------------------------------
+#
+# The timed phase sends prepared bytes over a plain socket and reads the status line: no
+# JSON encoding, no header parsing beyond what a step needs (a CSRF token, a cookie), so
+# the client takes little of the CPU it shares with the server. Every request carries
+# "Connection: close" (gunicorn's sync workers close anyway), as a browser behind a
+# round-robin balancer would open a new connection per request.
+
+
+def raw_request(
+    method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    if body or method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def exchange(port: int, data: bytes, want_body: bool = False) -> tuple[int, bytes]:
+    """Send one request; the status and, when asked, the whole response."""
+    with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
+        sock.sendall(data)
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if not want_body and b"\r\n" in chunks[0]:
+                break
+    response = b"".join(chunks)
+    try:
+        status = int(response[9:12])
+    except ValueError:
+        status = 0
+    return status, response if want_body else b""
+
+
+def _json_post(path: str, payload: dict[str, Any], **headers: str) -> bytes:
+    body = json.dumps(payload).encode()
+    return raw_request("POST", path, body, {"Content-Type": "application/json", **headers})
 
 
 def prepare(scenario: str, port: int, count: int, shared: dict[str, Any]) -> list[Any]:
+    """Everything a client would have computed before it sends: sealed payloads, solved
+    proofs of work, receipts' lookup tags, the requests' bytes."""
     c = hc.Client("127.0.0.1", port)
-    if scenario == "sealed":
+    token = str(shared["token"])
+    auth = {"Authorization": f"Bearer {token}"}
+    if scenario in ("sealed", "sealed_full"):
         route = dict(shared["route"])
+        # The lookup tag is derived with cheap Argon2id here (the server cannot tell); the
+        # browser's own Argon2id run is client time, outside the server's work.
         route["argon2"] = {"ops": 1, "mem_bytes": 8192}
         items = []
         for i in range(count):
@@ -79,25 +131,87 @@ def prepare(scenario: str, port: int, count: int, shared: dict[str, Any]) -> lis
             header = pow_rule.solve_header(
                 base64.b64decode(challenge["challenge"]), report.payload, POW_BITS
             )
-            items.append((report, header))
+            steps = [
+                raw_request("GET", "/api/v1/pow"),  # the browser asks for its challenge
+                _json_post("/api/v1/reports", report.payload, **{pow_rule.HEADER: header}),
+            ]
+            if scenario == "sealed_full":
+                steps = [
+                    _json_post("/api/v1/routing", {"category": "fraud_accounting"}),
+                    # The key directory, revalidated as the browser's cache does.
+                    raw_request(
+                        "GET", "/.well-known/hotline-keys", headers=shared["keys_validator"]
+                    ),
+                    *steps,
+                ]
+            items.append(steps)
         return items
-    if scenario == "followup":
-        return list(shared["receipts"])
-    return [None] * count
-
-
-def one(scenario: str, c: hc.Client, item: Any, token: str) -> int:
-    if scenario == "sealed":
-        report, pow_ = item
-        c.get("/api/v1/pow")  # the browser asks for its challenge first
-        return hc.submit_sealed(c, report, pow_).status
-    if scenario == "nojs":
-        c.cookies.clear()
-        reply, _ = hc.nojs_report(c, "other", "load test no-JS " + secrets.token_hex(4))
-        return reply.status
+    if scenario == "followup_js":
+        return [
+            [
+                raw_request("GET", "/api/v1/receipt-params"),
+                _json_post("/api/v1/followup", {"lookup_tag": tag}),
+            ]
+            for tag in shared["lookup_tags"]
+        ]
     if scenario == "channel":
-        return hc.channel_report(c, token, "load test channel " + secrets.token_hex(4)).status
-    return hc.channel_followup(c, token, item).status
+        return [
+            [
+                _json_post(
+                    "/api/v1/channel/reports",
+                    {
+                        "category": "other",
+                        "body": f"load test channel {i} {secrets.token_hex(4)}",
+                        "channel": "web",
+                        "language": "en",
+                    },
+                    **auth,
+                )
+            ]
+            for i in range(count)
+        ]
+    if scenario == "followup":
+        return [
+            [_json_post("/api/v1/channel/followup", {"receipt": r}, **auth)]
+            for r in shared["receipts"]
+        ]
+    if scenario == "nojs":
+        return [("/report", {"category": "other", "what_happened": f"load no-JS {i}"})
+                for i in range(count)]  # fmt: skip
+    if scenario == "followup_nojs":
+        return [("/followup", {"receipt": r}) for r in shared["receipts"]]
+    raise ValueError(scenario)
+
+
+CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
+COOKIE = re.compile(rb"\r\nset-cookie: ([^=]+)=([^;\r]*)", re.I)
+
+
+def form_steps(port: int, path: str, fields: dict[str, str]) -> int:
+    """The page without JavaScript: GET the form (CSRF token, session cookie), POST it."""
+    status, page = exchange(port, raw_request("GET", path), want_body=True)
+    if status != 200:
+        return status
+    token = CSRF.search(page)
+    cookies = "; ".join(f"{k.decode()}={v.decode()}" for k, v in COOKIE.findall(page))
+    if token is None:
+        return 0
+    body = urllib.parse.urlencode({"csrf_token": token.group(1).decode(), **fields}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies}
+    return exchange(port, raw_request("POST", path, body, headers))[0]
+
+
+def one(scenario: str, port: int, item: Any) -> int:
+    """One submission or follow-up, every request the client makes for it; the status of
+    the last (or of the first that failed)."""
+    if scenario in ("nojs", "followup_nojs"):
+        return form_steps(port, *item)
+    status = 0
+    for data in item:
+        status = exchange(port, data)[0]
+        if status >= 400 or status == 0:
+            return status
+    return status
 
 
 def client_process(
@@ -114,24 +228,23 @@ def client_process(
     pools = [prepare(scenario, port, per_thread, shared) for _ in range(threads)]
     ready.put(1)
     start.wait()
+    cpu0 = time.process_time()
     deadline = time.perf_counter() + seconds
     results: list[tuple[float, int]] = []
     lock = threading.Lock()
+    cycle = scenario in CYCLIC
 
     def run(pool: list[Any]) -> None:
-        c = hc.Client("127.0.0.1", port, timeout=120)
         mine: list[tuple[float, int]] = []
         i = 0
-        while time.perf_counter() < deadline and i < len(pool):
+        while time.perf_counter() < deadline and (cycle or i < len(pool)):
             began = time.perf_counter()
             try:
-                status = one(scenario, c, pool[i], str(shared["token"]))
+                status = one(scenario, port, pool[i % len(pool)])
             except OSError:
                 status = 0
             mine.append((time.perf_counter() - began, status))
-            i += 1 if scenario != "followup" else 0
-            if scenario == "followup":
-                pool.append(pool.pop(0))
+            i += 1
         with lock:
             results.extend(mine)
 
@@ -140,7 +253,7 @@ def client_process(
         t.start()
     for t in workers:
         t.join()
-    out.put(results)
+    out.put((results, time.process_time() - cpu0))
 
 
 # --- the server -----------------------------------------------------------------------------
@@ -148,6 +261,7 @@ def client_process(
 
 class Server:
     def __init__(self, tmp: Path, workers: int) -> None:
+        self.tmp = tmp
         self.port = free_port()
         self.db = f"hotline_load_{secrets.token_hex(5)}"
         self.url = PG_ADMIN.rsplit("/", 1)[0] + "/" + self.db
@@ -164,7 +278,13 @@ class Server:
             "HOTLINE_LOG_LEVEL": "WARNING",
             "HOTLINE_RATELIMIT_ENABLED": "0",
             "HOTLINE_MAX_REQUESTS": "0",
+            # Only the organisation root's public half: handler keys are signed "offline"
+            # (sign_keys), as in production; an online root would open its key file (an
+            # Argon2id run) in every worker and blur the workers' peak RSS.
+            "HOTLINE_KEYS_ROOT_PUBLIC_FILE": str(tmp / "offline-root" / "root.key.pub"),
         }
+        self.root_file = tmp / "offline-root" / "root.key"
+        self.root_phrase = secrets.token_urlsafe(24)
         self.process: subprocess.Popen[bytes] | None = None
 
     def flask(self, *args: str) -> str:
@@ -184,9 +304,40 @@ class Server:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{self.db}"'))
         admin.dispose()
+        self.init_root()
         self.flask("db", "upgrade")
         self.flask("routing", "load")
         self.flask("demo", "seed")
+        self.sign_keys()
+
+    def offline(self, *args: str) -> None:
+        """A command on the "offline" signing side: its own instance folder, the root key."""
+        env = {**self.env, "HOTLINE_INSTANCE_PATH": str(self.tmp / "offline")}
+        env.pop("HOTLINE_KEYS_ROOT_PUBLIC_FILE")
+        subprocess.run(
+            [str(VENV / "flask"), "--app", "wsgi", *args, "--passphrase-stdin"],
+            cwd=ROOT,
+            env=env,
+            input=self.root_phrase + "\n",
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
+
+    def init_root(self) -> None:
+        self.root_file.parent.mkdir(mode=0o700, exist_ok=True)
+        self.offline("keys", "init-root", "--out", str(self.root_file))
+
+    def sign_keys(self) -> None:
+        """The handlers' keys signed as in production: requests out, signed on the offline
+        side, entries back in."""
+        requests, entries = self.tmp / "requests.json", self.tmp / "entries.json"
+        self.flask("keys", "requests", "--out", str(requests))
+        self.offline(
+            "keys", "sign", str(requests), "--root", str(self.root_file), "--out", str(entries)
+        )
+        self.flask("keys", "import", str(entries))
 
     def drop(self) -> None:
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
@@ -268,12 +419,15 @@ def cell(
     began = time.perf_counter()
     start.set()
     results: list[tuple[float, int]] = []
+    client_cpu = 0.0
     for _ in procs:
-        results.extend(out.get(timeout=900))
+        found, cpu = out.get(timeout=900)
+        results.extend(found)
+        client_cpu += cpu
     elapsed = time.perf_counter() - began
     for p in procs:
         p.join()
-    ok_status = 200 if scenario == "followup" else 201
+    ok_status = 200 if scenario in CYCLIC else 201
     latencies = sorted(t for t, s in results if s == ok_status)
     errors = Counter(str(s) for _, s in results if s != ok_status)
 
@@ -291,6 +445,8 @@ def cell(
         "p95_ms": round(pct(0.95), 1),
         "p99_ms": round(pct(0.99), 1),
         "errors": dict(errors),
+        # The load client's own CPU, as a share of the machine: it runs on the same cores.
+        "client_cpu_share": round(client_cpu / elapsed / (os.cpu_count() or 1), 3),
     }
 
 
@@ -331,14 +487,7 @@ def main() -> None:
                 server.start()
                 c = hc.Client("127.0.0.1", server.port)
                 token = read_token(server)
-                shared: dict[str, Any] = {
-                    "route": hc.routing(c, "fraud_accounting"),
-                    "token": token,
-                    "receipts": [
-                        str(hc.channel_report(c, token, "to follow up").json()["receipt"])
-                        for _ in range(16)
-                    ],
-                }
+                shared = setup(c, token)
                 for scenario in scenarios:
                     server.stop()
                     server.start()  # fresh workers: the peak RSS is this scenario's
@@ -348,7 +497,7 @@ def main() -> None:
                         row = cell(server, scenario, clients, args.seconds, shared)
                         row["workers"] = workers
                         row["peak_rss_mib"] = [round(x) for x in server.peak_rss_mib()]
-                        if scenario != "sealed":
+                        if scenario in SERVER_SEALED:
                             row["of_bound"] = round(row["throughput"] / bound, 2)
                         report["runs"].append(row)
                         print(
@@ -392,6 +541,31 @@ def markdown(report: dict[str, Any]) -> str:
                 f"| {workers} | {scenario} | " + " | ".join(cells) + f" | {errors} | {rss} |"
             )
     return "\n".join(lines)
+
+
+def setup(c: hc.Client, token: str) -> dict[str, Any]:
+    """What every client shares: the routing answer, receipts and lookup tags of cases to
+    follow up, the key directory's validator."""
+    route = hc.routing(c, "fraud_accounting")
+    cheap = {**route, "argon2": {"ops": 1, "mem_bytes": 8192}}
+    tags = []
+    for i in range(16):
+        report = hc.seal_report(cheap, "fraud_accounting", f"to follow up {i}")
+        reply = hc.submit_sealed(c, report, hc.solve_pow(c, report))
+        assert reply.status == 201, reply.body[:200]
+        tags.append(hc.b64(report.lookup_tag))
+    keys = c.get("/.well-known/hotline-keys")
+    assert keys.status == 200
+    etag = keys.headers.get("etag")
+    return {
+        "route": route,
+        "token": token,
+        "receipts": [
+            str(hc.channel_report(c, token, "to follow up").json()["receipt"]) for _ in range(16)
+        ],
+        "lookup_tags": tags,
+        "keys_validator": {"If-None-Match": etag} if etag else {},
+    }
 
 
 def read_token(server: Server) -> str:
