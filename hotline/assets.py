@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SERVED_PATTERNS = ("build/*.js", "css/*.css")
@@ -26,6 +26,7 @@ class AssetHash:
     size: int
     sha256_hex: str
     sri: str  # "sha384-<base64>"
+    resolved: Path = field(compare=False, repr=False)
 
 
 class AssetHashes:
@@ -35,21 +36,24 @@ class AssetHashes:
         self._lock = threading.Lock()
 
     def get(self, relative: str) -> AssetHash:
-        path = (self.root / relative).resolve()
+        with self._lock:
+            cached = self._cache.get(relative)
+        # A name checked once stays inside the folder; resolving it again on every page
+        # (a stat per path component, eight assets a page) is the larger part of the cost.
+        path = cached[1].resolved if cached is not None else (self.root / relative).resolve()
         if self.root not in path.parents:
             raise ValueError("asset outside the static folder")
         stat = path.stat()
         stamp = (stat.st_size, stat.st_mtime_ns)
-        with self._lock:
-            cached = self._cache.get(relative)
-            if cached is not None and cached[0] == stamp:
-                return cached[1]
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
         data = path.read_bytes()
         found = AssetHash(
             relative,
             len(data),
             hashlib.sha256(data).hexdigest(),
             "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii"),
+            path,
         )
         with self._lock:
             self._cache[relative] = (stamp, found)

@@ -79,14 +79,16 @@ class _Handler:
 
 @dataclass
 class Snapshot:
-    """What routing reads, copied once per version of the tables and per day: categories'
-    desks, active desks, active handlers whose current keys have a signed entry (as stored),
-    and the stored key directory entries. Public data only (policy and public keys)."""
+    """What routing reads, copied once per version of the tables and per day: categories,
+    their labels and desks, active desks, active handlers whose current keys have a signed
+    entry (as stored), and the stored key directory entries. Public data only (policy and
+    public keys)."""
 
     version: int | None
     day: date
     loaded: float
     categories: dict[str, tuple[int, ...]]
+    category_list: tuple[CategoryInfo, ...]  # in the policy's order, with their labels
     desks: dict[int, _Desk]
     handlers: tuple[_Handler, ...]
     entries: tuple[Entry, ...]
@@ -112,7 +114,13 @@ _lock = threading.Lock()
 
 def _version(session: Session) -> int | None:
     """The routing counter; None where the schema has none (then nothing is kept)."""
-    return session.scalar(select(CacheVersion.version).where(CacheVersion.name == ROUTING))
+    # Core, not ORM: this one primary-key read runs on every submission.
+    table = CacheVersion.__table__
+    found = session.connection().execute(
+        select(table.c.version).where(table.c.name == ROUTING)
+    )
+    value: int | None = found.scalar()
+    return value
 
 
 _IN_TRANSACTION = "hotline.routing.snapshot"
@@ -165,13 +173,13 @@ def _load(session: Session, version: int | None, today: date) -> Snapshot:
         )
         .order_by(Handler.id)
     )
+    found = list(session.scalars(select(Category).order_by(Category.position, Category.id)))
     return Snapshot(
         version=version,
         day=today,
         loaded=time.monotonic(),
-        categories={
-            c.slug: tuple(d.id for d in c.desks) for c in session.scalars(select(Category))
-        },
+        categories={c.slug: tuple(d.id for d in c.desks) for c in found},
+        category_list=tuple(CategoryInfo(c.slug, c.label_en, c.label_ja) for c in found),
         desks={
             d.id: _Desk(d.id, d.slug, d.kind, d.receives_executive_cases, d.escalation_desk_id)
             for d in active.values()
@@ -186,8 +194,8 @@ def _load(session: Session, version: int | None, today: date) -> Snapshot:
 
 
 def categories(session: Session) -> list[CategoryInfo]:
-    rows = session.scalars(select(Category).order_by(Category.position, Category.id))
-    return [CategoryInfo(c.slug, c.label_en, c.label_ja) for c in rows]
+    """The categories in the policy's order (from the snapshot: every form page shows them)."""
+    return list(snapshot(session).category_list)
 
 
 def recipients(
