@@ -76,6 +76,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--argon2", choices=("cheap", "production"), default="cheap")
+    parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hotline-profile-") as folder:
         server = Server(Path(folder), 1)
@@ -202,7 +203,7 @@ def run(args: argparse.Namespace) -> None:
         plain = (time.process_time() - cpu0) / n * 1000
         state = setup()
         counts.sql = counts.redis = 0
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)  # CPU, not wall: stable on a busy machine
         cpu0, wall0 = time.process_time(), time.perf_counter()
         profiler.enable()
         for i in range(n):
@@ -214,8 +215,10 @@ def run(args: argparse.Namespace) -> None:
             f"{wall / n * 1000:.2f} wall profiled), {counts.sql / n:.1f} SQL statements, "
             f"{counts.redis / n:.1f} Redis commands"
         )
+        if os.environ.get("PROFILE_DUMP"):
+            profiler.dump_stats(f"{os.environ['PROFILE_DUMP']}-{name}.prof")
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
+        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
         print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()))
 
 
