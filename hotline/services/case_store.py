@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import insert
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,20 +68,26 @@ def store(
     """Store the case in one transaction; Conflict if its id, lookup or idempotency tag
     exists."""
     case = _build(ctx, new)
-    session.add(case)
-    session.add_all(
-        CaseGrant(
-            case_id=case.id,
-            handler_id=g.handler_id,
-            sealed_keys=g.sealed_keys,
-            released=g.released,
-            granted_on=case.received_on,
-        )
-        for g in new.grants
-    )
-    session.add_all(exclusions.rows(ctx.keyring.pepper, case.id, new.excluded_handler_ids))
-    attachments.store(session, blobs, case.id, new.files, Author.REPORTER, case.received_on)
     try:
+        # Two statements (the case, then every grant in one executemany) instead of the
+        # unit of work's bookkeeping for 1 + n objects: a third of a sealed submission's CPU.
+        session.execute(insert(Case), [_columns(case)])
+        if new.grants:
+            session.execute(
+                insert(CaseGrant),
+                [
+                    {
+                        "case_id": case.id,
+                        "handler_id": g.handler_id,
+                        "sealed_keys": g.sealed_keys,
+                        "released": g.released,
+                        "granted_on": case.received_on,
+                    }
+                    for g in new.grants
+                ],
+            )
+        session.add_all(exclusions.rows(ctx.keyring.pepper, case.id, new.excluded_handler_ids))
+        attachments.store(session, blobs, case.id, new.files, Author.REPORTER, case.received_on)
         session.commit()
     except IntegrityError as exc:
         session.rollback()
@@ -98,6 +106,13 @@ def store(
         },
     )
     return StoredCase(case.id, case.acknowledge_by)
+
+
+def _columns(case: Case) -> dict[str, object]:
+    return {attr.key: getattr(case, attr.key) for attr in _CASE_COLUMNS}
+
+
+_CASE_COLUMNS = tuple(sa_inspect(Case).column_attrs)
 
 
 def _build(ctx: ServiceContext, new: NewCase) -> Case:
