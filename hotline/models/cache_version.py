@@ -1,7 +1,7 @@
 """Version counters that let every worker on every host keep a derived copy of rarely
 changing tables and know, with one primary-key read, whether it is still current.
 
-The counters are bumped by database triggers (migration 0009), not by application code:
+The counters are bumped by database triggers (migration 0010), not by application code:
 every write reaches them, whether it comes from a view, a command, a bulk statement or an
 operator's SQL, and in the same transaction as the change.
 """

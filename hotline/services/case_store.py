@@ -109,10 +109,11 @@ def store(
 
 
 def _columns(case: Case) -> dict[str, object]:
-    return {attr.key: getattr(case, attr.key) for attr in _CASE_COLUMNS}
+    """The columns `_build` set (the insert applies the model's defaults to the rest)."""
+    return {k: v for k, v in sa_inspect(case).dict.items() if k in _CASE_COLUMNS}
 
 
-_CASE_COLUMNS = tuple(sa_inspect(Case).column_attrs)
+_CASE_COLUMNS = frozenset(attr.key for attr in sa_inspect(Case).column_attrs)
 
 
 def _build(ctx: ServiceContext, new: NewCase) -> Case:
