@@ -99,7 +99,8 @@ def reply(
     case, case_key = _case_key(session, who, case_id)
     seq = sequence.next_message_seq(session, case.id)
     author = sealing.handler_author(who.handler_id)
-    session.add(
+    sequence.insert(
+        session,
         Message(
             case_id=case.id,
             author=Author.HANDLER,
@@ -107,7 +108,7 @@ def reply(
             seq=seq,
             sealed_body=sealing.seal_message(case_key, text, case.id, author, seq),
             sent_on=dates.today(),
-        )
+        ),
     )
     audit.append(session, who.handler_id, "reply", case.id)
     sequence.commit(session)

@@ -116,14 +116,15 @@ def append(
     today = dates.today()
     if sealed_body is not None:
         sequence.require_next(seq, sequence.next_message_seq(session, case.id))
-        session.add(
+        sequence.insert(
+            session,
             Message(
                 case_id=case.id,
                 author=Author.REPORTER,
                 seq=seq,
                 sealed_body=sealed_body,
                 sent_on=today,
-            )
+            ),
         )
     attachments.store(session, blobs, case.id, files, Author.REPORTER, today)
     sequence.commit(session)

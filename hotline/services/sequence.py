@@ -43,6 +43,17 @@ def require_next(given: int, expected: int) -> None:
         raise StaleSequence(_STALE, field="seq")
 
 
+def insert(session: Session, row: Message | Note) -> None:
+    """Add a new message or note and write it at once, so a racing writer that took its number
+    shows here (StaleSequence) and not in a later query's autoflush."""
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise StaleSequence(_STALE, field="seq") from exc
+
+
 def commit(session: Session) -> None:
     """Commit a new message or note; a racing writer that took the number makes it stale."""
     try:

@@ -135,7 +135,8 @@ def add_reply(
     _check_sealed(sealed_body, "sealed_body")
     case = require_grant(session, handler_id, case_id)
     sequence.require_next(seq, sequence.next_message_seq(session, case.id))
-    session.add(
+    sequence.insert(
+        session,
         Message(
             case_id=case.id,
             author=Author.HANDLER,
@@ -143,7 +144,7 @@ def add_reply(
             seq=seq,
             sealed_body=sealed_body,
             sent_on=dates.today(),
-        )
+        ),
     )
     audit.append(session, handler_id, "reply", case.id)
     sequence.commit(session)
@@ -158,14 +159,15 @@ def add_note(session: Session, handler_id: int, case_id: str, sealed_body: bytes
     if grant.sealed_notes_key is None:
         raise Conflict("this case has no notes key for you yet; reload the case", field="notes_key")
     sequence.require_next(seq, sequence.next_note_seq(session, case.id))
-    session.add(
+    sequence.insert(
+        session,
         Note(
             case_id=case.id,
             handler_id=handler_id,
             seq=seq,
             sealed_body=sealed_body,
             written_on=dates.today(),
-        )
+        ),
     )
     audit.append(session, handler_id, "note", case.id)
     sequence.commit(session)

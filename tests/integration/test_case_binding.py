@@ -12,10 +12,13 @@ handler path refuses a case whose granted key does not open its report.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from werkzeug.test import TestResponse
 
 from crypto import sealing
 from crypto.errors import DecryptionError
@@ -401,3 +404,60 @@ def test_key_rotation_regrants_the_notes_key_too(world: World) -> None:
     rotated = sign_in(world, username)
     _, after = rotated.keys(case_id)
     assert after == before
+
+
+def _at_once(*calls: Callable[[], TestResponse]) -> list[int]:
+    """Run the requests in threads released together; their status codes, in call order."""
+    barrier = threading.Barrier(len(calls))
+    codes: list[int] = [0] * len(calls)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        codes[index] = calls[index]().status_code
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return codes
+
+
+def test_notes_keys_made_concurrently_only_one_wins(world: World) -> None:
+    case = submit(world)
+    case_id = case["case_id"]
+    one, other = sign_in(world, "comp.one"), sign_in(world, "audit.one")
+    grants = [c.notes_key_grants(case_id, new_key()) for c in (one, other)]
+    codes = _at_once(
+        lambda: one.post(f"cases/{case_id}/notes-key", {"grants": grants[0]}),
+        lambda: other.post(f"cases/{case_id}/notes-key", {"grants": grants[1]}),
+    )
+    assert sorted(codes) == [201, 409], codes
+    rows = grant_rows(world, case_id)
+    winner = grants[codes.index(201)]
+    assert {g["handler_id"]: unb64(g["sealed_key"]) for g in winner} == {
+        h: r.sealed_notes_key for h, r in rows.items()
+    }
+
+
+def test_replies_sealed_for_the_same_number_at_once_only_one_is_kept(world: World) -> None:
+    case = submit(world)
+    case_id = case["case_id"]
+    one, other = sign_in(world, "comp.one"), sign_in(world, "audit.one")
+
+    def sealed(console: Console) -> dict[str, Any]:
+        _, keys = console.keys(case_id)
+        author = sealing.handler_author(console.handler_id)
+        text = marker(world, "racing reply")
+        return {
+            "sealed_body": b64(sealing.seal_message(keys.case_key, text, case_id, author, 0)),
+            "seq": 0,
+        }
+
+    bodies = [sealed(one), sealed(other)]
+    codes = _at_once(
+        lambda: one.post(f"cases/{case_id}/replies", bodies[0]),
+        lambda: other.post(f"cases/{case_id}/replies", bodies[1]),
+    )
+    assert sorted(codes) == [201, 409], codes
+    assert [m["seq"] for m in one.bundle(case_id)["messages"]] == [0]
