@@ -741,6 +741,13 @@ def test_no_js_report_files_and_followup(world: World) -> None:
     assert handler_file(world, "comp.one", case_id, views[pdf_name].attachment_id)[1] == pdf
     with pytest.raises(NotGranted):
         handler_view(world, "comp.two", case_id)
+    with world.app.app_context():  # the no-JS path grants the case key only: no notes key
+        notes = list(
+            db.session().scalars(
+                select(CaseGrant.sealed_notes_key).where(CaseGrant.case_id == case_id)
+            )
+        )
+        assert notes and all(n is None for n in notes)
 
     reply, note = marker(world, "no-js reply"), marker(world, "no-js note file").encode()
     r = client.post(
