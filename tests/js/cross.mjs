@@ -94,6 +94,7 @@ const OPS = {
   },
   encrypt_file: async (r) => ({ sealed: b64(await hc.encryptFile(bytes(r.file_key), bytes(r.data))) }),
   decrypt_file: async (r) => ({ data: b64(await hc.decryptFile(bytes(r.file_key), bytes(r.sealed))) }),
+  describe_file: (r) => ({ document: hc.describeFile(r.name, r.type, r.size, r.metadata_stripped) }),
   sign: (r) => {
     const priv = { ed25519Seed: bytes(r.ed25519_seed), mldsaSeed: bytes(r.mldsa_seed) };
     const pub = kd.signingPublicOf(priv);

@@ -1,5 +1,6 @@
 // Shared by the JavaScript tests and cross.mjs: load the built bundle and small helpers.
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -38,3 +39,10 @@ export function loadVector(name) {
 
 /** Cheap Argon2id parameters for tests (libsodium's minimum memory). */
 export const CHEAP = { ops: 1, memBytes: 8192 };
+
+/** libsodium itself (from web/node_modules), for building streams the module never makes. */
+export async function loadSodium() {
+  const sodium = createRequire(new URL('../../web/package.json', import.meta.url))('libsodium-wrappers-sumo');
+  await sodium.ready;
+  return sodium;
+}

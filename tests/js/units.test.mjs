@@ -353,6 +353,27 @@ describe('attachments', () => {
     await assert.rejects(hc.decryptFile(fileKey, flipped), hc.DecryptionError);
   });
 
+  test('files in one bucket encrypt to one length, and the length is recovered', async () => {
+    const lengths = [0, 1, 5000, 65536];
+    const sealed = await Promise.all(lengths.map((n) => hc.encryptFile(fileKey, sample(n))));
+    assert.deepEqual(new Set(sealed.map((c) => c.length)), new Set([hc.encryptedFileSize(0)]));
+    for (const [i, c] of sealed.entries()) assert.deepEqual(await hc.decryptFile(fileKey, c), sample(lengths[i]));
+    assert.notEqual((await hc.encryptFile(fileKey, sample(65537))).length, sealed[0].length);
+    for (let n = 65537; n < 3e7; n = Math.floor(n * 1.37)) {
+      const bucket = hc.fileBucketSize(n);
+      assert.ok(bucket >= n && bucket < 1.25 * n && bucket % 16384 === 0, `bucket of ${n}`);
+    }
+  });
+
+  test('a description always fits one padding bucket', () => {
+    const caseKey = hc.randomBytes(32);
+    for (const name of ['a.pdf', '\u0001'.repeat(200), '名前'.repeat(300), '😀'.repeat(300)]) {
+      const doc = hc.describeFile(name, 'x'.repeat(300), 1e10, true);
+      assert.ok(name.startsWith(doc.name) && doc.type.length === 100);
+      assert.equal(hc.sealDocument(caseKey, doc, hc.ATTACHMENT_META).length, 24 + 16 + 1024);
+    }
+  });
+
   test('file keys are sealed under the case key, bound to the case', () => {
     const caseKey = hc.randomBytes(32);
     const sealed = hc.sealFileKey(caseKey, fileKey, 'HL-7QX2M9K4TB');

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
-import { fromHex, hc, loadVector, toHex, VECTORS } from './support.mjs';
+import { fromHex, hc, loadSodium, loadVector, toHex, VECTORS } from './support.mjs';
 import { SIGNING_CHECKS } from './signing-checks.mjs';
 
 /** @param {unknown} fn @param {Function} type */
@@ -266,16 +266,40 @@ CHECKS['sealing.json'] = () => {
   throwsA(() => hc.openFileKey(keys.case_key, fromHex(f.sealed_hex), 'HL-0000000001'), hc.DecryptionError);
 };
 
+const sodium = await loadSodium();
+
+/**
+ * A secretstream built block by block with the given tags (the recipes in attachments.json).
+ * @param {Uint8Array} key
+ * @param {{tag: number, length: number, set: [number, string][]}[]} blocks
+ */
+function streamOf(key, blocks) {
+  const { state, header } = sodium.crypto_secretstream_xchacha20poly1305_init_push(key);
+  const parts = [header];
+  for (const b of blocks) {
+    const plain = new Uint8Array(b.length);
+    for (const [offset, hex] of b.set) plain.set(fromHex(hex), offset);
+    parts.push(sodium.crypto_secretstream_xchacha20poly1305_push(state, plain, null, b.tag));
+  }
+  return hc.concatBytes(...parts);
+}
+
 /** Async: decryptFile returns a promise. */
 const ASYNC_CHECKS = {
   async 'attachments.json'() {
     const a = loadVector('attachments.json');
     const fileKey = fromHex(a.file_key_hex);
     assert.equal(a.chunk_bytes, hc.CHUNK_BYTES);
-    assert.ok(a.vectors.length > 0);
-    for (const v of a.vectors) {
+    assert.equal(a.min_bucket, hc.MIN_FILE_BUCKET);
+    assert.equal(a.trailer_bytes, hc.FILE_TRAILER_BYTES);
+    assert.equal(a.description_max_bytes, hc.DESCRIPTION_MAX_BYTES);
+    for (const v of a.buckets) {
+      assert.equal(hc.fileBucketSize(v.length), v.bucket, `bucket of ${v.length}`);
+      assert.equal(hc.encryptedFileSize(v.length), v.encrypted_size, `encrypted size of ${v.length}`);
+    }
+    /** @param {{length: number, plaintext_sha256: string, ciphertext_hex: string}} v */
+    const opens = async (v) => {
       const ciphertext = fromHex(v.ciphertext_hex);
-      assert.equal(ciphertext.length, hc.encryptedFileSize(v.length), `layout for ${v.length} bytes`);
       const plain = await hc.decryptFile(fileKey, ciphertext);
       assert.equal(plain.length, v.length);
       assert.equal(createHash('sha256').update(plain).digest('hex'), v.plaintext_sha256);
@@ -283,6 +307,34 @@ const ASYNC_CHECKS = {
         if (plain[i] !== i % 251) assert.fail(`attachment ${v.length}: byte ${i}`);
       }
       await assert.rejects(hc.decryptFile(new Uint8Array(32), ciphertext), hc.DecryptionError);
+      await assert.rejects(hc.decryptFile(fileKey, ciphertext.subarray(0, ciphertext.length - 1)), hc.DecryptionError);
+      return ciphertext;
+    };
+    assert.ok(a.padded.length > 0 && a.unpadded.length > 0);
+    /** @type {Map<number, Set<number>>} */
+    const byBucket = new Map();
+    for (const v of a.padded) {
+      const ciphertext = await opens(v);
+      assert.equal(ciphertext.length, hc.encryptedFileSize(v.length), `layout for ${v.length} bytes`);
+      // This side's own encryption of the same bytes has the same length.
+      const mine = await hc.encryptFile(fileKey, Uint8Array.from({ length: v.length }, (_, i) => i % 251));
+      assert.equal(mine.length, ciphertext.length);
+      byBucket.set(v.bucket, (byBucket.get(v.bucket) ?? new Set()).add(ciphertext.length));
+    }
+    assert.ok(a.padded.length > byBucket.size);
+    for (const lengths of byBucket.values()) assert.equal(lengths.size, 1);
+    for (const v of a.unpadded) await opens(v);
+    assert.ok(a.recipes.some((/** @type {{expect_hex: string | null}} */ r) => r.expect_hex !== null));
+    for (const r of a.recipes) {
+      const ciphertext = streamOf(fileKey, r.blocks);
+      if (r.expect_hex === null) await assert.rejects(hc.decryptFile(fileKey, ciphertext), hc.DecryptionError, r.why);
+      else assert.equal(toHex(await hc.decryptFile(fileKey, ciphertext)), r.expect_hex, r.why);
+    }
+    const caseKey = hc.randomBytes(32);
+    for (const d of a.descriptions) {
+      const document = hc.describeFile(d.name, d.type, d.size, d.metadata_stripped);
+      assert.deepEqual(document, d.document);
+      assert.equal(hc.sealDocument(caseKey, document, hc.ATTACHMENT_META).length, 24 + 16 + 1024);
     }
   },
 };

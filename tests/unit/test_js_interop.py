@@ -482,14 +482,16 @@ def test_file_encrypted_in_js_decrypts_in_python(node: str, length: int) -> None
     file_key = attachments.new_file_key()
     data = _data(length)
     sealed = unb64(js(node, "encrypt_file", file_key=b64(file_key), data=b64(data))["sealed"])
-    python_sealed = b"".join(attachments.encrypt_stream(file_key, [data]))
-    assert len(sealed) == len(python_sealed)
-    # Python reads it in arbitrary pieces, as from an upload stream.
+    python_sealed = b"".join(attachments.encrypt_file(file_key, [data]))
+    # Both sides pad to the same bucket: one length, which tells only the bucket.
+    assert len(sealed) == len(python_sealed) == attachments.encrypted_size(length)
+    # Python reads it in arbitrary pieces, as from the blob store.
     pieces = [sealed[i : i + 1000] for i in range(0, len(sealed), 1000)]
-    assert b"".join(attachments.decrypt_stream(file_key, pieces)) == data
-    if sealed:
-        with pytest.raises(DecryptionError):
-            b"".join(attachments.decrypt_stream(file_key, [sealed[:-1]]))
+    checked = attachments.check_file(file_key, pieces)
+    assert checked.padded and checked.length == length
+    assert b"".join(attachments.read_file(file_key, pieces, checked)) == data
+    with pytest.raises(DecryptionError):
+        attachments.check_file(file_key, [sealed[:-1]])
 
 
 @pytest.mark.parametrize("length", SIZES)
@@ -497,11 +499,36 @@ def test_file_encrypted_in_python_decrypts_in_js(node: str, length: int) -> None
     file_key = attachments.new_file_key()
     data = _data(length)
     chunks = [data[i : i + 5000] for i in range(0, len(data), 5000)]
-    sealed = b"".join(attachments.encrypt_stream(file_key, chunks))
+    sealed = b"".join(attachments.encrypt_file(file_key, chunks))
     answer = js(node, "decrypt_file", file_key=b64(file_key), sealed=b64(sealed))
     assert unb64(answer["data"]) == data
     bad = js_error(node, "decrypt_file", file_key=b64(file_key), sealed=b64(sealed[:-1]))
     assert bad == "DecryptionError"
+
+
+def test_unpadded_file_of_an_earlier_release_decrypts_in_js(node: str) -> None:
+    file_key = attachments.new_file_key()
+    data = _data(70000)
+    sealed = b"".join(attachments.encrypt_stream(file_key, [data]))
+    answer = js(node, "decrypt_file", file_key=b64(file_key), sealed=b64(sealed))
+    assert unb64(answer["data"]) == data
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("a.pdf", "application/pdf"),
+        ("\u0007" * 300, "text/plain"),
+        ("名前" * 150, "x" * 300),
+        ("😀" * 250, "\u0001" * 120),
+    ],
+)
+def test_file_descriptions_agree(node: str, name: str, kind: str) -> None:
+    mine = attachments.describe_file(name, kind, 123, True)
+    theirs = js(node, "describe_file", name=name, type=kind, size=123, metadata_stripped=True)[
+        "document"
+    ]
+    assert theirs == mine
 
 
 # --- proof of work ----------------------------------------------------------------------

@@ -460,21 +460,94 @@ def test_sealing_purposes_match_crypto() -> None:
 # --- attachments ------------------------------------------------------------------------
 
 
-def test_attachment_vectors() -> None:
+def _stream(key: bytes, blocks: list[tuple[int, bytes]]) -> bytes:
+    state = sodium.crypto_secretstream_xchacha20poly1305_state()
+    out = [sodium.crypto_secretstream_xchacha20poly1305_init_push(state, key)]
+    for tag, plain in blocks:
+        out.append(sodium.crypto_secretstream_xchacha20poly1305_push(state, plain, None, tag))
+    return b"".join(out)
+
+
+def _recipe_block(block: dict[str, Any]) -> tuple[int, bytes]:
+    plain = bytearray(block["length"])
+    for offset, data in block["set"]:
+        plain[offset : offset + len(data) // 2] = h(data)
+    return block["tag"], bytes(plain)
+
+
+def test_attachment_constants_and_buckets() -> None:
+    data = load("attachments.json")
+    assert data["chunk_bytes"] == attachments.CHUNK_BYTES
+    assert data["min_bucket"] == attachments.MIN_BUCKET
+    assert data["trailer_bytes"] == attachments.TRAILER_BYTES
+    assert data["description_max_bytes"] == attachments.DESCRIPTION_MAX_BYTES
+    for v in data["buckets"]:
+        assert attachments.bucket_size(v["length"]) == v["bucket"], v
+        assert attachments.encrypted_size(v["length"]) == v["encrypted_size"], v
+        assert attachments.is_padded_size(v["encrypted_size"])
+
+
+def test_attachment_padded_vectors() -> None:
     data = load("attachments.json")
     key = h(data["file_key_hex"])
-    assert data["chunk_bytes"] == attachments.CHUNK_BYTES
-    lengths = {v["length"] for v in data["vectors"]}
-    assert {0, attachments.CHUNK_BYTES, attachments.CHUNK_BYTES + 100} <= lengths
-    for v in data["vectors"]:
+    by_bucket: dict[int, set[int]] = {}
+    for v in data["padded"]:
         plaintext = bytes(i % 251 for i in range(v["length"]))
         assert hashlib.sha256(plaintext).hexdigest() == v["plaintext_sha256"]
         ciphertext = h(v["ciphertext_hex"])
-        blocks = -(-(v["length"] + 1) // attachments.CHUNK_BYTES)  # the last may be empty
-        assert len(ciphertext) == 24 + v["length"] + 17 * blocks
-        assert b"".join(attachments.decrypt_stream(key, [ciphertext])) == plaintext
+        assert len(ciphertext) == attachments.encrypted_size(v["length"])
+        by_bucket.setdefault(v["bucket"], set()).add(len(ciphertext))
+        checked = attachments.check_file(key, [ciphertext])
+        assert (checked.length, checked.padded) == (v["length"], True)
+        assert b"".join(attachments.read_file(key, [ciphertext], checked)) == plaintext
         with pytest.raises(DecryptionError):
-            b"".join(attachments.decrypt_stream(key, [ciphertext[:-1]]))
+            attachments.check_file(key, [ciphertext[:-1]])
+    # Files of different sizes in one bucket have one ciphertext length.
+    assert len(data["padded"]) > len(by_bucket) and all(len(s) == 1 for s in by_bucket.values())
+
+
+def test_attachment_unpadded_vectors_still_open() -> None:
+    data = load("attachments.json")
+    key = h(data["file_key_hex"])
+    lengths = {v["length"] for v in data["unpadded"]}
+    assert {0, attachments.CHUNK_BYTES, attachments.CHUNK_BYTES + 100} <= lengths
+    for v in data["unpadded"]:
+        plaintext = bytes(i % 251 for i in range(v["length"]))
+        assert hashlib.sha256(plaintext).hexdigest() == v["plaintext_sha256"]
+        ciphertext = h(v["ciphertext_hex"])
+        assert len(ciphertext) == attachments.stream_size(v["length"])
+        assert b"".join(attachments.decrypt_stream(key, [ciphertext])) == plaintext
+        checked = attachments.check_file(key, [ciphertext])
+        assert (checked.length, checked.padded) == (v["length"], False)
+        assert attachments.decrypt_file(key, [ciphertext]) == plaintext
+        with pytest.raises(DecryptionError):
+            attachments.check_file(key, [ciphertext[:-1]])
+
+
+def test_attachment_recipes() -> None:
+    data = load("attachments.json")
+    key = h(data["file_key_hex"])
+    assert any(r["expect_hex"] is not None for r in data["recipes"])
+    for recipe in data["recipes"]:
+        ciphertext = _stream(key, [_recipe_block(b) for b in recipe["blocks"]])
+        if recipe["expect_hex"] is None:
+            with pytest.raises(DecryptionError):
+                attachments.check_file(key, [ciphertext])
+        else:
+            assert attachments.decrypt_file(key, [ciphertext]) == h(recipe["expect_hex"])
+
+
+def test_attachment_descriptions() -> None:
+    data = load("attachments.json")
+    case_key = bytes(range(32))
+    for v in data["descriptions"]:
+        document = attachments.describe_file(
+            v["name"], v["type"], v["size"], v["metadata_stripped"]
+        )
+        assert document == v["document"]
+        sealed = sealing.seal_document(case_key, document, sealing.ATTACHMENT_META)
+        assert len(sealed) == 24 + 16 + 1024
+    assert any(len(v["document"]["name"]) < min(len(v["name"]), 200) for v in data["descriptions"])
 
 
 # --- the files are what the generator writes --------------------------------------------

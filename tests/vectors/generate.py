@@ -667,35 +667,159 @@ def attachment_plaintext(length: int) -> bytes:
     return bytes(i % 251 for i in range(length))
 
 
+TAG_MESSAGE, TAG_PUSH, TAG_REKEY, TAG_FINAL = 0, 1, 2, 3
+
+
+def _trailer(length: int) -> str:
+    return _hex(length.to_bytes(attachments.TRAILER_BYTES, "big"))
+
+
+def _recipes() -> list[Json]:
+    """Streams built block by block (zeros except `set`), each with the tags given: what a
+    reader must accept (`expect_hex`) or refuse (`expect_hex` null)."""
+    full = attachments.CHUNK_BYTES
+    return [
+        {
+            "why": "valid: 2 bytes padded to 64 KiB, then the trailer in the FINAL block",
+            "blocks": [
+                {"tag": TAG_PUSH, "length": full, "set": [[0, "6162"]]},
+                {"tag": TAG_FINAL, "length": 8, "set": [[0, _trailer(2)]]},
+            ],
+            "expect_hex": "6162",
+        },
+        {
+            "why": "the length in the trailer is beyond the padding",
+            "blocks": [
+                {"tag": TAG_PUSH, "length": full, "set": []},
+                {"tag": TAG_FINAL, "length": 8, "set": [[0, _trailer(full + 1)]]},
+            ],
+            "expect_hex": None,
+        },
+        {
+            "why": "a non-zero byte in the padding",
+            "blocks": [
+                {"tag": TAG_PUSH, "length": full, "set": [[0, "6162"], [10, "01"]]},
+                {"tag": TAG_FINAL, "length": 8, "set": [[0, _trailer(2)]]},
+            ],
+            "expect_hex": None,
+        },
+        {
+            "why": "a second PUSH block",
+            "blocks": [
+                {"tag": TAG_PUSH, "length": full, "set": []},
+                {"tag": TAG_PUSH, "length": full, "set": []},
+                {"tag": TAG_FINAL, "length": 8, "set": [[0, _trailer(0)]]},
+            ],
+            "expect_hex": None,
+        },
+        {
+            "why": "a REKEY block in a padded file",
+            "blocks": [
+                {"tag": TAG_PUSH, "length": full, "set": []},
+                {"tag": TAG_REKEY, "length": full, "set": []},
+                {"tag": TAG_FINAL, "length": 8, "set": [[0, _trailer(0)]]},
+            ],
+            "expect_hex": None,
+        },
+        {
+            "why": "no FINAL block (the last block is cut off)",
+            "blocks": [
+                {"tag": TAG_PUSH, "length": full, "set": []},
+                {"tag": TAG_MESSAGE, "length": 8, "set": [[0, _trailer(0)]]},
+            ],
+            "expect_hex": None,
+        },
+    ]
+
+
+DESCRIBED_FILES = [
+    ("report.pdf", "application/pdf", 12345, False),
+    ("写真.jpg", "image/jpeg", 2_000_000, True),
+    ("n" * 250, "text/plain", 1, False),
+    ("😀" * 200, "x" * 150, 10_485_760, False),
+    ("\u0001" * 200, "\u0002" * 100, 99, True),
+    ('"\\' * 100, "", 0, False),
+]
+
+
 def build_attachments(fresh: bool) -> Json:
     file_key = _pattern(32, 0x33, 13)
-    old = (
-        {}
-        if fresh
-        else {v["length"]: v for v in (_load("attachments.json") or {}).get("vectors", [])}
-    )
-    vectors = []
+    previous = {} if fresh else (_load("attachments.json") or {})
+    old_plain = {v["length"]: v for v in previous.get("unpadded", previous.get("vectors", []))}
+    old_padded = {v["length"]: v for v in previous.get("padded", [])}
+    unpadded = []
     for length in (0, 100, attachments.CHUNK_BYTES, attachments.CHUNK_BYTES + 100):
         plaintext = attachment_plaintext(length)
-        ciphertext = _reuse_stream(old.get(length), file_key, plaintext)
+        ciphertext = _reuse_stream(old_plain.get(length), file_key, plaintext)
         if ciphertext is None:
             ciphertext = b"".join(attachments.encrypt_stream(file_key, [plaintext]))
-        vectors.append(
+        unpadded.append(
             {
                 "length": length,
                 "plaintext_sha256": hashlib.sha256(plaintext).hexdigest(),
                 "ciphertext_hex": _hex(ciphertext),
             }
         )
+    padded = []
+    for length in (0, attachments.MIN_BUCKET, attachments.MIN_BUCKET + 1):
+        plaintext = attachment_plaintext(length)
+        ciphertext = _reuse_stream(old_padded.get(length), file_key, plaintext)
+        if ciphertext is None:
+            ciphertext = b"".join(attachments.encrypt_file(file_key, [plaintext]))
+        padded.append(
+            {
+                "length": length,
+                "bucket": attachments.bucket_size(length),
+                "plaintext_sha256": hashlib.sha256(plaintext).hexdigest(),
+                "ciphertext_hex": _hex(ciphertext),
+            }
+        )
+    lengths = [0, 1, 65536, 65537, 81920, 81921, 100_000, 131_072, 131_073, 1_000_000]
+    lengths += [5 * 2**20 - 1, 10 * 2**20, 10 * 2**20 + 1, 25 * 2**20, 2**32]
+    buckets = [
+        {
+            "length": n,
+            "bucket": attachments.bucket_size(n),
+            "encrypted_size": attachments.encrypted_size(n),
+        }
+        for n in lengths
+    ]
+    descriptions = [
+        {
+            "name": name,
+            "type": kind,
+            "size": size,
+            "metadata_stripped": stripped,
+            "document": attachments.describe_file(name, kind, size, stripped),
+        }
+        for name, kind, size, stripped in DESCRIBED_FILES
+    ]
     return {
-        "description": "Attachments: libsodium secretstream XChaCha20-Poly1305 under file_key. "
-        "ciphertext = header(24) | blocks; each block is push(64 KiB of plaintext, no AD) with "
-        "TAG_MESSAGE, and the last block (the remainder, possibly empty) has TAG_FINAL, so a "
-        "block is 65536 + 17 bytes except the last. Nothing may follow the FINAL block. "
-        "Plaintext byte i is i mod 251. Headers are random: open these and compare.",
+        "description": "Attachments: libsodium secretstream XChaCha20-Poly1305 under file_key, "
+        "no additional data. A file is padded before it is encrypted: its bytes, zero bytes up "
+        "to bucket(length), then length as an 8-byte big-endian trailer. bucket(n) is 65536 "
+        "for n <= 65536, else n rounded up to a multiple of a quarter of the largest power of "
+        "two <= n. ciphertext = header(24) | blocks of 65536 padded bytes (+17), the first "
+        "tagged PUSH (1), then MESSAGE (0), and the last (the remainder, never empty) FINAL "
+        "(3); nothing may follow FINAL. A reader checks every block, the FINAL tag, that the "
+        "length fits and that the padding is zeros before it returns anything. `unpadded`: "
+        "files of earlier releases (first block MESSAGE or FINAL, no padding), still read as "
+        "they are. `recipes`: streams to build block by block with the given tags (zeros "
+        "except `set` = [offset, hex]); accept with `expect_hex` or refuse (null). "
+        "`descriptions`: describe_file(name, type, size, metadata_stripped): name cut to 200 "
+        "and type to 100 code points, then the name's last code point dropped until the "
+        "serialised document (as sealing.json) is at most 1020 UTF-8 bytes. Plaintext byte i "
+        "is i mod 251. Headers are random: open the ciphertexts and compare.",
         "file_key_hex": _hex(file_key),
         "chunk_bytes": attachments.CHUNK_BYTES,
-        "vectors": vectors,
+        "min_bucket": attachments.MIN_BUCKET,
+        "trailer_bytes": attachments.TRAILER_BYTES,
+        "description_max_bytes": attachments.DESCRIPTION_MAX_BYTES,
+        "buckets": buckets,
+        "padded": padded,
+        "unpadded": unpadded,
+        "recipes": _recipes(),
+        "descriptions": descriptions,
     }
 
 
@@ -704,7 +828,7 @@ def _reuse_stream(old: Json | None, file_key: bytes, plaintext: bytes) -> bytes 
         return None
     ciphertext = bytes.fromhex(old["ciphertext_hex"])
     try:
-        if b"".join(attachments.decrypt_stream(file_key, [ciphertext])) == plaintext:
+        if attachments.decrypt_file(file_key, [ciphertext]) == plaintext:
             return ciphertext
     except CryptoError:
         return None

@@ -124,7 +124,12 @@ export {
   newFileKey,
   sealFileKey,
   openFileKey,
+  MIN_FILE_BUCKET,
+  FILE_TRAILER_BYTES,
+  DESCRIPTION_MAX_BYTES,
+  fileBucketSize,
   encryptedFileSize,
+  describeFile,
   encryptFile,
   decryptFile,
 } from './crypto/attachments.js';
