@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from crypto.attachments import encrypted_size
 from hotline import production
 
 _SECRET_NAMES = ("SECRET_KEY", "PEPPER", "CHANNEL_TOKEN", "RECEIPT_SALT", "PSEUDONYM_KEY")
@@ -163,10 +164,11 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         config["SESSION_COOKIE_SECURE"] = _env("COOKIE_SECURE", "0" if plain_http else "1") == "1"
     if not config["MAIL_OUTBOX"] and not config["SMTP_HOST"]:
         config["MAIL_OUTBOX"] = str(Path(config["INSTANCE_PATH"]) / "outbox")
-    # Whole requests may carry the files; JSON bodies are capped separately (MAX_JSON_BYTES).
+    # Whole requests may carry the files, padded to their buckets and encrypted (the largest
+    # allowed file fills its bucket); JSON bodies are capped separately (MAX_JSON_BYTES).
     config.setdefault(
         "MAX_CONTENT_LENGTH",
-        int(config["MAX_ATTACHMENTS"]) * (int(config["MAX_ATTACHMENT_BYTES"]) + 64 * 1024) + MiB,
+        int(config["MAX_ATTACHMENTS"]) * encrypted_size(int(config["MAX_ATTACHMENT_BYTES"])) + MiB,
     )
     config.update(_load_secrets(Path(config["INSTANCE_PATH"]), explicit_secrets))
     production.check(config, str(config["SECRET_SOURCES"]["PEPPER"]))

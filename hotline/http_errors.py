@@ -22,6 +22,7 @@ from hotline.services.errors import (
     ReceiptNotFound,
     ServiceError,
     TooLarge,
+    UnreadableFile,
 )
 from hotline.services.handler_auth import EnrolmentRequired, TotpRequired
 from hotline.services.throttle import Throttled
@@ -68,6 +69,7 @@ _STATUS: dict[type[ServiceError], int] = {
     NoRecipients: 503,
     ImagesBusy: 503,
     KeysNotVerified: 503,
+    UnreadableFile: 500,  # our stored copy is damaged: not the person's doing
 }
 
 

@@ -7,13 +7,11 @@ from typing import IO
 from flask import Flask, Response, current_app, g, request
 from flask.wrappers import Request
 
+from crypto.attachments import encrypted_size
 from hotline import db
 from hotline.blobs.store import BlobStore
 from hotline.blobs.streams import CiphertextUpload, EncryptingUpload, UploadedFile, UploadStream
 from hotline.services.errors import ServiceError, TooManyFiles
-
-# secretstream adds 17 bytes per 64 KiB and a 24-byte header; allow that on ciphertext.
-_CIPHERTEXT_SLACK = 4096
 
 
 class HotlineRequest(Request):
@@ -32,9 +30,8 @@ class HotlineRequest(Request):
         store: BlobStore = app.extensions["hotline.blobs"]
         limit = int(app.config["MAX_ATTACHMENT_BYTES"])
         if self.path.startswith("/api/"):
-            stream: UploadStream = CiphertextUpload(
-                store, limit + limit // 1000 + _CIPHERTEXT_SLACK, "", ""
-            )
+            # The browser pads before it encrypts: the largest file allowed fills its bucket.
+            stream: UploadStream = CiphertextUpload(store, encrypted_size(limit), "", "")
         else:
             stream = EncryptingUpload(
                 store,

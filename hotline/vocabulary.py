@@ -88,6 +88,9 @@ ERROR_MESSAGES = {
         "Please send a smaller one."
     ),
     "images_busy": N_("The server is busy with other pictures. Please try again in a moment."),
+    "unreadable_file": N_(
+        "This file is damaged or incomplete and cannot be opened. Nothing of it was sent."
+    ),
 }
 #: For `invalid_input`, by `InvalidInput.reason`; `%(field)s` is the input's label.
 INPUT_ERROR_MESSAGES = {

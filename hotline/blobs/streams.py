@@ -1,9 +1,9 @@
 """The upload streams werkzeug fills with file parts: only ciphertext reaches the store.
 
-Uploads from the browser are already encrypted and are written as they arrive; uploads from
-the no-JavaScript form are encrypted chunk by chunk with secretstream as they arrive (images
-excepted: they are held in memory, up to the size limit, so their metadata can be stripped
-before they are encrypted).
+Uploads from the browser are already padded and encrypted and are written as they arrive;
+uploads from the no-JavaScript form are padded and encrypted chunk by chunk with secretstream
+as they arrive (images excepted: they are held in memory, up to the size limit, so their
+metadata can be stripped before they are encrypted).
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import nacl.bindings as sodium
-
-from crypto.attachments import CHUNK_BYTES, encrypt_stream, new_file_key
+from crypto.attachments import FileEncryptor, new_file_key
 from hotline.blobs.images import ImageCleaner, sniff_image
 from hotline.blobs.store import BlobStore
 from hotline.services.errors import FileTooLarge, ServiceError
@@ -96,7 +94,7 @@ class UploadStream(io.RawIOBase):
 
 
 class CiphertextUpload(UploadStream):
-    """A file the browser already encrypted: written as it arrives."""
+    """A file the browser already encrypted (and padded): written as it arrives."""
 
     def _accept(self, data: bytes) -> None:
         self._out.write(data)
@@ -109,7 +107,8 @@ class CiphertextUpload(UploadStream):
 
 
 class EncryptingUpload(UploadStream):
-    """A plaintext file from the no-JavaScript form: encrypted before any byte is written."""
+    """A plaintext file from the no-JavaScript form: padded and encrypted before any byte is
+    written (`crypto.attachments.FileEncryptor`; the length goes in the last block)."""
 
     def __init__(
         self,
@@ -127,9 +126,8 @@ class EncryptingUpload(UploadStream):
         self.image_type: str | None = None
         self._decided = False
         self._buffer = bytearray()
-        self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        self._encryptor = FileEncryptor(self.file_key)
         self._stripped = False
-        self._plain_bytes = 0
         self._stored = 0
 
     @property
@@ -141,14 +139,11 @@ class EncryptingUpload(UploadStream):
         self.image_type = sniff_image(bytes(self._buffer[:8]))
         if self.image_type is not None:
             self.content_type = self.image_type
-        else:
-            self._emit(
-                sodium.crypto_secretstream_xchacha20poly1305_init_push(self._state, self.file_key)
-            )
 
-    def _emit(self, block: bytes) -> None:
-        self._out.write(block)
-        self._stored += len(block)
+    def _emit(self, blocks: list[bytes]) -> None:
+        for block in blocks:
+            self._out.write(block)
+            self._stored += len(block)
 
     def _accept(self, data: bytes) -> None:
         self._buffer += data
@@ -156,18 +151,9 @@ class EncryptingUpload(UploadStream):
             self._decide()
         if not self._decided or self.is_image:
             return
-        while len(self._buffer) > CHUNK_BYTES:
-            chunk = bytes(self._buffer[:CHUNK_BYTES])
-            del self._buffer[:CHUNK_BYTES]
-            self._plain_bytes += len(chunk)
-            self._emit(
-                sodium.crypto_secretstream_xchacha20poly1305_push(
-                    self._state,
-                    chunk,
-                    None,
-                    sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE,
-                )
-            )
+        # Other files go straight through: the encryptor holds at most one block.
+        self._emit(self._encryptor.update(bytes(self._buffer)))
+        self._buffer = bytearray()
 
     def _finish(self) -> None:
         if not self._decided:
@@ -176,24 +162,17 @@ class EncryptingUpload(UploadStream):
             cleaned = self.cleaner.strip(bytes(self._buffer), self.content_type)
             self._stripped = True
             self._buffer = bytearray()
-            self._plain_bytes = len(cleaned)
-            for block in encrypt_stream(self.file_key, [cleaned]):
-                self._emit(block)
+            self._emit(self._encryptor.update(cleaned))
         else:
-            last = bytes(self._buffer)
+            self._emit(self._encryptor.update(bytes(self._buffer)))
             self._buffer = bytearray()
-            self._plain_bytes += len(last)
-            self._emit(
-                sodium.crypto_secretstream_xchacha20poly1305_push(
-                    self._state, last, None, sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
-                )
-            )
+        self._emit(self._encryptor.finish())
 
     def _result(self) -> UploadedFile:
         return UploadedFile(
             self.blob_id,
             self._stored,
-            self._plain_bytes,
+            self._encryptor.plain_bytes,
             self.file_key,
             self.content_type,
             self.filename,

@@ -1,6 +1,7 @@
 """An encrypted file on a case. Its ciphertext lives in `blob_chunks` under the same id; its
-key and its name/type/size are sealed under the case key, so the server knows only the
-stored size."""
+key and its name/type/size are sealed under the case key (the description always in one 1 KiB
+bucket), so the server knows only the stored size, which is the padded file's: it tells the
+size bucket, not the size (`crypto.attachments.bucket_size`)."""
 
 from __future__ import annotations
 

@@ -15,14 +15,24 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from crypto import sealing
-from crypto.attachments import decrypt_stream, open_file_key, seal_file_key
+from crypto.attachments import (
+    check_file,
+    describe_file,
+    is_padded_size,
+    open_file_key,
+    read_file,
+    seal_file_key,
+)
+from crypto.errors import DecryptionError
 from hotline.blobs.store import BlobMissing, BlobStore
 from hotline.blobs.streams import UploadedFile
 from hotline.models import Attachment, Author
-from hotline.services.errors import InvalidInput
+from hotline.services.errors import InvalidInput, UnreadableFile
 
-META_MAX_BYTES = 4096
-META_MIN_BYTES = 24 + 16 + 1024  # nonce, tag, smallest padding bucket
+# Every description is sealed into one 1 KiB padding bucket (nonce, tag, bucket): its length
+# says nothing of the file's name.
+META_BYTES = 24 + 16 + 1024
+META_MIN_BYTES = META_MAX_BYTES = META_BYTES
 SEALED_FILE_KEY_BYTES = 24 + 16 + 32
 
 
@@ -55,12 +65,9 @@ def seal_uploads(
     for upload in uploads:
         if upload.file_key is None:
             raise ValueError("server-sealed upload without its file key")
-        meta = {
-            "name": upload.filename,
-            "type": upload.content_type,
-            "size": upload.plain_bytes,
-            "metadata_stripped": upload.metadata_stripped,
-        }
+        meta = describe_file(
+            upload.filename, upload.content_type, upload.plain_bytes, upload.metadata_stripped
+        )
         sealed.append(
             SealedFile(
                 upload,
@@ -88,8 +95,16 @@ def store(
     for item in files:
         if len(item.sealed_file_key) != SEALED_FILE_KEY_BYTES:
             raise InvalidInput("sealed file key has the wrong size", field="attachments")
-        if not META_MIN_BYTES <= len(item.sealed_meta) <= META_MAX_BYTES:
+        if len(item.sealed_meta) != META_BYTES:
             raise InvalidInput("sealed file description has the wrong size", field="attachments")
+        if not is_padded_size(item.upload.stored_bytes):
+            # Only a padded file's ciphertext has one of the bucket sizes; anything else
+            # would tell its exact size to whoever reads the database.
+            raise InvalidInput(
+                "a file was not padded before it was encrypted; please reload the page and "
+                "attach it again",
+                field="attachments",
+            )
     for item in files:
         try:
             blobs.claim(session, item.upload.blob_id)
@@ -125,10 +140,24 @@ def describe(case_key: bytes, attachment: Attachment) -> AttachmentView:
     )
 
 
-def plaintext_chunks(blobs: BlobStore, case_key: bytes, attachment: Attachment) -> Iterator[bytes]:
-    """Decrypt a file chunk by chunk straight into the response: never to disk."""
-    file_key = open_file_key(case_key, attachment.sealed_file_key, attachment.case_id)
-    return decrypt_stream(file_key, blobs.chunks(attachment.id))
+@dataclass(frozen=True)
+class PlainFile:
+    """A stored file that was checked whole: its length, and its bytes to stream."""
+
+    length: int
+    chunks: Iterator[bytes]
+
+
+def open_plaintext(blobs: BlobStore, case_key: bytes, attachment: Attachment) -> PlainFile:
+    """Check the whole stored file first (every block, the FINAL tag, the padding), keeping
+    no plaintext, then hand out a second, streaming pass: nothing of a truncated or altered
+    file is ever sent, and nothing is written to disk. Raises UnreadableFile."""
+    try:
+        file_key = open_file_key(case_key, attachment.sealed_file_key, attachment.case_id)
+        checked = check_file(file_key, blobs.chunks(attachment.id))
+    except DecryptionError as exc:
+        raise UnreadableFile() from exc
+    return PlainFile(checked.length, read_file(file_key, blobs.chunks(attachment.id), checked))
 
 
 def ciphertext_chunks(blobs: BlobStore, attachment: Attachment) -> Iterator[bytes]:

@@ -129,6 +129,19 @@ class ImageTooLarge(TooLarge):
         self.max_pixels = max_pixels
 
 
+class UnreadableFile(ServiceError):
+    """A stored file did not pass its check (a block altered or missing, the end cut off):
+    nothing of it is sent."""
+
+    code = "unreadable_file"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this file is damaged or incomplete and cannot be opened; nothing of it was sent",
+            field="attachment",
+        )
+
+
 class ImagesBusy(ServiceError):
     """Every image slot stayed taken for the whole wait: try again shortly."""
 

@@ -9,7 +9,6 @@ files is `reporter_case`'s job, shared with the browser-sealed half (`sealed_fol
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,7 +94,8 @@ def add_message(
 
 def attachment_plaintext(
     session: Session, ctx: ServiceContext, blobs: BlobStore, receipt_text: str, attachment_id: str
-) -> tuple[attachments.AttachmentView, Iterator[bytes]]:
+) -> tuple[attachments.AttachmentView, attachments.PlainFile]:
+    """The file, checked whole before its first byte is handed out (UnreadableFile if not)."""
     case, case_key = _unlock(session, ctx, receipt_text)
     item = reporter_case.attachment(case, attachment_id)
-    return attachments.describe(case_key, item), attachments.plaintext_chunks(blobs, case_key, item)
+    return attachments.describe(case_key, item), attachments.open_plaintext(blobs, case_key, item)

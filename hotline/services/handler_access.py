@@ -138,5 +138,5 @@ def attachment_plaintext(
     if item is None:
         raise NotFound("no such file on this case", field="attachment")
     log.info("case.handler_file", extra={"case_id": case.id, "handler_id": who.handler_id})
-    data = b"".join(attachments.plaintext_chunks(blobs, case_key, item))
+    data = b"".join(attachments.open_plaintext(blobs, case_key, item).chunks)
     return attachments.describe(case_key, item), data

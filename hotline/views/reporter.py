@@ -231,7 +231,9 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
     def followup_file(attachment_id: str) -> Response | tuple[str, int]:
         receipt = request.form.get("receipt", "")
         try:
-            view, chunks = guarded(
+            # The service checks the whole file (every block and the FINAL tag) before it
+            # hands out the stream: a damaged file is an error page, never partial content.
+            view, plain = guarded(
                 lambda: followup.attachment_plaintext(
                     db.session(), service_context(), _blobs(), receipt, attachment_id
                 )
@@ -242,9 +244,12 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
             )
         safe_name = "".join(ch for ch in view.name if ch.isalnum() or ch in "._- ") or "file"
         return Response(
-            stream_with_context(chunks),
+            stream_with_context(plain.chunks),
             mimetype="application/octet-stream",
-            headers={"Content-Disposition": f'attachment; filename="{safe_name}"'},
+            headers={
+                "Content-Disposition": f'attachment; filename="{safe_name}"',
+                "Content-Length": str(plain.length),
+            },
         )
 
     return bp

@@ -12,6 +12,7 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
+from crypto.attachments import encrypted_size
 from hotline import db
 from hotline.models import Attachment, Case, PendingBlob
 from hotline.services import handler_access
@@ -112,6 +113,8 @@ def test_js_on_report_receipt_followup(
             db.session(), live_server.app.extensions["hotline.blobs"], who, case.id, item.id
         )
         assert view.metadata_stripped and view.name == "evidence.jpg"
+        # The browser padded the file: the database holds only its bucket's length.
+        assert item.stored_bytes == encrypted_size(len(data)) == encrypted_size(view.size)
         cleaned = Image.open(io.BytesIO(data))
         assert cleaned.size == (64, 48)
         assert not cleaned.getexif() and GPS_MARK not in data and b"SecretCam" not in data
@@ -173,6 +176,7 @@ def test_js_off_report_and_followup(
             db.session(), live_server.app.extensions["hotline.blobs"], who, case.id, item.id
         )
         assert not Image.open(io.BytesIO(data)).getexif() and GPS_MARK not in data
+        assert item.stored_bytes == encrypted_size(len(data))
         with pytest.raises(handler_access.NotGranted):
             handler_access.open_case(db.session(), unlock(live_server, "comp.one"), case.id)
 

@@ -19,7 +19,7 @@ import pytest
 from click.testing import Result
 from sqlalchemy import Connection, create_engine, func, select, update
 
-from crypto.attachments import encrypt_stream, new_file_key
+from crypto.attachments import encrypt_file, new_file_key
 from hotline import db
 from hotline.blobs.store import BlobStore
 from hotline.blobs.streams import UploadedFile
@@ -146,7 +146,7 @@ def make_case(
         for i in range(files):
             key = new_file_key()
             plain = f"file {i} {secrets.token_hex(8)}".encode() * 50
-            data = b"".join(encrypt_stream(key, [plain]))
+            data = b"".join(encrypt_file(key, [plain]))
             blob_id = put_blob(world, data)
             uploads.append(
                 UploadedFile(

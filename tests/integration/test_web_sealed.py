@@ -247,11 +247,11 @@ def submitted(world: World, client: FlaskClient, **options: Any) -> tuple[Draft,
 
 
 def seal_file(d: Draft, plain: bytes, name: str) -> tuple[bytes, dict[str, str]]:
-    """What web/js does per file: secretstream under a new file key, key and meta sealed
-    under the case key and bound to the case."""
+    """What web/js does per file: padded, secretstream under a new file key, key and meta
+    sealed under the case key and bound to the case."""
     file_key = file_crypto.new_file_key()
-    ciphertext = b"".join(file_crypto.encrypt_stream(file_key, [plain]))
-    meta = {"name": name, "type": "text/plain", "size": len(plain), "metadata_stripped": False}
+    ciphertext = b"".join(file_crypto.encrypt_file(file_key, [plain]))
+    meta = file_crypto.describe_file(name, "text/plain", len(plain), False)
     return ciphertext, {
         "sealed_file_key": b64(file_crypto.seal_file_key(d.case_key, file_key, d.case_id)),
         "sealed_meta": b64(sealing.seal_attachment_meta(d.case_key, meta, d.case_id)),
@@ -364,6 +364,53 @@ def test_sealed_report_followup_and_replies(world: World) -> None:
     assert seen == [note, answer, via_channel]
 
 
+def test_browser_files_in_one_bucket_store_one_length(world: World) -> None:
+    client = world.app.test_client()
+    d = draft(world, client)
+    short = marker(world, "short file").encode()
+    plains = [short, (short * 2000)[:40_000]]  # both in the first bucket (64 KiB)
+    names = ["a.txt", "n" * 180 + ".txt"]
+    sealed = [seal_file(d, p, n) for p, n in zip(plains, names, strict=True)]
+    payload = {**d.payload, "attachments": [desc for _, desc in sealed]}
+    r = post_files(client, "/api/v1/reports", "report", payload, [ct for ct, _ in sealed])
+    assert r.status_code == 201, r.data
+    with world.app.app_context():
+        rows = list(
+            db.session().scalars(select(Attachment).where(Attachment.case_id == body(r)["case_id"]))
+        )
+    stored = blob_bytes(world)
+    assert len(rows) == 2
+    assert {row.stored_bytes for row in rows} == {file_crypto.encrypted_size(0)}
+    assert {len(stored[row.id]) for row in rows} == {file_crypto.encrypted_size(0)}
+    assert {len(row.sealed_meta) for row in rows} == {24 + 16 + 1024}
+
+
+def test_unpadded_browser_files_and_long_descriptions_are_refused(world: World) -> None:
+    client = world.app.test_client()
+    plain = marker(world, "unpadded file").encode()
+    before = stored_state(world)
+    for refused in ("unpadded", "long description"):
+        d = draft(world, client)
+        ciphertext, described = seal_file(d, plain, "a.txt")
+        if refused == "unpadded":
+            # As an earlier release's browser sent it: its length would be the exact size.
+            file_key = file_crypto.new_file_key()
+            ciphertext = b"".join(file_crypto.encrypt_stream(file_key, [plain]))
+            described["sealed_file_key"] = b64(
+                file_crypto.seal_file_key(d.case_key, file_key, d.case_id)
+            )
+        else:
+            # A description in the 2 KiB bucket would tell a long name from a short one.
+            meta = {"name": "n" * 1500, "type": "", "size": len(plain), "metadata_stripped": False}
+            described["sealed_meta"] = b64(
+                sealing.seal_attachment_meta(d.case_key, meta, d.case_id)
+            )
+        payload = {**d.payload, "attachments": [described]}
+        r = post_files(client, "/api/v1/reports", "report", payload, [ciphertext])
+        assert r.status_code == 400 and body(r)["error"] == "invalid_input", (refused, r.data)
+        assert stored_state(world) == before
+
+
 def test_escalation_grants_stay_held_on_the_sealed_path(world: World) -> None:
     client, ids = world.app.test_client(), world.handler_ids
     held = {r["handler_id"] for r in preview(client, "harassment")["recipients"] if r["held"]}
@@ -414,7 +461,7 @@ def test_browser_sealed_attachments(world: World) -> None:
         file_key = file_crypto.open_file_key(
             case_key, unb64(r.headers["X-Sealed-File-Key"]), case_id
         )
-        assert b"".join(file_crypto.decrypt_stream(file_key, [r.data])) == plain
+        assert file_crypto.decrypt_file(file_key, [r.data]) == plain
     assert {a["id"] for a in listed} <= stored_state(world)[1]
     assert client.post(f"/api/v1/followup/attachments/{'0' * 32}", json=d.tag).status_code == 404
 

@@ -84,9 +84,9 @@ export async function sealFiles(files, caseKey, caseId) {
       blob: new Blob([ciphertext], { type: 'application/octet-stream' }),
       describe: {
         sealed_file_key: b64(hc.sealFileKey(caseKey, fileKey, caseId)),
-        sealed_meta: b64(hc.sealAttachmentMeta(caseKey, {
-          name: file.name || 'file', type: file.type || '', size, metadata_stripped: stripped,
-        }, caseId)),
+        // One fixed length for every description: a long name is shortened to fit.
+        sealed_meta: b64(hc.sealAttachmentMeta(caseKey,
+          hc.describeFile(file.name || 'file', file.type || '', size, stripped), caseId)),
       },
     });
   }
