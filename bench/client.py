@@ -18,7 +18,7 @@ from typing import Any
 
 from crypto import pow as pow_rule
 from crypto import receipts, sealing
-from crypto.attachments import encrypt_stream, new_file_key, seal_file_key
+from crypto.attachments import describe_file, encrypt_file, new_file_key, seal_file_key
 from crypto.grants import CASE_KEY, GrantFor, make_grant, new_key
 from crypto.handler_keys import HandlerPublicKeys
 from crypto.primitives import Argon2Params
@@ -177,16 +177,13 @@ def seal_report(
     files: list[bytes] = []
     if attachment is not None:
         file_key = new_file_key()
-        files.append(b"".join(encrypt_stream(file_key, [attachment])))
-        meta = {"name": "note.txt", "type": "text/plain", "size": len(attachment)}
+        # As the browser does: padded to its size bucket, described in one padding bucket.
+        files.append(b"".join(encrypt_file(file_key, [attachment])))
+        meta = describe_file("note.txt", "text/plain", len(attachment), False)
         payload["attachments"] = [
             {
                 "sealed_file_key": b64(seal_file_key(case_key, file_key, case_id)),
-                "sealed_meta": b64(
-                    sealing.seal_attachment_meta(
-                        case_key, {**meta, "metadata_stripped": False}, case_id
-                    )
-                ),
+                "sealed_meta": b64(sealing.seal_attachment_meta(case_key, meta, case_id)),
             }
         ]
     return SealedReport(
