@@ -17,6 +17,7 @@ from hotline.services.errors import (
     InvalidCredentials,
     KeysNotVerified,
     NoRecipients,
+    NoSuchCase,
     NotFound,
     NotGranted,
     ReceiptNotFound,
@@ -60,6 +61,7 @@ _STATUS: dict[type[ServiceError], int] = {
     InvalidCredentials: 401,
     TotpRequired: 401,
     NotGranted: 403,
+    NoSuchCase: 404,  # listed before its base: the nearest listed ancestor wins
     EnrolmentRequired: 403,
     NotFound: 404,
     ReceiptNotFound: 404,

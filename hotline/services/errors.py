@@ -65,6 +65,17 @@ class NotFound(ServiceError):
     code = "not_found"
 
 
+class NoSuchCase(NotGranted):
+    """No case with this id that this handler may open: unknown, another desk's, held back
+    until escalation, or excluded. One answer for all (a 404, like an unknown id), so a
+    handler cannot probe which case ids exist."""
+
+    code = "not_found"
+
+    def __init__(self) -> None:
+        super().__init__("no such case", field="case_id")
+
+
 class Conflict(ServiceError):
     code = "conflict"
 

@@ -22,7 +22,14 @@ from crypto.primitives import NONCE_BYTES, TAG_BYTES
 from hotline.models import Author, Case, CaseGrant, CaseStatus, Handler, Message, Note
 from hotline.services import audit, dates, exclusions, key_directory, notes_key, sequence
 from hotline.services.context import ServiceContext
-from hotline.services.errors import Conflict, InvalidInput, KeysNotVerified, NotFound, NotGranted
+from hotline.services.errors import (
+    Conflict,
+    InvalidInput,
+    KeysNotVerified,
+    NoSuchCase,
+    NotFound,
+    NotGranted,
+)
 from hotline.vocabulary import OUTCOMES, STATUSES
 
 log = logging.getLogger("hotline.workflow")
@@ -42,22 +49,23 @@ class StatusChange:
 def released_grant(
     session: Session, handler_id: int, case_id: str, options: Sequence[ORMOption] = ()
 ) -> tuple[Case, CaseGrant]:
-    """The case and this handler's released grant to it, or NotFound / NotGranted."""
+    """The case and this handler's released grant to it, or NoSuchCase: the same answer,
+    from the same one query, whether the case is unknown or not open to this handler."""
     # A query, not session.get(): the load options must apply even to a case already in
     # the session's identity map.
-    case = session.scalar(select(Case).where(Case.id == case_id).options(*options))
-    if case is None:
-        raise NotFound("no such case", field="case_id")
-    grant = session.scalar(
-        select(CaseGrant).where(
-            CaseGrant.case_id == case_id,
+    row = session.execute(
+        select(Case, CaseGrant)
+        .join(CaseGrant, CaseGrant.case_id == Case.id)
+        .where(
+            Case.id == case_id,
             CaseGrant.handler_id == handler_id,
             CaseGrant.released.is_(True),
         )
-    )
-    if grant is None:
-        raise NotGranted("this case is not assigned to you")
-    return case, grant
+        .options(*options)
+    ).one_or_none()
+    if row is None:
+        raise NoSuchCase()
+    return row[0], row[1]
 
 
 def require_grant(session: Session, handler_id: int, case_id: str) -> Case:

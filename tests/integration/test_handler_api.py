@@ -351,8 +351,8 @@ def test_open_bundle_and_decrypt_in_python(world: World) -> None:
     r = console.get("cases/HL-0000000000")
     assert r.status_code == 404 and body(r)["error"] == "not_found"
     other = submit(world, "harassment")
-    r = console.get(f"cases/{other['case_id']}")
-    assert r.status_code == 403 and body(r)["error"] == "not_granted"
+    r = console.get(f"cases/{other['case_id']}")  # answered as if it did not exist
+    assert r.status_code == 404 and body(r)["error"] == "not_found"
 
 
 def test_attachment_ciphertext_download(world: World) -> None:
@@ -407,7 +407,7 @@ def test_attachment_ciphertext_download(world: World) -> None:
     # Someone without the case gets nothing, not even ciphertext.
     outsider = sign_in(world, "privacy.one")
     r = outsider.get(f"cases/{case['case_id']}/attachments/{blob_id}")
-    assert r.status_code == 403 and body(r)["error"] == "not_granted"
+    assert r.status_code == 404 and body(r)["error"] == "not_found"
     trail = console.bundle(case["case_id"])["trail"]
     assert ("file", "comp.one") in {(e["action"], e["actor"]) for e in trail}
 
@@ -461,7 +461,7 @@ def test_status_moves_forward_and_recomputes_deadlines(world: World) -> None:
     # Someone else's case cannot be moved.
     other = submit(world, "harassment")
     r = console.post(f"cases/{other['case_id']}/status", {"status": "acknowledged"})
-    assert r.status_code == 403
+    assert r.status_code == 404
 
 
 def test_reply_reaches_the_reporter_and_notes_never_do(world: World) -> None:
@@ -525,7 +525,7 @@ def test_grant_to_a_colleague(world: World, admin_id: int) -> None:
     assert privacy["desk"] == "data_protection"
 
     colleague = sign_in(world, "privacy.one")
-    assert colleague.get(f"cases/{case['case_id']}").status_code == 403
+    assert colleague.get(f"cases/{case['case_id']}").status_code == 404
     public = HandlerPublicKeys(unb64(privacy["x25519"]), unb64(privacy["mlkem"]))
     grant = make_grant(keys.case_key, public, GrantFor(CASE_KEY, case["case_id"], privacy["id"]))
     path = f"cases/{case['case_id']}/grants"
@@ -547,7 +547,7 @@ def test_grant_to_a_colleague(world: World, admin_id: int) -> None:
     # Only someone holding the case can share it.
     outsider = sign_in(world, "harass.one")
     r = outsider.post(path, {"handler_id": outsider.handler_id, "sealed_keys": b64(grant)})
-    assert r.status_code == 403
+    assert r.status_code == 404
 
 
 def test_grant_to_an_excluded_handler_is_refused(world: World) -> None:
@@ -588,9 +588,9 @@ def test_admin_signs_in_but_sees_and_opens_no_case(world: World, admin_id: int) 
     listed = body(admin.get("cases"))
     assert listed == {"cases": [], "next_cursor": None, "total": 0}
     r = admin.get(f"cases/{case['case_id']}")
-    assert r.status_code == 403 and body(r)["error"] == "not_granted"
+    assert r.status_code == 404 and body(r)["error"] == "not_found"
     r = admin.post(f"cases/{case['case_id']}/status", {"status": "acknowledged"})
-    assert r.status_code == 403
+    assert r.status_code == 404
     with world.app.app_context():
         assert (
             not db.session()

@@ -61,3 +61,29 @@ def test_an_overlong_case_id_is_refused_never_cut(world: World) -> None:
     # Nothing was done to the real case.
     data = console.bundle(case["case_id"])
     assert data["status"] == "received" and data["messages"] == [] and data["notes"] == []
+
+
+def test_unknown_and_forbidden_cases_get_the_same_answer(world: World) -> None:
+    """Issue 11 item 24: an id that names no case and one that names another desk's case,
+    a case held back from this handler until escalation, or one the reporter excluded them
+    from, answer alike on every endpoint: a probe learns nothing about which ids exist."""
+    console = sign_in(world, "comp.two")
+    other_desk = submit(world, "harassment")["case_id"]  # harassment desk; held for compliance
+    excluded = submit(world, excluded_handlers=[console.handler_id])["case_id"]
+    own = submit(world)["case_id"]
+    unknown = "HL-0000000000" if own != "HL-0000000000" else "HL-0000000001"
+    for name, call in _endpoints(console).items():
+        answers = {case_id: call(case_id) for case_id in (unknown, other_desk, excluded)}
+        shapes = {(r.status_code, r.get_data(as_text=True)) for r in answers.values()}
+        assert len(shapes) == 1, (name, shapes)
+        [(status, _text)] = shapes
+        assert status == 404 and body(answers[unknown]) == {
+            "error": "not_found",
+            "message": "no such case",
+            "field": "case_id",
+        }, name
+    # None of those requests did anything, and the handler's own case still answers.
+    assert console.get(f"cases/{own}").status_code == 200
+    holder = sign_in(world, "harass.one")
+    data = holder.bundle(other_desk)
+    assert data["status"] == "received" and data["messages"] == [] and data["notes"] == []
