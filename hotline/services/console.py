@@ -163,6 +163,16 @@ class CaseBundle(CaseView):
 
 def open_bundle(session: Session, handler_id: int, case_id: str) -> CaseBundle:
     """Everything the browser needs to show a case; audited as a view."""
+    return _bundle(session, handler_id, case_id, viewed=True)
+
+
+def bundle_after_action(session: Session, handler_id: int, case_id: str) -> CaseBundle:
+    """The case as it stands after the handler's own action (reply, note, status, grant), so
+    the console can show it: that action's audit entry records it, not a second "view"."""
+    return _bundle(session, handler_id, case_id, viewed=False)
+
+
+def _bundle(session: Session, handler_id: int, case_id: str, viewed: bool) -> CaseBundle:
     case, released = released_grant(session, handler_id, case_id)
     grant = released.sealed_keys
     names = {h.id: h.display_name for h in session.scalars(select(Handler))}
@@ -208,8 +218,9 @@ def open_bundle(session: Session, handler_id: int, case_id: str) -> CaseBundle:
             select(CaseGrant).where(CaseGrant.case_id == case.id).order_by(CaseGrant.handler_id)
         )
     ]
-    audit.append(session, handler_id, "view", case.id)
-    session.commit()
+    if viewed:
+        audit.append(session, handler_id, "view", case.id)
+        session.commit()
     return CaseBundle(
         **case_fields(case),
         grant=grant,
@@ -265,7 +276,11 @@ def colleagues(session: Session) -> list[Colleague]:
     )
     return [
         Colleague(
-            h.id, h.display_name, h.role, h.desk.slug if h.desk else "", h.x25519_public,
+            h.id,
+            h.display_name,
+            h.role,
+            h.desk.slug if h.desk else "",
+            h.x25519_public,
             h.mlkem_public,
         )
         for h in rows

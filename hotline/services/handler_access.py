@@ -111,6 +111,7 @@ def reply(
         ),
     )
     audit.append(session, who.handler_id, "reply", case.id)
+    workflow.acknowledge_on_reply(session, ctx, who.handler_id, case)
     sequence.commit(session)
     log.info("case.handler_reply", extra={"case_id": case.id, "handler_id": who.handler_id})
 

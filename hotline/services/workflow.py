@@ -109,7 +109,21 @@ def change_status(
     outcome: str | None = None,
 ) -> StatusChange:
     case = require_grant(session, handler_id, case_id)
-    target = checked_transition(case.status, status, outcome)
+    _move(session, ctx, handler_id, case, checked_transition(case.status, status, outcome), outcome)
+    session.commit()
+    _logged(case, handler_id)
+    return StatusChange(case.id, case.status.value, case.outcome, case.next_deadline)
+
+
+def _move(
+    session: Session,
+    ctx: ServiceContext,
+    handler_id: int,
+    case: Case,
+    target: CaseStatus,
+    outcome: str | None,
+) -> None:
+    """Put the case in `target` (already checked), set its deadlines and audit the change."""
     today = dates.today()
     if case.acknowledged_on is None and target != CaseStatus.RECEIVED:
         case.acknowledged_on = today
@@ -128,18 +142,38 @@ def change_status(
     audit.append(
         session, handler_id, "status", case.id, target.value + (f":{outcome}" if outcome else "")
     )
-    session.commit()
+
+
+def _logged(case: Case, handler_id: int) -> None:
     log.info(
-        "case.status", extra={"case_id": case.id, "handler_id": handler_id, "status": target.value}
+        "case.status",
+        extra={"case_id": case.id, "handler_id": handler_id, "status": case.status.value},
     )
-    return StatusChange(case.id, target.value, case.outcome, case.next_deadline)
+
+
+def acknowledge_on_reply(
+    session: Session, ctx: ServiceContext, handler_id: int, case: Case
+) -> bool:
+    """A handler's first reply to a case still "received" acknowledges it (the 7-day
+    acknowledgement is met by that reply), audited as a status change of its own. The
+    caller commits; True when the status moved."""
+    if case.status != CaseStatus.RECEIVED:
+        return False
+    _move(session, ctx, handler_id, case, CaseStatus.ACKNOWLEDGED, None)
+    return True
 
 
 def add_reply(
-    session: Session, handler_id: int, case_id: str, sealed_body: bytes, seq: int
+    session: Session,
+    ctx: ServiceContext,
+    handler_id: int,
+    case_id: str,
+    sealed_body: bytes,
+    seq: int,
 ) -> None:
     """A reply to the reporter, sealed under the case key in the handler's browser for the
-    case's next message number `seq` (StaleSequence if another message took it)."""
+    case's next message number `seq` (StaleSequence if another message took it). The first
+    reply to a case still "received" acknowledges it."""
     _check_sealed(sealed_body, "sealed_body")
     case = require_grant(session, handler_id, case_id)
     sequence.require_next(seq, sequence.next_message_seq(session, case.id))
@@ -155,7 +189,10 @@ def add_reply(
         ),
     )
     audit.append(session, handler_id, "reply", case.id)
+    acknowledged = acknowledge_on_reply(session, ctx, handler_id, case)
     sequence.commit(session)
+    if acknowledged:
+        _logged(case, handler_id)
 
 
 def add_note(session: Session, handler_id: int, case_id: str, sealed_body: bytes, seq: int) -> None:

@@ -64,6 +64,12 @@ def _sealed_entry() -> tuple[bytes, int]:
     return body, sequence.parse(payload["seq"])
 
 
+def _case_now(case_id: str) -> dict[str, object]:
+    """The case after the handler's action, for the console to show at once (the action's
+    own audit entry covers it: no second "view")."""
+    return handler_json.bundle(console.bundle_after_action(db.session(), signed_in_id(), case_id))
+
+
 def make_handler_cases_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("handler_cases", __name__, url_prefix="/handler/api")
 
@@ -92,21 +98,23 @@ def make_handler_cases_blueprint(limiter: Limiter) -> Blueprint:
         change = workflow.change_status(
             db.session(), service_context(), signed_in_id(), case_id, status, outcome or None
         )
-        return jsonify(handler_json.status_change(change))
+        return jsonify(**handler_json.status_change(change), case=_case_now(case_id))
 
     @bp.post("/cases/<case_id>/replies")
     @login_required
     def case_reply(case_id: str) -> tuple[Response, int]:
         case_id = _case_id(case_id)
-        workflow.add_reply(db.session(), signed_in_id(), case_id, *_sealed_entry())
-        return jsonify(stored=True), 201
+        workflow.add_reply(
+            db.session(), service_context(), signed_in_id(), case_id, *_sealed_entry()
+        )
+        return jsonify(stored=True, case=_case_now(case_id)), 201
 
     @bp.post("/cases/<case_id>/notes")
     @login_required
     def case_note(case_id: str) -> tuple[Response, int]:
         case_id = _case_id(case_id)
         workflow.add_note(db.session(), signed_in_id(), case_id, *_sealed_entry())
-        return jsonify(stored=True), 201
+        return jsonify(stored=True, case=_case_now(case_id)), 201
 
     @bp.post("/cases/<case_id>/notes-key")
     @login_required
@@ -137,6 +145,6 @@ def make_handler_cases_blueprint(limiter: Limiter) -> Blueprint:
         workflow.grant(
             db.session(), service_context(), signed_in_id(), case_id, target, sealed, notes
         )
-        return jsonify(granted=True), 201
+        return jsonify(granted=True, case=_case_now(case_id)), 201
 
     return bp

@@ -103,9 +103,7 @@ def path_id(value: str, name: str, max_chars: int) -> str:
     """An id taken from the URL: refused when longer than any id can be, never cut short
     (a cut id could name another row)."""
     if not value or len(value) > max_chars:
-        raise InvalidInput(
-            f"{name} is not a valid id: at most {max_chars} characters", field=name
-        )
+        raise InvalidInput(f"{name} is not a valid id: at most {max_chars} characters", field=name)
     return value
 
 

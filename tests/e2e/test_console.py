@@ -135,6 +135,11 @@ def test_handler_journey(
     page.click("#reply-form button[type=submit]")
     expect(page.locator("#reply-form [data-slot=form-status]")).to_contain_text("sent")
     expect(page.locator("#case-messages")).to_contain_text(reply)
+    # The first reply acknowledged the case: the console shows it at once.
+    feedback = dates.add_months(dates.today(), 3).isoformat()
+    expect(page.locator("#case-meta [data-slot=status]")).to_have_text("Acknowledged")
+    expect(page.locator("#case-meta [data-slot=next_deadline]")).to_have_text(feedback)
+    expect(page.locator("#case-trail")).to_contain_text("Status changed · Acknowledged")
 
     note = marker(live_server, "internal note")
     page.fill("#note-text", note)
@@ -147,18 +152,19 @@ def test_handler_journey(
     expect(page.locator("#outcome-field")).to_be_visible()
     page.click("#status-form button[type=submit]")
     expect(page.locator("#console-error")).to_contain_text("outcome")
-    page.select_option("#status-select", "acknowledged")
+    page.select_option("#status-select", "assessing")
     expect(page.locator("#outcome-field")).to_be_hidden()
     page.click("#status-form button[type=submit]")
     expect(page.locator("#status-form [data-slot=form-status]")).to_contain_text("changed")
-    feedback = dates.add_months(dates.today(), 3).isoformat()
-    expect(page.locator("#case-meta [data-slot=status]")).to_have_text("Acknowledged")
+    expect(page.locator("#case-meta [data-slot=status]")).to_have_text("Being assessed")
     expect(page.locator("#case-meta [data-slot=feedback_by]")).to_have_text(feedback)
     expect(page.locator("#case-meta [data-slot=next_deadline]")).to_have_text(feedback)
-    expect(page.locator("#status-select option")).to_have_count(3)  # forward only
+    expect(page.locator("#status-select option")).to_have_count(2)  # forward only
     expect(page.locator("#case-trail")).to_contain_text("Replied to the reporter")
     expect(page.locator("#case-trail")).to_contain_text("Wrote a note")
-    expect(page.locator("#case-trail")).to_contain_text("Status changed · Acknowledged")
+    expect(page.locator("#case-trail")).to_contain_text("Status changed · Being assessed")
+    # One entry per action: the case was viewed once, however often the page repainted.
+    expect(page.locator("#case-trail li", has_text="Viewed")).to_have_count(1)
     page.screenshot(path=str(artifacts / "console-case.png"), full_page=True)
 
     # Sharing with a colleague, in the browser: the audit chair already holds it; the
@@ -182,7 +188,7 @@ def test_handler_journey(
     rpage.click("#followup-form button[type=submit]")
     expect(rpage.locator("#case-view")).to_be_visible(timeout=30_000)
     expect(rpage.locator("#case-view .messages")).to_contain_text(reply)
-    expect(rpage.locator("#case-view [data-slot=status]")).to_have_text("Acknowledged")
+    expect(rpage.locator("#case-view [data-slot=status]")).to_have_text("Being assessed")
     expect(rpage.locator("#case-view [data-slot=feedback_by]")).to_have_text(feedback)
     expect(rpage.locator("#case-view")).not_to_contain_text(note)
     reporter.close()
@@ -221,6 +227,14 @@ def test_handler_journey(
         ):
             assert action in actions, action
         assert audit.verify(session).ok
+        on_case = [
+            (e.action, e.detail)
+            for e in session.scalars(
+                select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)
+            )
+        ]
+        assert [a for a, _ in on_case].count("view") == 1, on_case
+        assert ("status", "acknowledged") in on_case, on_case
 
 
 def test_reload_while_signed_in_asks_to_sign_in_again(

@@ -427,7 +427,9 @@ def test_status_moves_forward_and_recomputes_deadlines(world: World) -> None:
     assert r.status_code == 200, r.data
     today = dates.today()
     feedback = dates.add_months(today, 3)
-    assert body(r) == {
+    changed = body(r)
+    assert changed.pop("case")["status"] == "acknowledged"  # the case as it now stands
+    assert changed == {
         "case_id": case["case_id"],
         "status": "acknowledged",
         "outcome": None,
@@ -507,6 +509,58 @@ def test_reply_reaches_the_reporter_and_notes_never_do(world: World) -> None:
         )
         == note
     )
+
+
+def test_first_reply_acknowledges_and_actions_record_no_extra_view(world: World) -> None:
+    """Issue 10 §8: the first reply to a "received" case acknowledges it (audited, the
+    acknowledgement deadline met, shown at once), and no action adds a "view" entry."""
+    username = new_handler(world, "compliance", "replier")
+    case = submit(world)
+    console = sign_in(world, username)
+    _, keys = console.keys(case["case_id"])  # the one view
+    path = f"cases/{case['case_id']}"
+    reply = sealing.seal_text(keys.case_key, marker(world, "first answer"), sealing.MESSAGE)
+    r = console.post(f"{path}/replies", {"sealed_body": b64(reply)})
+    assert r.status_code == 201, r.data
+    shown = body(r)["case"]
+    today = dates.today()
+    feedback = dates.add_months(today, 3).isoformat()
+    assert (shown["status"], shown["acknowledged_on"]) == ("acknowledged", today.isoformat())
+    assert shown["next_deadline"] == shown["feedback_by"] == feedback
+    assert [m["author"] for m in shown["messages"]] == ["handler"]
+    assert reporter_view(world, case["receipt"])["status"] == "acknowledged"
+    # A second reply, a note and a grant: one entry each, and still one view.
+    again = sealing.seal_text(keys.case_key, marker(world, "second answer"), sealing.MESSAGE)
+    r = console.post(f"{path}/replies", {"sealed_body": b64(again)})
+    assert r.status_code == 201 and body(r)["case"]["status"] == "acknowledged"
+    note = sealing.seal_text(keys.notes_key, marker(world, "a note"), sealing.NOTE)
+    r = console.post(f"{path}/notes", {"sealed_body": b64(note)})
+    assert r.status_code == 201 and len(body(r)["case"]["notes"]) == 1
+    directory = {h["id"]: h for h in body(console.get("handlers/directory"))["handlers"]}
+    privacy = directory[world.handler_ids["privacy.one"]]
+    grant = make_grant(keys, HandlerPublicKeys(unb64(privacy["x25519"]), unb64(privacy["mlkem"])))
+    r = console.post(f"{path}/grants", {"handler_id": privacy["id"], "sealed_keys": b64(grant)})
+    assert r.status_code == 201 and body(r)["case"]["trail"][-1]["action"] == "grant"
+    with world.app.app_context():
+        mine = [
+            (e.action, e.detail)
+            for e in db.session().scalars(
+                select(AuditEvent)
+                .where(
+                    AuditEvent.actor_id == console.handler_id,
+                    AuditEvent.case_id == case["case_id"],
+                )
+                .order_by(AuditEvent.id)
+            )
+        ]
+    assert mine == [
+        ("view", ""),
+        ("reply", ""),
+        ("status", "acknowledged"),
+        ("reply", ""),
+        ("note", ""),
+        ("grant", f"to:{privacy['id']}"),
+    ]
 
 
 # --- grants --------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ def test_report_followup_and_handler_reply(world: World) -> None:
         r = client.post("/api/v1/channel/followup", json={"receipt": form}, headers=world.auth())
         assert r.status_code == 200, r.json
         assert r.json["case_id"] == case["case_id"]
-        assert r.json["status"] == "received"
+        assert r.json["status"] == "acknowledged"  # the handler's first reply acknowledged it
         assert [(m["author"], m["body"]) for m in r.json["messages"]] == [
             ("reporter", reporter_note),
             ("handler", answer),

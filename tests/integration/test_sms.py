@@ -94,7 +94,7 @@ def test_report_status_reply_with_the_bot_down(world: World, line: RecordingHttp
         )
     client = world.app.test_client()
     status = text(client, "090-1234-5678", f"STATUS {receipt}")
-    assert "received" in status[0] and answer in status[1]
+    assert "acknowledged" in status[0] and answer in status[1]  # the reply acknowledged it
     reply = marker(world, "Press number four")
     assert "sent" in text(client, NUMBER, f"REPLY {receipt.replace(' ', '-')} {reply}")[0]
     with world.app.app_context():

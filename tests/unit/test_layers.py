@@ -38,9 +38,7 @@ def _makes_blueprint(tree: ast.Module) -> bool:
 
 
 BLUEPRINTS = {
-    f"hotline.views.{path.stem}"
-    for path in VIEWS.glob("*.py")
-    if _makes_blueprint(_tree(path))
+    f"hotline.views.{path.stem}" for path in VIEWS.glob("*.py") if _makes_blueprint(_tree(path))
 }
 
 

@@ -45,7 +45,11 @@ function dropCurrent() {
   $('case-body').hidden = true;
 }
 
-export async function openCase(caseId, { focus = true, keepStatus = false } = {}) {
+/**
+ * Show a case: fetched (an audited view), or `data` as an action's answer gave it (the
+ * action's own audit entry covers it, so showing it records no second view).
+ */
+export async function openCase(caseId, { focus = true, keepStatus = false, data: given = null } = {}) {
   show('view-case', { focus });
   $('case-id').textContent = caseId;
   if (!keepStatus) {
@@ -56,9 +60,9 @@ export async function openCase(caseId, { focus = true, keepStatus = false } = {}
   if (first) $('case-body').hidden = true;
   progress('case-progress', t.loading);
   const epoch = state.epoch;
-  let data;
+  let data = given;
   try {
-    data = await api(`/handler/api/cases/${encodeURIComponent(caseId)}`, { method: 'GET' });
+    data ??= await api(`/handler/api/cases/${encodeURIComponent(caseId)}`, { method: 'GET' });
   } catch (error) {
     progress('case-progress', '');
     throw error;

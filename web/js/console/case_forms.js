@@ -27,9 +27,9 @@ async function submitCaseForm(form, work, doneText) {
   button.disabled = true;
   status.textContent = t.saving;
   try {
-    await work();
+    const answer = await work();
     const caseId = state.current.data.case_id;
-    await openCase(caseId, { focus: false, keepStatus: true });
+    await openCase(caseId, { focus: false, keepStatus: true, data: answer?.case });
     status.textContent = doneText;
   } catch (error) {
     status.textContent = '';
@@ -61,8 +61,7 @@ async function sendInOrder(make) {
   for (let attempt = 0; ; attempt++) {
     const { url, sealed, seq } = make(state.current);
     try {
-      await api(url, { json: { sealed_body: b64(sealed), seq } });
-      return;
+      return await api(url, { json: { sealed_body: b64(sealed), seq } });
     } catch (error) {
       if (error.code !== 'stale_sequence' || attempt >= 2) throw error;
       await openCase(state.current.data.case_id, { focus: false, keepStatus: true });
@@ -115,7 +114,7 @@ export function initCaseForms() {
       return;
     }
     submitCaseForm(form, async () => {
-      await sendInOrder(({ data, keys }) => ({
+      const answer = await sendInOrder(({ data, keys }) => ({
         url: caseUrl('replies'),
         seq: data.next_message_seq,
         sealed: hc.sealMessage(
@@ -123,6 +122,7 @@ export function initCaseForms() {
         ),
       }));
       form.reset();
+      return answer;
     }, t.saved_reply);
   });
 
@@ -136,12 +136,13 @@ export function initCaseForms() {
     }
     submitCaseForm(form, async () => {
       await notesKey();
-      await sendInOrder(({ data, keys }) => ({
+      const answer = await sendInOrder(({ data, keys }) => ({
         url: caseUrl('notes'),
         seq: data.next_note_seq,
         sealed: hc.sealNote(keys.notesKey, text, data.case_id, state.me.handler_id, data.next_note_seq),
       }));
       form.reset();
+      return answer;
     }, t.saved_note);
   });
 
@@ -162,8 +163,9 @@ export function initCaseForms() {
     submitCaseForm(form, async () => {
       const body = { status };
       if (status === 'closed') body.outcome = outcome;
-      await api(caseUrl('status'), { json: body });
+      const answer = await api(caseUrl('status'), { json: body });
       form.outcome.value = '';
+      return answer;
     }, t.saved_status);
   });
 
@@ -231,9 +233,9 @@ export function initCaseForms() {
       };
       // The notes key goes with the case key, exactly when the case has one.
       if (keys.notesKey) body.sealed_notes_key = b64(hc.makeGrant(keys.notesKey, pubOf(target), about(hc.NOTES_KEY)));
-      await api(caseUrl('grants'), { json: body });
+      const answer = await api(caseUrl('grants'), { json: body });
       dialog.close();
-      await openCase(state.current.data.case_id, { focus: false, keepStatus: true });
+      await openCase(state.current.data.case_id, { focus: false, keepStatus: true, data: answer?.case });
       $('grant-status').textContent = t.saved_grant;
     } catch (error) {
       const text = error.code === 'not_granted' ? t.error_excluded : errorText(error);
