@@ -37,6 +37,12 @@ class Handler(Base):
     recovery_verifier: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=None)
     # TOTP secret sealed under the pepper; None until the handler has enrolled.
     totp_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # The secret the server issued at enrolment, sealed under the pepper, until a code
+    # from it confirms the enrolment (then it moves to totp_wrapped).
+    totp_pending_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # Carried in every session cookie; sign-out, a password change, deactivation and a
+    # key rotation add one, so every copy of an older cookie stops working at once.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_on: Mapped[date] = mapped_column(Date)
     last_digest_on: Mapped[date | None] = mapped_column(Date, default=None)
 

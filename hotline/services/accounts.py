@@ -110,10 +110,24 @@ def create_handler(
     return CreatedHandler(handler.id, username, desk_name, keys.recovery_key)
 
 
-def is_active(session: Session, handler_id: int) -> bool:
-    """Whether this handler may act: a deactivated account loses its open sessions at once."""
-    handler = session.get(Handler, handler_id)
-    return handler is not None and handler.active
+def session_current(session: Session, handler_id: int, epoch: object) -> bool:
+    """Whether a session cookie still counts: the account is active and the cookie carries
+    the account's current session epoch (see `end_sessions`)."""
+    row = session.execute(
+        select(Handler.active, Handler.session_epoch).where(Handler.id == handler_id)
+    ).one_or_none()
+    return (
+        row is not None
+        and bool(row.active)
+        and isinstance(epoch, int)
+        and row.session_epoch == epoch
+    )
+
+
+def end_sessions(handler: Handler) -> None:
+    """Every session of this handler ends at once, in every browser that holds a copy of
+    its cookie: the epoch the cookies carry is no longer the account's. The caller commits."""
+    handler.session_epoch = Handler.session_epoch + 1
 
 
 def list_handlers(session: Session) -> list[HandlerSummary]:
@@ -183,6 +197,7 @@ def set_active(
         if not others:
             raise Conflict("the last active administrator cannot be deactivated")
     handler.active = active
+    end_sessions(handler)  # a reactivation does not revive a cookie from before
     if handler.desk is not None:
         kind = key_directory.NEW if active else key_directory.DEACTIVATE
         key_directory.request_signature(session, trust, handler, kind, dates.today())

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from crypto.primitives import SALT_BYTES, constant_time_equal, keyed_hash
 from hotline.kv import ExpiringStore
 from hotline.models import Handler
-from hotline.services import audit
+from hotline.services import accounts, audit
 from hotline.services.context import ServiceContext
 from hotline.services.errors import InvalidCredentials, InvalidInput, ServiceError
 
@@ -55,6 +55,7 @@ class KeyMaterial:
     wrapped_private: bytes
     x25519_public: bytes
     mlkem_public: bytes
+    session_epoch: int  # for the session cookie (see accounts.end_sessions)
 
 
 def login_parameters(session: Session, ctx: ServiceContext, username: str) -> LoginParameters:
@@ -134,7 +135,11 @@ def sign_in(
 
 
 def sign_out(session: Session, handler_id: int) -> None:
-    """The handler signed out: recorded in the audit log."""
+    """The handler signed out: every session of theirs ends (each copy of the cookie, in
+    any browser), recorded in the audit log."""
+    handler = session.get(Handler, handler_id)
+    if handler is not None:
+        accounts.end_sessions(handler)
     audit.append(session, handler_id, "logout")
     session.commit()
 
@@ -149,6 +154,7 @@ def key_material(ctx: ServiceContext, handler: Handler) -> KeyMaterial:
         wrapped_private=ctx.keyring.pepper.unwrap("handler-private", handler.wrapped_private),
         x25519_public=handler.x25519_public,
         mlkem_public=handler.mlkem_public,
+        session_epoch=handler.session_epoch,
     )
 
 
@@ -254,6 +260,7 @@ def set_password(
     handler.kdf_salt, handler.kdf_ops, handler.kdf_mem = salt, params.ops, params.mem_bytes
     handler.login_verifier = ctx.keyring.pepper.tag("login", new_auth)
     handler.wrapped_private = ctx.keyring.pepper.wrap("handler-private", new_wrapped_private)
+    accounts.end_sessions(handler)  # every session of the old password ends
     audit.append(session, handler.id, "password_changed", detail=proof_kind)
     session.commit()
     log.info("handler.password_changed", extra={"handler_id": handler.id, "kind": proof_kind})

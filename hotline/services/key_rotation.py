@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from crypto import handler_keys, key_directory
 from crypto.grants import CASE_KEY, NOTES_KEY, GrantFor, make_grant, open_grant
 from hotline.models import CaseGrant, Handler
-from hotline.services import audit, dates, handler_access
+from hotline.services import accounts, audit, dates, handler_access
 from hotline.services import key_directory as directory
 from hotline.services.context import ServiceContext
 from hotline.services.errors import InvalidInput
@@ -63,6 +63,7 @@ def rotate(session: Session, ctx: ServiceContext, username: str, password: str) 
     handler.wrapped_private = pepper.wrap("handler-private", wrapped)
     handler.recovery_wrapped_private = pepper.wrap("handler-recovery", recovery_wrapped)
     handler.recovery_verifier = pepper.tag("recovery", handler_keys.recovery_auth(recovery_key))
+    accounts.end_sessions(handler)  # sessions opened with the old keys end
     audit.append(session, handler.id, "keys_rotated", None, f"handler:{handler.id}")
     request = directory.request_signature(
         session, ctx.keys, handler, directory.ROTATE, dates.today()

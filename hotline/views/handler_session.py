@@ -1,7 +1,9 @@
 """The signed-in handler's session: who they are, admin or not, and idle/absolute timeouts.
 
 The session cookie (Flask's, signed, SameSite=Strict, HttpOnly, no expiry date) holds only
-the handler id, the admin flag and two epoch seconds; never a key or a password proof.
+the handler id, the admin flag, two epoch seconds and the account's session epoch (a counter
+that sign-out, password change, deactivation and key rotation advance, ending every copy of
+the cookie at once); never a key or a password proof.
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ class AdminOnly(EdgeError):
     status = 403
 
 
-def sign_in(handler_id: int, is_admin: bool) -> None:
+def sign_in(handler_id: int, is_admin: bool, epoch: int) -> None:
     session.clear()
     now = int(time.time())
     session["handler_id"] = handler_id
     session["is_admin"] = bool(is_admin)
+    session["epoch"] = epoch
     session["auth_at"] = now
     session["seen_at"] = now
 
@@ -57,8 +60,9 @@ def current_handler_id() -> int | None:
     ):
         session.clear()
         return None
-    # A deactivated account loses its open sessions at once, not at the next timeout.
-    if not accounts.is_active(db.session(), handler_id):
+    # A deactivated account, a sign-out, a password change or a key rotation ends every
+    # session at once (in every browser holding a copy of the cookie), not at a timeout.
+    if not accounts.session_current(db.session(), handler_id, session.get("epoch")):
         session.clear()
         return None
     session["seen_at"] = now

@@ -105,7 +105,9 @@ def _keeping_language(change: Callable[[], None]) -> None:
 
 
 def _signed_in(keys: handler_auth.KeyMaterial) -> Response:
-    _keeping_language(lambda: handler_session.sign_in(keys.handler_id, keys.is_admin))
+    _keeping_language(
+        lambda: handler_session.sign_in(keys.handler_id, keys.is_admin, keys.session_epoch)
+    )
     return jsonify(handler_json.key_material(keys, service_context().keyring.password_params))
 
 

@@ -21,7 +21,7 @@ from hotline import db
 from hotline.models import AuditEvent, Case, CaseGrant, Handler
 from hotline.services import accounts, dates, handler_access, policy, stats, workflow
 from hotline.services.errors import InvalidCredentials
-from tests.support.console import note_through_services
+from tests.support.console import note_through_services, session_epoch
 from tests.support.world import ADMIN, HANDLERS, World, build_world
 
 pytestmark = pytest.mark.postgres
@@ -33,7 +33,13 @@ def signed_in(world: World, handler_id: int, is_admin: bool = True) -> FlaskClie
     client = world.app.test_client()
     now = int(time.time())
     with client.session_transaction() as s:
-        s.update(handler_id=handler_id, is_admin=is_admin, auth_at=now, seen_at=now)
+        s.update(
+            handler_id=handler_id,
+            is_admin=is_admin,
+            auth_at=now,
+            seen_at=now,
+            epoch=session_epoch(world, handler_id),
+        )
     return client
 
 
@@ -142,7 +148,13 @@ def test_only_administrators_get_in(world: World, admin_id: int) -> None:
     # An expired session is no session.
     stale = world.app.test_client()
     with stale.session_transaction() as s:
-        s.update(handler_id=admin_id, is_admin=True, auth_at=1, seen_at=1)
+        s.update(
+            handler_id=admin_id,
+            is_admin=True,
+            auth_at=1,
+            seen_at=1,
+            epoch=session_epoch(world, admin_id),
+        )
     assert stale.get("/admin").status_code == 302
 
 

@@ -16,6 +16,7 @@ from hotline import db
 from hotline.models import Case, Message
 from tests.conftest import World
 from tests.support import body
+from tests.support.console import session_epoch
 
 pytestmark = pytest.mark.postgres
 
@@ -80,9 +81,9 @@ def signed_in(world: World, username: str) -> FlaskClient:
     client = world.app.test_client()
     now = int(time.time())
     with client.session_transaction() as s:
-        s.update(
-            handler_id=world.handler_ids[username], is_admin=False, auth_at=now, seen_at=now
-        )
+        handler_id = world.handler_ids[username]
+        epoch = session_epoch(world, handler_id)
+        s.update(handler_id=handler_id, is_admin=False, auth_at=now, seen_at=now, epoch=epoch)
     return client
 
 

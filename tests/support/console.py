@@ -276,6 +276,14 @@ def reporter_view(world: World, receipt: str) -> dict[str, Any]:
     return body(r)
 
 
+def session_epoch(world: World, handler_id: int) -> int:
+    """The handler's current session epoch, for a test that writes a session cookie itself."""
+    with world.app.app_context():
+        handler = db.session().get(Handler, handler_id)
+        assert handler is not None
+        return handler.session_epoch
+
+
 def granted_ids(world: World, handler_id: int) -> set[str]:
     with world.app.app_context():
         return set(
