@@ -25,7 +25,7 @@ from hotline.services.errors import (
     TooLarge,
     UnreadableFile,
 )
-from hotline.services.handler_auth import EnrolmentRequired, TotpRequired
+from hotline.services.handler_auth import EnrolmentRequired
 from hotline.services.throttle import Throttled
 
 log = logging.getLogger("hotline.errors")
@@ -59,7 +59,6 @@ class EdgeError(ServiceError):
 # Domain errors by class (the nearest listed ancestor wins); anything else is a 400.
 _STATUS: dict[type[ServiceError], int] = {
     InvalidCredentials: 401,
-    TotpRequired: 401,
     NotGranted: 403,
     NoSuchCase: 404,  # listed before its base: the nearest listed ancestor wins
     EnrolmentRequired: 403,

@@ -1,10 +1,12 @@
 """Handler sign-in without the server ever seeing the password.
 
 The browser runs Argon2id(password, the handler's salt) and sends only the first half
-(the login proof); the server compares its peppered tag with the stored verifier, checks a
-TOTP code (single use), and hands back the private-key bundle with the pepper layer
-removed, still sealed under the second half, which never leaves the browser.
-Unknown usernames get a stable fake salt so a probe cannot tell who has an account.
+(the login proof) together with a TOTP code (single use); the server compares its peppered
+tag with the stored verifier, checks the code, and only when both are right hands back the
+private-key bundle with the pepper layer removed, still sealed under the second half, which
+never leaves the browser. Whatever is wrong, the answer is the same. The TOTP secret is made
+here at enrolment, never chosen by the browser. Unknown usernames get a stable fake salt so
+a probe cannot tell who has an account.
 """
 
 from __future__ import annotations
@@ -28,10 +30,6 @@ from hotline.services.errors import InvalidCredentials, InvalidInput, ServiceErr
 log = logging.getLogger("hotline.handler_auth")
 _BAD = "unknown username, wrong password or wrong code"
 TOTP_ISSUER = "Speak-up hotline"
-
-
-class TotpRequired(ServiceError):
-    code = "totp_required"
 
 
 class EnrolmentRequired(ServiceError):
@@ -71,15 +69,17 @@ def login_parameters(session: Session, ctx: ServiceContext, username: str) -> Lo
     return LoginParameters(handler.kdf_salt, handler.kdf_ops, handler.kdf_mem)
 
 
-def _check_proof(ctx: ServiceContext, handler: Handler | None, auth: bytes) -> Handler:
+def _proof_matches(ctx: ServiceContext, handler: Handler | None, auth: bytes) -> bool:
+    """Whether `auth` is the active handler's login proof (constant time, also for none)."""
     if len(auth) != 32:
         raise InvalidInput("login proof must be 32 bytes", field="auth")
     expected = handler.login_verifier if handler is not None else bytes(32)
-    if (
-        handler is None
-        or not handler.active
-        or not constant_time_equal(ctx.keyring.pepper.tag("login", auth), expected)
-    ):
+    matches = constant_time_equal(ctx.keyring.pepper.tag("login", auth), expected)
+    return handler is not None and handler.active and matches
+
+
+def _check_proof(ctx: ServiceContext, handler: Handler | None, auth: bytes) -> Handler:
+    if not _proof_matches(ctx, handler, auth) or handler is None:
         raise InvalidCredentials(_BAD)
     return handler
 
@@ -90,21 +90,29 @@ def totp_secret(ctx: ServiceContext, handler: Handler) -> str | None:
     return ctx.keyring.pepper.unwrap("totp", handler.totp_wrapped).decode("ascii")
 
 
-def _check_code(
-    ctx: ServiceContext, store: ExpiringStore, handler_id: int, secret: str, code: str
-) -> None:
-    code = "".join(ch for ch in code if ch.isdigit())
-    totp = pyotp.TOTP(secret)
-    if len(code) != 6:
+# Checked against when there is no secret, so every sign-in does the same work.
+_NO_SECRET = "A" * 32
+
+
+def _code_step(secret: str | None, code: str | None) -> int | None:
+    """The time step `code` is valid for under `secret` (one step of clock drift either
+    way), or None. Every candidate is compared, in constant time."""
+    digits = "".join(ch for ch in (code or "") if ch.isdigit())
+    if len(digits) != 6:
+        digits = "x" * 6  # matches nothing, after the same work
+    totp = pyotp.TOTP(secret or _NO_SECRET)
+    now = totp.timecode(_now())
+    found = None
+    for at in (now, now - 1, now + 1):
+        if constant_time_equal(totp.generate_otp(at).encode(), digits.encode()):
+            found = at
+    return found if secret is not None else None
+
+
+def _spend_code(store: ExpiringStore, handler_id: int, step: int) -> None:
+    """Each code works once: a replayed code (shoulder-surfed, logged) is refused."""
+    if not store.add(f"totp:{handler_id}:{step}", 120):
         raise InvalidCredentials(_BAD)
-    for offset in (0, -1, 1):  # one step of clock drift either way
-        at = totp.timecode(_now()) + offset
-        if constant_time_equal(totp.generate_otp(at).encode(), code.encode()):
-            # Each code works once: a replayed code (shoulder-surfed, logged) is refused.
-            if not store.add(f"totp:{handler_id}:{at}", 120):
-                raise InvalidCredentials(_BAD)
-            return
-    raise InvalidCredentials(_BAD)
 
 
 def _now() -> datetime:
@@ -119,15 +127,21 @@ def sign_in(
     auth: bytes,
     code: str | None,
 ) -> KeyMaterial:
-    handler = _check_proof(
-        ctx, session.scalar(select(Handler).where(Handler.username == username)), auth
-    )
-    secret = totp_secret(ctx, handler)
-    if secret is None:
+    """Password proof and code together, one answer for whatever is wrong: a right
+    password with a missing or wrong code looks exactly like a wrong password, so
+    passwords cannot be confirmed without the second factor.
+
+    Before enrolment the password is the only factor a handler has: a right password then
+    answers EnrolmentRequired, and the enrolment steps need it."""
+    handler = session.scalar(select(Handler).where(Handler.username == username))
+    proof_ok = _proof_matches(ctx, handler, auth)
+    secret = totp_secret(ctx, handler) if handler is not None else None
+    step = _code_step(secret, code)
+    if handler is not None and proof_ok and secret is None:
         raise EnrolmentRequired("set up your authenticator app first")
-    if not code:
-        raise TotpRequired("enter the 6-digit code from your authenticator app")
-    _check_code(ctx, store, handler.id, secret, code)
+    if handler is None or not proof_ok or step is None:
+        raise InvalidCredentials(_BAD)
+    _spend_code(store, handler.id, step)
     audit.append(session, handler.id, "login")
     session.commit()
     log.info("handler.login", extra={"handler_id": handler.id})
@@ -165,14 +179,23 @@ class Enrolment:
     qr_svg: str
 
 
-def start_enrolment(session: Session, ctx: ServiceContext, username: str, auth: bytes) -> Enrolment:
-    """After a correct password proof, a handler without TOTP gets a new secret and QR code."""
+def _unenrolled(session: Session, ctx: ServiceContext, username: str, auth: bytes) -> Handler:
     handler = _check_proof(
         ctx, session.scalar(select(Handler).where(Handler.username == username)), auth
     )
     if handler.totp_wrapped is not None:
         raise InvalidCredentials(_BAD)
+    return handler
+
+
+def start_enrolment(session: Session, ctx: ServiceContext, username: str, auth: bytes) -> Enrolment:
+    """After a correct password proof, a handler without TOTP gets a secret the server
+    makes, as a QR code. The server keeps it (sealed under the pepper) until a code made
+    from it confirms the enrolment; starting again replaces it."""
+    handler = _unenrolled(session, ctx, username, auth)
     secret = pyotp.random_base32()
+    handler.totp_pending_wrapped = ctx.keyring.pepper.wrap("totp-pending", secret.encode("ascii"))
+    session.commit()
     uri = pyotp.TOTP(secret).provisioning_uri(name=handler.username, issuer_name=TOTP_ISSUER)
     import qrcode  # only here, at enrolment: it keeps ~4 MiB out of every worker
     import qrcode.image.svg
@@ -189,20 +212,19 @@ def finish_enrolment(
     store: ExpiringStore,
     username: str,
     auth: bytes,
-    secret: str,
     code: str,
 ) -> KeyMaterial:
-    handler = _check_proof(
-        ctx, session.scalar(select(Handler).where(Handler.username == username)), auth
-    )
-    if handler.totp_wrapped is not None:
+    """A code from the secret the server issued confirms the enrolment and signs in."""
+    handler = _unenrolled(session, ctx, username, auth)
+    if handler.totp_pending_wrapped is None:
         raise InvalidCredentials(_BAD)
-    try:
-        pyotp.TOTP(secret).now()
-    except Exception as exc:
-        raise InvalidInput("invalid authenticator secret", field="secret") from exc
-    _check_code(ctx, store, handler.id, secret, code)
-    handler.totp_wrapped = ctx.keyring.pepper.wrap("totp", secret.encode("ascii"))
+    secret = ctx.keyring.pepper.unwrap("totp-pending", handler.totp_pending_wrapped)
+    step = _code_step(secret.decode("ascii"), code)
+    if step is None:
+        raise InvalidCredentials(_BAD)
+    _spend_code(store, handler.id, step)
+    handler.totp_wrapped = ctx.keyring.pepper.wrap("totp", secret)
+    handler.totp_pending_wrapped = None
     audit.append(session, handler.id, "totp_enrolled")
     audit.append(session, handler.id, "login")
     session.commit()
@@ -210,21 +232,20 @@ def finish_enrolment(
     return key_material(ctx, handler)
 
 
+def _recovery_matches(ctx: ServiceContext, handler: Handler | None, proof: bytes) -> bool:
+    expected = handler.recovery_verifier if handler is not None else None
+    matches = constant_time_equal(ctx.keyring.pepper.tag("recovery", proof), expected or bytes(32))
+    return handler is not None and handler.active and expected is not None and matches
+
+
 def recovery_material(
     session: Session, ctx: ServiceContext, username: str, recovery_proof: bytes
 ) -> bytes:
     """The recovery-wrapped private bundle, for whoever proves they hold the recovery key."""
     handler = session.scalar(select(Handler).where(Handler.username == username))
-    if (
-        handler is None
-        or not handler.active
-        or handler.recovery_verifier is None
-        or len(recovery_proof) != 32
-        or not constant_time_equal(
-            ctx.keyring.pepper.tag("recovery", recovery_proof), handler.recovery_verifier
-        )
-    ):
+    if len(recovery_proof) != 32 or not _recovery_matches(ctx, handler, recovery_proof):
         raise InvalidCredentials("unknown username or wrong recovery key")
+    assert handler is not None
     return ctx.keyring.pepper.unwrap("handler-recovery", handler.recovery_wrapped_private)
 
 
@@ -241,21 +262,26 @@ def set_password(
     new_wrapped_private: bytes,
 ) -> None:
     """Replace the password wrapping, proven by the old password or by the recovery key,
-    plus a TOTP code. The new wrapping was made in the browser; the keys do not change."""
+    together with a TOTP code: one answer whichever is wrong. The new wrapping was made in
+    the browser; the keys do not change. Every open session ends."""
+    if proof_kind not in ("password", "recovery"):
+        raise InvalidInput("proof must be password or recovery", field="proof_kind")
+    if len(proof) != 32:
+        raise InvalidInput("the proof must be 32 bytes", field="proof")
     handler = session.scalar(select(Handler).where(Handler.username == username))
     if proof_kind == "password":
-        handler = _check_proof(ctx, handler, proof)
-    elif proof_kind == "recovery":
-        recovery_material(session, ctx, username, proof)
+        proof_ok = _proof_matches(ctx, handler, proof)
     else:
-        raise InvalidInput("proof must be password or recovery", field="proof_kind")
-    assert handler is not None
-    secret = totp_secret(ctx, handler)
-    if secret is None:
+        proof_ok = _recovery_matches(ctx, handler, proof)
+    secret = totp_secret(ctx, handler) if handler is not None else None
+    step = _code_step(secret, code)
+    if handler is not None and proof_ok and secret is None:
         raise EnrolmentRequired("set up your authenticator app first")
-    _check_code(ctx, store, handler.id, secret, code)
+    if handler is None or not proof_ok or step is None:
+        raise InvalidCredentials(_BAD)
     if len(salt) != SALT_BYTES or len(new_auth) != 32 or not 100 < len(new_wrapped_private) < 400:
         raise InvalidInput("new password material has the wrong size", field="salt")
+    _spend_code(store, handler.id, step)
     params = ctx.keyring.password_params
     handler.kdf_salt, handler.kdf_ops, handler.kdf_mem = salt, params.ops, params.mem_bytes
     handler.login_verifier = ctx.keyring.pepper.tag("login", new_auth)

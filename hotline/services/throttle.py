@@ -34,6 +34,10 @@ class ReceiptThrottle:
         self.window = window
         self._slice = max(1, window // SLICES)
 
+    @property
+    def store(self) -> ExpiringStore:
+        return self._store
+
     def check(self, client: str) -> None:
         until = self._store.get_int(f"rt:until:{client}")
         wait = until - int(time.time())

@@ -8,8 +8,6 @@ means signing in again (the console's strings are in `handler/_console_strings.h
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,9 +21,9 @@ from hotline import db, vocabulary
 from hotline.app_services import service_context
 from hotline.kv import ExpiringStore
 from hotline.limits import client_key, configured
-from hotline.services import console, handler_auth, routing
-from hotline.services.errors import InvalidCredentials, InvalidInput
-from hotline.services.throttle import ReceiptThrottle, Throttled
+from hotline.services import console, handler_auth, routing, signin_budget
+from hotline.services.errors import InvalidInput
+from hotline.services.throttle import ReceiptThrottle
 from hotline.views import handler_json, handler_session
 from hotline.views.json_input import b64, b64_field, json_object, string_field
 
@@ -41,14 +39,6 @@ def _(text: str, **values: str) -> str:
     return str(_babel_gettext(text, **values))
 
 
-class LoginThrottled(Throttled):
-    """Too many failed sign-ins for this username from this client."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(retry_after)
-        self.message = f"too many failed sign-ins; wait {retry_after} seconds and try again"
-
-
 def _login_throttle() -> ReceiptThrottle:
     throttle: ReceiptThrottle = current_app.extensions["hotline.login_throttle"]
     return throttle
@@ -59,30 +49,11 @@ def _store() -> ExpiringStore:
     return store
 
 
-def _throttle_key(username: str) -> str:
-    """Username and client together, as a keyed hash: the store never holds either."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    digest = hmac.new(
-        secret, f"{username}\x00{client_key()}".encode("utf-8", "replace"), hashlib.sha256
-    ).hexdigest()[:32]
-    return f"login:{digest}"
-
-
 def _throttled(username: str, attempt: Callable[[], T]) -> T:
-    """Refuse while a growing delay runs; wrong passwords, codes or recovery keys count."""
-    throttle = _login_throttle()
-    key = _throttle_key(username)
-    try:
-        throttle.check(key)
-    except Throttled as error:
-        raise LoginThrottled(error.retry_after) from None
-    try:
-        result = attempt()
-    except InvalidCredentials:
-        throttle.failed(key)
-        raise
-    throttle.succeeded(key)
-    return result
+    """Refuse while a growing delay runs; wrong passwords, codes or recovery keys count,
+    for the account from anywhere and for the account from this client."""
+    budget = signin_budget.budget(_login_throttle(), service_context().keyring.pepper)
+    return budget.attempt(username, client_key(), attempt)
 
 
 def _username(payload: dict[str, Any]) -> str:
@@ -131,7 +102,8 @@ def make_handler_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("handler", __name__)
     page_limit = limiter.limit(lambda: configured("PAGE_RATE_LIMIT"))
     # One budget per client across every sign-in step (parameters, login, enrolment,
-    # recovery, password change), on top of the growing delay per username and client.
+    # recovery, password change), on top of the growing delays per account and per
+    # account and client (services/signin_budget.py).
     login_limit = limiter.shared_limit(lambda: configured("LOGIN_RATE_LIMIT"), scope="login")
 
     @bp.get("/console")
@@ -182,15 +154,15 @@ def make_handler_blueprint(limiter: Limiter) -> Blueprint:
     @bp.post("/handler/api/login/enrol/finish")
     @login_limit
     def enrol_finish() -> Response:
-        payload = json_object(("username", "auth", "secret", "code"))
+        # No secret here: the server issued it at the start and kept it.
+        payload = json_object(("username", "auth", "code"))
         username = _username(payload)
         auth = b64_field(payload, "auth", exact=32)
-        secret = string_field(payload, "secret", 64)
         code = _code(payload)
         keys = _throttled(
             username,
             lambda: handler_auth.finish_enrolment(
-                db.session(), service_context(), _store(), username, auth, secret, code
+                db.session(), service_context(), _store(), username, auth, code
             ),
         )
         return _signed_in(keys)

@@ -45,10 +45,14 @@ def report_through_the_form(
 
 
 def sign_in_first_time(page: Page, server: LiveServer, username: str) -> pyotp.TOTP:
-    """Password, then the enrolment view: read the key shown on the page, answer a code."""
+    """Password, then the enrolment view: read the key shown on the page, answer a code.
+    The server made the key: the browser never sends it back, it only confirms a code."""
     totp = sign_in_first_time_at_enrolment(page, server, username)
+    mark = server.recorder.mark()
     page.fill("#enrol-code", totp.now())
     page.click("#enrol-form button[type=submit]")
+    expect(page.locator("#view-enrol")).to_be_hidden(timeout=30_000)
+    assert totp.secret.encode() not in server.recorder.since(mark)
     return totp
 
 

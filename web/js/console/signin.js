@@ -100,7 +100,7 @@ export async function signIn(form) {
       return;
     }
     wipe(secrets.unwrapKey);
-    if (error.code === 'totp_required') throw new Shown(t.error_code_needed);
+    // Password and code are checked together: whatever was wrong, the answer is the same.
     throw error;
   }
   progress('signin-progress', t.unlocking);
@@ -111,9 +111,8 @@ async function startEnrolment(username, secrets) {
   const enrolment = await api('/handler/api/login/enrol/start', {
     json: { username, auth: b64(secrets.auth) },
   });
-  state.pendingEnrolment = {
-    username, auth: secrets.auth, unwrapKey: secrets.unwrapKey, secret: enrolment.secret,
-  };
+  // The server made the secret and keeps it; this tab only shows it and confirms a code.
+  state.pendingEnrolment = { username, auth: secrets.auth, unwrapKey: secrets.unwrapKey };
   // Server-rendered SVG, shown as an image (CSP allows data: images, never inline markup).
   $('enrol-qr').src = `data:image/svg+xml;base64,${b64(hc.utf8Encode(enrolment.qr_svg))}`;
   $('enrol-secret').textContent = enrolment.secret.match(/.{1,4}/g).join(' ');
@@ -133,7 +132,7 @@ export async function finishEnrolment(form) {
   if (!code) throw new Shown(t.error_code_needed);
   progress('enrol-progress', t.signing_in);
   const material = await api('/handler/api/login/enrol/finish', {
-    json: { username: pending.username, auth: b64(pending.auth), secret: pending.secret, code },
+    json: { username: pending.username, auth: b64(pending.auth), code },
   });
   state.pendingEnrolment = null;
   $('enrol-qr').removeAttribute('src');

@@ -13,7 +13,7 @@ export const state = {
   current: null, // {data, keys}
   pages: [null], // cursors of the pages seen, for "first page"
   directory: null,
-  pendingEnrolment: null, // {username, auth, unwrapKey, secret}
+  pendingEnrolment: null, // {username, auth, unwrapKey}
   epoch: 0, // bumped by forget(): an answer that arrives after it is dropped, never shown
 };
 
