@@ -29,8 +29,8 @@ from hotline.services.context import ServiceContext
 from hotline.services.errors import (
     HoldersChanged,
     InvalidInput,
+    NoSuchCase,
     NotesKeyExists,
-    NotFound,
     NotGranted,
 )
 
@@ -90,11 +90,11 @@ def create(
             raise InvalidInput("a notes-key grant has the wrong size", field="grants")
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFound("no such case", field="case_id")
+        raise NoSuchCase()
     lock_case(session, case.id)
     rows = holders(session, case.id)
     if not any(r.handler_id == handler_id and r.released for r in rows):
-        raise NotGranted("this case is not assigned to you")
+        raise NoSuchCase()  # the same answer as an unknown id (issue 11 item 24)
     if exists(session, case.id):
         session.rollback()
         raise NotesKeyExists(

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from crypto import attachments as file_crypto
 from crypto import handler_keys, sealing
 from crypto.errors import DecryptionError
-from crypto.grants import CASE_KEY, GrantFor, make_grant
+from crypto.grants import CASE_KEY, NOTES_KEY, GrantFor, make_grant
 from crypto.handler_keys import HandlerPublicKeys
 from crypto.primitives import Argon2Params
 from hotline import db
@@ -31,6 +31,7 @@ from tests.support.console import (
     new_handler,
     post_login,
     prove,
+    public_of,
     reporter_view,
     sign_in,
     submit,
@@ -509,54 +510,70 @@ def test_reply_reaches_the_reporter_and_notes_never_do(world: World) -> None:
 
 def test_first_reply_acknowledges_and_actions_record_no_extra_view(world: World) -> None:
     """Issue 10 §8: the first reply to a "received" case acknowledges it (audited, the
-    acknowledgement deadline met, shown at once), and no action adds a "view" entry."""
+    acknowledgement deadline met, shown at once), and no action adds a "view" entry: each
+    answers with the case as it now stands, and the console seals the next item from that."""
     username = new_handler(world, "compliance", "replier")
     case = submit(world)
+    case_id, path = case["case_id"], f"cases/{case['case_id']}"
     console = sign_in(world, username)
-    _, keys = console.keys(case["case_id"])  # the one view
-    path = f"cases/{case['case_id']}"
-    reply = sealing.seal_text(keys.case_key, marker(world, "first answer"), sealing.MESSAGE)
-    r = console.post(f"{path}/replies", {"sealed_body": b64(reply)})
-    assert r.status_code == 201, r.data
-    shown = body(r)["case"]
+    me = console.handler_id
+    shown, keys = console.keys(case_id)  # the one view
+
+    def reply(data: dict[str, Any], label: str) -> dict[str, Any]:
+        seq = data["next_message_seq"]
+        text = marker(world, label)
+        sealed = sealing.seal_message(keys.case_key, text, case_id, sealing.handler_author(me), seq)
+        r = console.post(f"{path}/replies", {"sealed_body": b64(sealed), "seq": seq})
+        assert r.status_code == 201, r.data
+        return dict(body(r)["case"])
+
+    shown = reply(shown, "first answer")
     today = dates.today()
     feedback = dates.add_months(today, 3).isoformat()
     assert (shown["status"], shown["acknowledged_on"]) == ("acknowledged", today.isoformat())
     assert shown["next_deadline"] == shown["feedback_by"] == feedback
     assert [m["author"] for m in shown["messages"]] == ["handler"]
     assert reporter_view(world, case["receipt"])["status"] == "acknowledged"
-    # A second reply, a note and a grant: one entry each, and still one view.
-    again = sealing.seal_text(keys.case_key, marker(world, "second answer"), sealing.MESSAGE)
-    r = console.post(f"{path}/replies", {"sealed_body": b64(again)})
-    assert r.status_code == 201 and body(r)["case"]["status"] == "acknowledged"
-    note = sealing.seal_text(keys.notes_key, marker(world, "a note"), sealing.NOTE)
-    r = console.post(f"{path}/notes", {"sealed_body": b64(note)})
+    # A second reply, the notes key, a note and a grant: one entry each, still one view.
+    shown = reply(shown, "second answer")
+    assert shown["status"] == "acknowledged" and len(shown["messages"]) == 2
+    holders = {h["handler_id"] for h in shown["holders"]}
+    notes_key = secrets.token_bytes(32)
+    grants = console.notes_key_grants(case_id, notes_key, holders)
+    assert console.post(f"{path}/notes-key", {"grants": grants}).status_code == 201
+    seq = shown["next_note_seq"]
+    note = sealing.seal_note(notes_key, marker(world, "a note"), case_id, me, seq)
+    r = console.post(f"{path}/notes", {"sealed_body": b64(note), "seq": seq})
     assert r.status_code == 201 and len(body(r)["case"]["notes"]) == 1
-    directory = {h["id"]: h for h in body(console.get("handlers/directory"))["handlers"]}
-    privacy = directory[world.handler_ids["privacy.one"]]
-    grant = make_grant(keys, HandlerPublicKeys(unb64(privacy["x25519"]), unb64(privacy["mlkem"])))
-    r = console.post(f"{path}/grants", {"handler_id": privacy["id"], "sealed_keys": b64(grant)})
+    privacy = console.directory()[world.handler_ids["privacy.one"]]
+    target = privacy["id"]
+    grants_to = {
+        "handler_id": target,
+        "sealed_keys": b64(
+            make_grant(keys.case_key, public_of(privacy), GrantFor(CASE_KEY, case_id, target))
+        ),
+        "sealed_notes_key": b64(
+            make_grant(notes_key, public_of(privacy), GrantFor(NOTES_KEY, case_id, target))
+        ),
+    }
+    r = console.post(f"{path}/grants", grants_to)
     assert r.status_code == 201 and body(r)["case"]["trail"][-1]["action"] == "grant"
     with world.app.app_context():
         mine = [
-            (e.action, e.detail)
+            e.action
             for e in db.session().scalars(
                 select(AuditEvent)
-                .where(
-                    AuditEvent.actor_id == console.handler_id,
-                    AuditEvent.case_id == case["case_id"],
-                )
+                .where(AuditEvent.actor_id == me, AuditEvent.case_id == case_id)
                 .order_by(AuditEvent.id)
             )
         ]
-    assert mine == [
-        ("view", ""),
-        ("reply", ""),
-        ("status", "acknowledged"),
-        ("reply", ""),
-        ("note", ""),
-        ("grant", f"to:{privacy['id']}"),
-    ]
+        acknowledged = db.session().scalars(
+            select(AuditEvent.detail).where(
+                AuditEvent.case_id == case_id, AuditEvent.action == "status"
+            )
+        )
+        assert list(acknowledged) == ["acknowledged"]
+    assert mine == ["view", "reply", "status", "reply", "notes_key", "note", "grant"]
 
 
 # --- grants --------------------------------------------------------------------------------
@@ -772,4 +789,3 @@ def test_every_console_action_is_audited_and_the_chain_verifies(world: World) ->
         result = audit.verify(session)
         assert result.ok, result
         assert result.checked == len(list(session.scalars(select(AuditEvent.id))))
-

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from werkzeug.test import TestResponse
 
+from crypto.grants import GRANT_BYTES
 from hotline.services import handler_auth
-from hotline.services.sealed_intake import GRANT_BYTES
 from tests.support import b64, body
 from tests.support.console import CLOCK, Console, sign_in, submit
 from tests.support.world import World
@@ -30,17 +30,26 @@ def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None
 def _endpoints(console: Console) -> dict[str, Callable[[str], TestResponse]]:
     """Every handler endpoint that takes a case id, each with a well-formed request."""
     sealed = b64(bytes(100))  # well-formed: the id is what each request gets wrong
+    grant = b64(bytes(GRANT_BYTES))
     return {
         "bundle": lambda case_id: console.get(f"cases/{case_id}"),
         "status": lambda case_id: console.post(
             f"cases/{case_id}/status", {"status": "acknowledged"}
         ),
-        "reply": lambda case_id: console.post(f"cases/{case_id}/replies", {"sealed_body": sealed}),
-        "note": lambda case_id: console.post(f"cases/{case_id}/notes", {"sealed_body": sealed}),
+        "reply": lambda case_id: console.post(
+            f"cases/{case_id}/replies", {"sealed_body": sealed, "seq": 0}
+        ),
+        "note": lambda case_id: console.post(
+            f"cases/{case_id}/notes", {"sealed_body": sealed, "seq": 0}
+        ),
+        "notes key": lambda case_id: console.post(
+            f"cases/{case_id}/notes-key",
+            {"grants": [{"handler_id": console.handler_id, "sealed_key": grant}]},
+        ),
         "attachment": lambda case_id: console.get(f"cases/{case_id}/attachments/{'0' * 32}"),
         "grant": lambda case_id: console.post(
             f"cases/{case_id}/grants",
-            {"handler_id": console.handler_id, "sealed_keys": b64(bytes(GRANT_BYTES))},
+            {"handler_id": console.handler_id, "sealed_keys": grant},
         ),
     }
 
