@@ -44,6 +44,28 @@ def test_idle_console_forgets_keys_and_ends_the_session(
     context.close()
 
 
+def test_sign_out_says_signed_out_only_once_the_server_ended_the_session(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in_first_time(page, live_server, "audit.one")
+    expect(page.locator("#view-list")).to_be_visible(timeout=30_000)
+
+    # The server cannot be reached: the keys go at once, and the page does not claim the
+    # session is over.
+    page.route("**/handler/api/logout", lambda route: route.abort())
+    page.click("#sign-out")
+    expect(page.locator("#view-signin")).to_be_visible()
+    expect(page.locator("#console-status")).to_contain_text("could not be reached")
+    assert page.locator("#case-rows tr").count() == 0
+    status = page.evaluate(
+        "fetch('/handler/api/cases', {headers: {Accept: 'application/json'}}).then(r => r.status)"
+    )
+    assert status == 200
+    context.close()
+
+
 def test_routing_preview_is_a_post_body_never_a_query_string(
     browser: Browser, live_server: LiveServer
 ) -> None:

@@ -146,15 +146,20 @@ export function enterSignIn(message) {
   $('signin-username').focus();
 }
 
-/** Forget the keys at once, then end the server session; `message` says why. */
+/**
+ * Forget the keys at once, then end the server session; `message` says why. The message
+ * appears only once the server has ended the session, so that a reload right after it
+ * never finds the session still alive; if the server cannot be reached, the page says so.
+ */
 export async function signOut(message = t.signed_out) {
   forget();
   history.replaceState(null, '', '/console');
-  enterSignIn(message);
+  enterSignIn('');
   try {
     await api('/handler/api/logout', { json: {} });
+    showStatus(message);
   } catch {
-    // Signed out locally either way; the server session times out on its own.
+    showStatus(t.signed_out_locally);
   }
 }
 
