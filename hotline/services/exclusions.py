@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crypto.pepper import Pepper
-from hotline.models import CaseExclusion
+from hotline.models import CaseExclusion, Handler
 
 
 def tag(pepper: Pepper, case_id: str, handler_id: int) -> bytes:
@@ -27,3 +28,21 @@ def is_excluded(session: Session, pepper: Pepper, case_id: str, handler_id: int)
         )
     )
     return found is not None
+
+
+@dataclass(frozen=True)
+class Excludable:
+    id: int
+    name: str
+    role: str
+
+
+def excludable_handlers(session: Session) -> list[Excludable]:
+    """The people a reporter may exclude: active handlers who can receive cases (an
+    administrator receives none, so listing one would offer a choice that does nothing)."""
+    rows = session.scalars(
+        select(Handler)
+        .where(Handler.active.is_(True), Handler.is_admin.is_(False))
+        .order_by(Handler.display_name)
+    )
+    return [Excludable(h.id, h.display_name, h.role) for h in rows]

@@ -38,6 +38,12 @@ class KeyChange:
     fingerprint: str
 
 
+def desk_changes_for(session: Session, handler_id: int, today: date) -> list[KeyChange]:
+    """`desk_changes` for a handler known by id (none for an id that no longer exists)."""
+    handler = session.get(Handler, handler_id)
+    return desk_changes(session, handler, today) if handler else []
+
+
 def desk_changes(session: Session, handler: Handler, today: date) -> list[KeyChange]:
     """Recent entries for the handler's desk about other handlers, newest first."""
     if handler.desk is None:

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, g, jsonify
-from sqlalchemy import text
 
 from hotline import db
 from hotline.kv import ExpiringStore
@@ -23,8 +22,7 @@ log = logging.getLogger("hotline.health")
 
 
 def _database() -> None:
-    with db.database().engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+    db.database().ping()
 
 
 def _store() -> None:

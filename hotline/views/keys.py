@@ -16,7 +16,6 @@ from flask_limiter import Limiter
 from crypto.key_directory import GENESIS
 from hotline import db
 from hotline.limits import configured
-from hotline.models import Handler
 from hotline.services import dates, key_alerts, routing
 from hotline.services.context import ServiceContext
 from hotline.views import handler_session
@@ -59,9 +58,9 @@ def make_keys_blueprint(limiter: Limiter) -> Blueprint:
     @handler_session.login_required
     def desk_key_changes() -> Response:
         """Recent key entries of the signed-in handler's desk colleagues (no case, no content)."""
-        session = db.session()
-        me = session.get(Handler, handler_session.current_handler_id())
-        changes = key_alerts.desk_changes(session, me, dates.today()) if me else []
+        changes = key_alerts.desk_changes_for(
+            db.session(), handler_session.signed_in_id(), dates.today()
+        )
         return jsonify(
             changes=[
                 {

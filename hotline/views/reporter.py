@@ -22,7 +22,6 @@ from flask import (
 )
 from flask_babel import gettext as _babel_gettext
 from flask_limiter import Limiter
-from sqlalchemy import select
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from hotline import db
@@ -30,11 +29,12 @@ from hotline.app_services import service_context
 from hotline.blobs.store import BlobStore
 from hotline.http_errors import status_of
 from hotline.limits import configured, global_budget
-from hotline.models import Channel, Handler
-from hotline.services import followup, intake, routing
+from hotline.models import Channel
+from hotline.services import exclusions, followup, intake, routing
 from hotline.services.errors import ServiceError
 from hotline.uploads import finished_uploads
 from hotline.views import words
+from hotline.views.json_input import ATTACHMENT_ID_MAX, path_id
 from hotline.views.receipt_guard import guarded
 from hotline.vocabulary import REPORT_FIELDS
 
@@ -71,14 +71,10 @@ def _blobs() -> BlobStore:
 
 
 def _handler_directory() -> list[dict[str, Any]]:
-    """The people a reporter may exclude: active handlers who can receive cases (an
-    administrator receives none, so listing one would offer a choice that does nothing)."""
-    rows = db.session().scalars(
-        select(Handler)
-        .where(Handler.active.is_(True), Handler.is_admin.is_(False))
-        .order_by(Handler.display_name)
-    )
-    return [{"id": h.id, "name": h.display_name, "role": h.role} for h in rows]
+    return [
+        {"id": h.id, "name": h.name, "role": h.role}
+        for h in exclusions.excludable_handlers(db.session())
+    ]
 
 
 def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
@@ -231,6 +227,7 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
     def followup_file(attachment_id: str) -> Response | tuple[str, int]:
         receipt = request.form.get("receipt", "")
         try:
+            attachment_id = path_id(attachment_id, "attachment", ATTACHMENT_ID_MAX)
             # The service checks the whole file (every block and the FINAL tag) before it
             # hands out the stream: a damaged file is an error page, never partial content.
             view, plain = guarded(

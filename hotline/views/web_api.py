@@ -19,6 +19,7 @@ from hotline.services.errors import InvalidInput
 from hotline.services.proof_of_work import InvalidProof, ProofOfWork, check_binding
 from hotline.uploads import finished_uploads
 from hotline.views.json_input import (
+    ATTACHMENT_ID_MAX,
     UnsupportedMediaType,
     b64,
     b64_field,
@@ -26,6 +27,7 @@ from hotline.views.json_input import (
     check_object,
     id_list_field,
     json_object,
+    path_id,
     string_field,
 )
 from hotline.views.receipt_guard import guarded
@@ -263,6 +265,7 @@ def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
     def sealed_attachment(attachment_id: str) -> Response:
         payload = json_object(("lookup_tag",))
         tag = b64_field(payload, "lookup_tag", exact=32)
+        attachment_id = path_id(attachment_id, "attachment", ATTACHMENT_ID_MAX)
         item = guarded(
             lambda: sealed_followup.attachment(db.session(), service_context(), tag, attachment_id)
         )

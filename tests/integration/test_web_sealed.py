@@ -464,6 +464,9 @@ def test_browser_sealed_attachments(world: World) -> None:
         assert file_crypto.decrypt_file(file_key, [r.data]) == plain
     assert {a["id"] for a in listed} <= stored_state(world)[1]
     assert client.post(f"/api/v1/followup/attachments/{'0' * 32}", json=d.tag).status_code == 404
+    # An id longer than any file id is refused as such, never cut to a real one.
+    r = client.post(f"/api/v1/followup/attachments/{listed[0]['id']}0", json=d.tag)
+    assert r.status_code == 400 and body(r)["field"] == "attachment", r.data
 
 
 def test_file_and_description_count_mismatch_stores_nothing(world: World) -> None:
@@ -821,6 +824,8 @@ def test_no_js_report_files_and_followup(world: World) -> None:
         downloads[r.headers["Content-Disposition"]] = r.data
     assert len(ids) == 3 and sorted(downloads.values()) == sorted([cleaned, pdf, note])
     assert downloads[f'attachment; filename="{pdf_name}"'] == pdf
+    r = client.post(f"/followup/files/{ids[0]}0", data={"csrf_token": token, "receipt": receipt})
+    assert r.status_code == 400 and r.mimetype == "text/html" and "could not be accepted" in r.text
 
 
 def test_no_js_photo_is_cleaned_whatever_its_declared_type(world: World) -> None:

@@ -1,5 +1,5 @@
-"""The web edge keeps to its layer: blueprints never import one another, the handler
-console's views leave queries, audit entries and commits to services, and no view module
+"""The web edge keeps to its layer: blueprints never import one another, views leave
+queries (and the console's views audit entries and commits) to services, and no view module
 grows past 400 lines."""
 
 from __future__ import annotations
@@ -69,6 +69,31 @@ def test_handler_views_leave_queries_audit_and_commits_to_services(path: Path) -
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
     }
     assert not calls & {"commit", "rollback", "scalar", "scalars", "execute", "add"}, path.name
+
+
+@pytest.mark.parametrize("path", sorted(VIEWS.glob("*.py")), ids=lambda p: p.name)
+def test_no_view_queries_the_database(path: Path) -> None:
+    """Every view (not only the console's) leaves queries to services: no SQLAlchemy, no
+    query or write calls, no model looked up by id. Models' enums (e.g. Channel) may be named."""
+    tree = _tree(path)
+    assert not {n for n in _imported(tree) if n.startswith("sqlalchemy")}, path.name
+    calls = {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
+    assert not calls & {"commit", "scalar", "scalars", "execute", "add", "merge"}, path.name
+    session_gets = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and node.args
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id[:1].isupper()
+    ]
+    assert not session_gets, f"{path.name} looks a model up by id: ask a service"
 
 
 @pytest.mark.parametrize("path", sorted(VIEWS.glob("*.py")), ids=lambda p: p.name)
