@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
 from flask import Flask, Response, current_app, request
@@ -54,15 +56,31 @@ def day_hash(source: str | bytes) -> str:
     return hmac.new(key_of_the_day(), raw, hashlib.sha256).hexdigest()[:32]
 
 
+# Today's key as read from the shared store, kept by each worker for a minute at most and
+# never past its day. Reason: reading it costs two Redis round trips, and every request
+# that hashes a client (limits, the receipt throttle) would pay them. The store stays the
+# one source: a key is set there once per day (set-if-absent) and never changes, so a copy
+# only goes stale if Redis loses it (a restart); the minute bounds how long two workers can
+# then hash one client apart.
+DAY_KEY_SECONDS = 60.0
+_day_keys: weakref.WeakKeyDictionary[Any, tuple[str, float, bytes]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def key_of_the_day() -> bytes:
     """Today's random key for client hashes, made by the first worker that needs it and kept
     in the shared store until midnight UTC, never longer."""
     now = datetime.now(UTC)
-    midnight = datetime.combine(now.date() + timedelta(days=1), time.min, UTC)
+    day = now.date().isoformat()
     store: ExpiringStore = current_app.extensions["hotline.kv"]
-    return store.secret(
-        f"limiter-key:{now.date().isoformat()}", int((midnight - now).total_seconds()) + 1
-    )
+    held = _day_keys.get(store)
+    if held is not None and held[0] == day and monotonic() - held[1] < DAY_KEY_SECONDS:
+        return held[2]
+    midnight = datetime.combine(now.date() + timedelta(days=1), time.min, UTC)
+    key = store.secret(f"limiter-key:{day}", int((midnight - now).total_seconds()) + 1)
+    _day_keys[store] = (day, monotonic(), key)
+    return key
 
 
 def did_work(response: Response) -> bool:

@@ -1,6 +1,7 @@
-"""A form page's fixed costs are paid once, not per string or per request: its catalogue is
-looked up once per request, the browser vocabulary is translated once per locale, and the
-categories come from the routing snapshot (no query of their own once it is current)."""
+"""Fixed costs are paid once, not per string or per request: a form page's catalogue is
+looked up once per request, the browser vocabulary is translated once per locale, the
+categories come from the routing snapshot (no query of their own once it is current), and
+the limiter's key of the day is read from the shared store once a minute."""
 
 from __future__ import annotations
 
@@ -85,3 +86,27 @@ def test_japanese_pages_are_still_japanese(world: World, tmp_path: Path) -> None
     page = web.get("/report").get_data(as_text=True)
     english = world.app.test_client().get("/report").get_data(as_text=True)
     assert page != english and 'lang="ja"' in page
+
+
+def test_the_key_of_the_day_is_read_from_the_store_once_a_minute(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotline import limits
+
+    store = world.app.extensions["hotline.kv"]
+    reads: list[str] = []
+    original = store.secret
+
+    def counted(key: str, ttl: int) -> bytes:
+        reads.append(key)
+        return bytes(original(key, ttl))
+
+    monkeypatch.setattr(store, "secret", counted)
+    with world.app.test_request_context("/"):
+        first = limits.key_of_the_day()
+        assert all(limits.key_of_the_day() == first for _ in range(20))
+        assert len(reads) <= 1  # two Redis round trips each, on every hashed request
+        before = len(reads)
+        monkeypatch.setattr(limits, "DAY_KEY_SECONDS", 0.0)
+        assert limits.key_of_the_day() == first  # the store's key, read again: unchanged
+        assert len(reads) == before + 1
