@@ -284,11 +284,15 @@ class Server:
             "HOTLINE_LOG_LEVEL": "WARNING",
             "HOTLINE_RATELIMIT_ENABLED": "0",
             "HOTLINE_MAX_REQUESTS": "0",
+            # Metrics as in production (hotline-web@.service): every worker writes its own
+            # files, summed at scrape time.
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
             # Only the organisation root's public half: handler keys are signed "offline"
             # (sign_keys), as in production; an online root would open its key file (an
             # Argon2id run) in every worker and blur the workers' peak RSS.
             "HOTLINE_KEYS_ROOT_PUBLIC_FILE": str(tmp / "offline-root" / "root.key.pub"),
         }
+        (tmp / "metrics").mkdir(exist_ok=True)
         self.root_file = tmp / "offline-root" / "root.key"
         self.root_phrase = secrets.token_urlsafe(24)
         self.process: subprocess.Popen[bytes] | None = None
@@ -484,6 +488,9 @@ def main() -> None:
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--out", default="load-results.json")
+    parser.add_argument(
+        "--append", action="store_true", help="add this run's rows to the JSON file at --out"
+    )
     parser.add_argument("--table", help="print the docs table of an earlier JSON file and stop")
     args = parser.parse_args()
     if args.table:
@@ -534,6 +541,7 @@ def main() -> None:
                         row["peak_rss_mib"] = [round(x) for x in server.peak_rss_mib()]
                         if scenario in SERVER_SEALED:
                             row["of_bound"] = round(row["throughput"] / bound, 2)
+                            row["bound"] = round(bound, 2)
                         report["runs"].append(row)
                         print(
                             f"w={workers} {scenario:8} c={clients:>2} {row['throughput']:>7}/s "
@@ -549,7 +557,17 @@ def main() -> None:
     report["load_average_end"] = os.getloadavg()
     report["argon2_seconds_end"] = argon2_seconds()  # the bound again, after the run
     report["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    Path(args.out).write_text(json.dumps(report, indent=2))
+    out = Path(args.out)
+    meta = {k: v for k, v in report.items() if k != "runs"}
+    meta["workers"] = worker_counts
+    if args.append and out.exists():
+        earlier = json.loads(out.read_text())
+        earlier.setdefault("invocations", []).append(meta)
+        earlier["runs"].extend(report["runs"])
+        report = earlier
+    else:
+        report["invocations"] = [meta]
+    out.write_text(json.dumps(report, indent=2))
     print(markdown(report))
     print(f"wrote {args.out}")
 
