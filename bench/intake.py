@@ -19,6 +19,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from hotline import wiring
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from crypto import receipts
@@ -27,7 +29,7 @@ from hotline.services import accounts, routing
 
 
 def argon2_seconds(app, runs: int = 7) -> float:  # type: ignore[no-untyped-def]
-    keyring = app.extensions["hotline.services"].keyring
+    keyring = wiring.services(app).context.keyring
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -56,16 +58,16 @@ def main() -> None:
             }
         )
         with app.app_context():
-            routing.load_policy(db.session(), Path(app.config["ROUTING_FILE"]))
+            routing.load_policy(db.session(), Path(wiring.settings(app).routing_file))
             for desk in ("compliance", "audit_committee"):
                 accounts.create_handler(
                     db.session(),
-                    app.extensions["hotline.services"],
+                    wiring.services(app).context,
                     f"bench.{desk}",
                     desk,
                     "bench-password-long-enough",
                 )
-        auth = {"Authorization": f"Bearer {app.config['CHANNEL_TOKEN']}"}
+        auth = {"Authorization": f"Bearer {wiring.settings(app).channel_token}"}
         t_argon = argon2_seconds(app)
         limit = cores / t_argon
 
@@ -97,7 +99,7 @@ def main() -> None:
             list(pool.map(follow, got))
             follow_rate = args.reports / (time.perf_counter() - start)
 
-        params = app.extensions["hotline.services"].keyring.receipt_params
+        params = wiring.services(app).context.keyring.receipt_params
         rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"database            {url.split(':', 1)[0]}")
         print(
@@ -115,7 +117,7 @@ def main() -> None:
             "of the bound"
         )
         print(f"peak RSS            {rss_mib:.0f} MiB")
-        app.extensions["hotline.db"].dispose()
+        wiring.services(app).database.dispose()
 
 
 if __name__ == "__main__":

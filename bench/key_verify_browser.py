@@ -26,12 +26,15 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 from werkzeug.serving import make_server
 
+from hotline import wiring
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hotline import create_app, db, migrate
 from hotline.key_trust import KeyTrust
 from hotline.services import accounts, dates, key_directory, routing
 from tests.support import config_for
+from tests.support.live_server import serve_test_bundles
 
 ROOT = Path(__file__).resolve().parent.parent
 DESKS = ["compliance", "harassment", "audit_committee", "data_protection", "ombudsperson"]
@@ -73,6 +76,7 @@ def main() -> None:
             PAGE_RATE_LIMIT="100000 per minute",
         )
     )  # fmt: skip
+    serve_test_bundles(app)  # cheap Argon2id: the browser needs the test build's floors
     made = 0
 
     def grow(total: int) -> None:
@@ -80,7 +84,7 @@ def main() -> None:
         with app.app_context():
             for _ in range(total - made):
                 accounts.create_handler(
-                    db.session(), app.extensions["hotline.services"],
+                    db.session(), wiring.services(app).context,
                     # Beyond one per desk, the rest join a desk fraud reports do not reach:
                     # the recipients stay the same, only the directory grows.
                     f"h{made}", DESKS[made] if made < len(DESKS) else "data_protection",
@@ -89,7 +93,7 @@ def main() -> None:
                 made += 1
 
     with app.app_context():
-        routing.load_policy(db.session(), Path(app.config["ROUTING_FILE"]))
+        routing.load_policy(db.session(), Path(wiring.settings(app).routing_file))
     sizes = [int(s) for s in args.sizes.split(",")]
     grow(sizes[0])
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -124,7 +128,7 @@ def main() -> None:
         browser.close()
     with app.app_context():
         session = db.session()
-        trust: KeyTrust = app.extensions["hotline.services"].keys
+        trust: KeyTrust = wiring.services(app).context.keys
         cold = KeyTrust(root=trust.root)
         start = time.perf_counter()
         key_directory.trusted_entries(session, cold, dates.today())

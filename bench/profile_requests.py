@@ -32,6 +32,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hotline import wiring
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -54,7 +56,7 @@ def instrument(app: Any, counts: Counts) -> None:
 
     from hotline import db
 
-    engine = app.extensions["hotline.db"].engine
+    engine = wiring.services(app).database.engine
     assert db is not None
 
     def on_sql(*_args: Any) -> None:

@@ -11,7 +11,19 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from hotline import argon2_gate, cli, db, http_errors, limits, logs, metrics, security, uploads
+from hotline import (
+    argon2_gate,
+    cli,
+    db,
+    http_errors,
+    limits,
+    logs,
+    metrics,
+    pepper_check,
+    security,
+    uploads,
+    wiring,
+)
 from hotline.assets import AssetHashes
 from hotline.blobs.images import ImageCleaner
 from hotline.blobs.store import BlobStore
@@ -20,7 +32,7 @@ from hotline.cli_jobs import jobs_group
 from hotline.cli_keys import keys_group
 from hotline.cli_sms import sms_group
 from hotline.cli_web import web_group
-from hotline.config import load_config, secret_bytes
+from hotline.config import flask_overrides, load_settings
 from hotline.kv import make_store
 from hotline.services import audit
 from hotline.services.context import ServiceContext
@@ -36,8 +48,7 @@ from hotline.views.handler_signin import make_handler_blueprint
 from hotline.views.health import make_health_blueprint
 from hotline.views.keys import make_keys_blueprint
 from hotline.views.reporter import LANGUAGES, make_reporter_blueprint
-from hotline.views.sms import configure as configure_sms
-from hotline.views.sms import make_sms_blueprint
+from hotline.views.sms import make_sms_blueprint, make_sms_line
 from hotline.views.web_api import make_web_api_blueprint
 from integrations.rasa import RasaGateway
 
@@ -53,53 +64,68 @@ def select_locale() -> str:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    settings = load_config(config)
+    """The app, from the environment's settings and `config`'s overrides (tests). Refuses
+    to start (`ConfigError`, one line per problem) when a setting is unusable or the
+    pepper does not match the database's."""
+    settings = load_settings(config)
     app = Flask(
         __name__,
-        instance_path=settings["INSTANCE_PATH"],
+        instance_path=str(settings.instance_path),
         template_folder=str(WEB_DIR / "templates"),
         static_folder=str(WEB_DIR / "static"),
     )
-    app.config.update(settings)
-    if int(app.config["PROXY_COUNT"]) > 0:
-        hops = int(app.config["PROXY_COUNT"])
+    app.config.update(settings.flask_config())
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(WEB_DIR / "translations")
+    app.config.update(flask_overrides(config))
+    if settings.proxy_count > 0:
+        hops = settings.proxy_count
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(WEB_DIR / "translations"))
-    app.config.setdefault("WTF_CSRF_SSL_STRICT", False)  # we send no Referer by policy
-    logs.configure(app.config["LOG_LEVEL"])
-    argon2_gate.bound(int(app.config["ARGON2_CONCURRENCY"]))
+    logs.configure(settings.log_level)
+    argon2_gate.bound(settings.argon2_concurrency)
 
-    services = ServiceContext.from_config(app.config)
-    app.extensions["hotline.services"] = services
-    database = db.init_app(app, audit.session_info(services.keyring.pepper))
-    store = make_store(app.config["REDIS_URL"], str(app.config["REDIS_PREFIX"]))
-    app.extensions["hotline.kv"] = store
-    app.extensions["hotline.blobs"] = BlobStore(database.engine)
-    app.extensions["hotline.images"] = ImageCleaner(
-        int(app.config["IMAGE_MAX_PIXELS"]), int(app.config["IMAGE_CONCURRENCY"])
+    context = ServiceContext.from_settings(settings)
+    database = db.Database(settings.database_url, audit.session_info(context.keyring.pepper))
+    try:
+        pepper_check.verify(database.sessions, context.keyring.pepper, settings.pepper_adopt)
+    except BaseException:
+        database.dispose()
+        raise
+    db.register(app)
+    store = make_store(settings.redis_url, settings.redis_prefix)
+    rasa = RasaGateway(settings.rasa_url, settings.rasa_timeout_seconds)
+    sms_line, twilio_cleaner = make_sms_line(settings, context, store, rasa)
+    wiring.attach(
+        app,
+        settings,
+        wiring.Services(
+            context=context,
+            database=database,
+            kv=store,
+            blobs=BlobStore(database.engine),
+            images=ImageCleaner(settings.image_max_pixels, settings.image_concurrency),
+            pow=ProofOfWork(
+                settings.secret("SECRET_KEY"), store, settings.pow_bits, settings.pow_ttl_seconds
+            ),
+            throttle=ReceiptThrottle(
+                store, settings.receipt_free_failures, settings.receipt_max_delay_seconds
+            ),
+            # Failed handler sign-ins: keyed by hashed username + client, its own delay.
+            login_throttle=ReceiptThrottle(
+                store, settings.login_free_failures, settings.receipt_max_delay_seconds
+            ),
+            limiter=limits.make_limiter(app, settings),
+            rasa=rasa,
+            sms=sms_line,
+            twilio_cleaner=twilio_cleaner,
+            assets=AssetHashes(WEB_DIR / "static"),
+        ),
     )
-    app.extensions["hotline.pow"] = ProofOfWork(
-        secret_bytes(app.config["SECRET_KEY"], "SECRET_KEY", 32),
-        store,
-        int(app.config["POW_BITS"]),
-        int(app.config["POW_TTL_SECONDS"]),
-    )
-    app.extensions["hotline.throttle"] = ReceiptThrottle(
-        store,
-        int(app.config["RECEIPT_FREE_FAILURES"]),
-        int(app.config["RECEIPT_MAX_DELAY_SECONDS"]),
-    )
-    # Failed handler sign-ins: keyed by hashed username + client, its own growing delay.
-    app.extensions["hotline.login_throttle"] = ReceiptThrottle(
-        store, 5, int(app.config["RECEIPT_MAX_DELAY_SECONDS"])
-    )
+    limiter = wiring.services(app).limiter
 
     Babel(app, locale_selector=select_locale)
     csrf = CSRFProtect(app)
-    limiter = limits.make_limiter(app)
-    app.extensions["hotline.limiter"] = limiter
     api = make_api_blueprint(limiter)
     web_api = make_web_api_blueprint(limiter)
     csrf.exempt(api)  # JSON only (415 otherwise), token- or ciphertext-authenticated
@@ -116,9 +142,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ):
         csrf.exempt(handler_bp)  # JSON only (415 otherwise), SameSite=Strict session cookie
         app.register_blueprint(handler_bp)
-    app.extensions["hotline.rasa"] = RasaGateway(
-        app.config["RASA_URL"], float(app.config["RASA_TIMEOUT_SECONDS"])
-    )
     chat_bp = make_chat_blueprint(limiter)
     csrf.exempt(chat_bp)  # JSON only (415 otherwise), same origin
     app.register_blueprint(chat_bp)
@@ -126,15 +149,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(sms_bp)  # Twilio's signature authenticates these posts
     app.register_blueprint(sms_bp)
     app.register_blueprint(make_health_blueprint())
-    configure_sms(app)
     app.cli.add_command(sms_group)
     app.cli.add_command(jobs_group)
     app.cli.add_command(backup_group)
     app.cli.add_command(keys_group)
     app.cli.add_command(web_group)
-    assets = AssetHashes(WEB_DIR / "static")
-    app.extensions["hotline.assets"] = assets
-    app.jinja_env.globals["sri"] = assets.integrity
+
+    def sri(relative: str) -> str:
+        return wiring.services(app).assets.integrity(relative)
+
+    app.jinja_env.globals["sri"] = sri
 
     uploads.register(app)
     http_errors.register(app)
@@ -143,21 +167,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cli.register(app)
     words.register(app)
 
-    keys = app.extensions["hotline.services"].keys
+    keys = context.keys
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
         lang = select_locale()
+        settings = wiring.settings(app)
         return {
             "lang": lang,
             "other_lang": "ja" if lang == "en" else "en",
-            "sms_number": app.config["SMS_NUMBER"],
-            "max_attachments": app.config["MAX_ATTACHMENTS"],
-            "max_attachment_mb": f"{int(app.config['MAX_ATTACHMENT_BYTES']) / 2**20:.3g}",
-            "max_attachment_bytes": int(app.config["MAX_ATTACHMENT_BYTES"]),
-            "max_field_chars": app.config["MAX_FIELD_CHARS"],
-            "ack_days": app.config["ACKNOWLEDGE_DAYS"],
-            "feedback_months": app.config["FEEDBACK_MONTHS"],
+            "sms_number": settings.sms_number,
+            "max_attachments": settings.max_attachments,
+            "max_attachment_mb": f"{settings.max_attachment_bytes / 2**20:.3g}",
+            "max_attachment_bytes": settings.max_attachment_bytes,
+            "max_field_chars": settings.max_field_chars,
+            "ack_days": settings.acknowledge_days,
+            "feedback_months": settings.feedback_months,
+            "handler_idle_minutes": settings.handler_idle_minutes,
             "root_key": keys.root_b64,
             "root_fingerprint": keys.fingerprint,
         }

@@ -3,11 +3,10 @@ blueprints each import it from here, never from one another."""
 
 from __future__ import annotations
 
-from flask import current_app
-
+from hotline import wiring
 from hotline.services.context import ServiceContext
 
 
 def service_context() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["hotline.services"]
+    ctx: ServiceContext = wiring.services().context
     return ctx

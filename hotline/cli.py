@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from hotline import db
+from hotline import db, mailer, pepper_check, wiring
 from hotline.blobs import legacy
 from hotline.cli_audit import audit_group
 from hotline.cli_demo import demo_group
@@ -36,7 +36,7 @@ from integrations import mail
 
 
 def _ctx() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["hotline.services"]
+    ctx: ServiceContext = wiring.services().context
     return ctx
 
 
@@ -56,13 +56,17 @@ db_group = AppGroup("db", help="Database schema.")
 
 @db_group.command("upgrade")
 def db_upgrade() -> None:
-    """Create or migrate the schema to the newest revision."""
+    """Create or migrate the schema to the newest revision. When this adds the pepper's
+    check table, the pepper in use is recorded (the app checked it at start otherwise)."""
     from hotline import migrate  # Alembic (and Mako) only here: ~11 MiB out of every worker
 
-    migrate.upgrade(current_app.config["DATABASE_URL"])
-    moved = legacy.import_files(
-        db.database().engine, Path(current_app.config["INSTANCE_PATH"]) / "blobs"
-    )
+    sessions = db.database().sessions
+    with sessions() as session:
+        had_check = pepper_check.has_table(session)
+    migrate.upgrade(wiring.settings().database_url)
+    if not had_check and pepper_check.adopt(sessions, _ctx().keyring.pepper) == "recorded":
+        click.echo("recorded the pepper's check value: keep this pepper (docs/operations.md)")
+    moved = legacy.import_files(db.database().engine, wiring.settings().instance_path / "blobs")
     if moved:
         click.echo(f"moved {moved} attachment files into the database and shredded them")
     click.echo("database is up to date")
@@ -80,9 +84,7 @@ def routing_load(path: str | None, if_empty: bool) -> None:
     if if_empty and session.scalar(select(func.count()).select_from(Category)):
         click.echo("routing policy present; nothing loaded")
         return
-    desks, categories = routing.load_policy(
-        session, Path(path or current_app.config["ROUTING_FILE"])
-    )
+    desks, categories = routing.load_policy(session, Path(path or wiring.settings().routing_file))
     click.echo(f"loaded {desks} desks and {categories} categories")
 
 
@@ -245,15 +247,15 @@ def cases_export(username: str, out: Path, password_stdin: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Only say what would be warned and purged.")
 def cases_purge(dry_run: bool) -> None:
     """Retention (run daily from cron): warn, then purge closed cases; sweep orphan files."""
-    config = current_app.config
+    settings = wiring.settings()
     report = retention.run(
         db.session(),
-        current_app.extensions["hotline.blobs"],
-        mail.sender_from_config(config),
-        retention.RetentionPolicy(int(config["RETENTION_DAYS"]), int(config["PURGE_WARNING_DAYS"])),
-        str(config["PUBLIC_URL"]),
+        wiring.services().blobs,
+        mailer.sender(settings),
+        retention.RetentionPolicy(settings.retention_days, settings.purge_warning_days),
+        settings.public_url,
         dry_run=dry_run,
-        sms_policy=sms_records.policy_from_config(config),
+        sms_policy=sms_records.policy_from_settings(settings),
     )
     would = "would be " if dry_run else ""
     for notice in report.warned:
@@ -289,13 +291,13 @@ notify_group = AppGroup("notify", help="Content-free notices to handlers.")
 @notify_group.command("digest")
 def notify_digest() -> None:
     """One batched summary per handler with an address: counts and a link, never content."""
-    config = current_app.config
+    settings = wiring.settings()
     try:
         run = notifications.send_digests(
             db.session(),
-            mail.sender_from_config(config),
-            str(config["PUBLIC_URL"]),
-            due_days=int(config["DIGEST_DUE_DAYS"]),
+            mailer.sender(settings),
+            settings.public_url,
+            due_days=settings.digest_due_days,
         )
     except mail.MailError as error:
         raise click.ClickException(str(error)) from error
@@ -308,10 +310,10 @@ def notify_digest() -> None:
 @notify_group.command("key-changes")
 def notify_key_changes() -> None:
     """Tell each desk's other handlers, without content, of key entries not yet announced."""
-    config = current_app.config
+    settings = wiring.settings()
     try:
         sent = key_alerts.send_pending_notices(
-            db.session(), mail.sender_from_config(config), str(config["PUBLIC_URL"])
+            db.session(), mailer.sender(settings), settings.public_url
         )
     except mail.MailError as error:
         raise click.ClickException(str(error)) from error

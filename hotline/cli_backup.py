@@ -6,16 +6,15 @@ import os
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from hotline import backup
+from hotline import backup, db, pepper_check, wiring
 
 backup_group = AppGroup("backup", help="Encrypted backups (never the pepper).")
 
 
 def _blobs() -> Path:
-    return Path(current_app.config["INSTANCE_PATH"]) / "blobs"
+    return wiring.settings().instance_path / "blobs"
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -50,7 +49,7 @@ def create(archive: Path, public_key: Path) -> None:
     fd = os.open(archive, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as out:
-            summary = backup.create(str(current_app.config["DATABASE_URL"]), _blobs(), public, out)
+            summary = backup.create(wiring.settings().database_url, _blobs(), public, out)
     except backup.BackupError as error:
         archive.unlink(missing_ok=True)
         raise click.ClickException(str(error)) from None
@@ -67,12 +66,18 @@ def restore(archive: Path, private_key: Path) -> None:
     private = backup.load_private(private_key.read_text(encoding="utf-8"))
     try:
         with archive.open("rb") as handle:
-            result = backup.restore(
-                handle, private, str(current_app.config["DATABASE_URL"]), _blobs()
-            )
+            result = backup.restore(handle, private, wiring.settings().database_url, _blobs())
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(
         f"restored {result.get('database')} (schema {result.get('revision')}), "
         f"{result['files_restored']} files"
     )
+    # The archive never holds the pepper; its database holds the pepper's check value.
+    try:
+        pepper_check.verify(db.database().sessions, wiring.services().context.keyring.pepper)
+    except pepper_check.PepperMismatch as error:
+        raise click.ClickException(
+            f"{error}\nThe restored database stays, and the app will refuse to start until it "
+            "is given the pepper of the backed-up instance."
+        ) from None

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from hotline import db
+from hotline import db, wiring
 from hotline.services import demo
 from hotline.services.context import ServiceContext
 from hotline.services.errors import ServiceError
@@ -38,8 +37,8 @@ def demo_seed(if_empty: bool) -> None:
     if if_empty and demo.has_handlers(session):
         click.echo(f"Demo accounts exist already (passwords were shown once); {RESET_HINT}")
         return
-    ctx: ServiceContext = current_app.extensions["hotline.services"]
-    made = demo.seed(session, ctx, Path(current_app.config["ROUTING_FILE"]))
+    ctx: ServiceContext = wiring.services().context
+    made = demo.seed(session, ctx, Path(wiring.settings().routing_file))
     _print_accounts(made)
     _print_keys(ctx)
 
@@ -66,9 +65,9 @@ def demo_reset() -> None:
 
     Refuses when the instance has any account that is not a demo account.
     """
-    ctx: ServiceContext = current_app.extensions["hotline.services"]
+    ctx: ServiceContext = wiring.services().context
     try:
-        made = demo.reset(db.session(), ctx, Path(current_app.config["ROUTING_FILE"]))
+        made = demo.reset(db.session(), ctx, Path(wiring.settings().routing_file))
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     click.echo("The demo instance was wiped.")

@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from hotline import wiring
 from hotline.jobs.scheduler import Scheduler
 from hotline.jobs.tasks import SCHEDULE, JobIncomplete
 
@@ -27,7 +28,7 @@ def make_scheduler(app: Flask) -> Scheduler:
 
     return Scheduler(
         jobs_queue.connection(app),
-        str(app.config["REDIS_PREFIX"]),
+        wiring.settings(app).redis_prefix,
         lambda name, job_id: jobs_queue.enqueue(app, name, job_id),
     )
 
@@ -77,7 +78,7 @@ def status() -> None:
     app = _app()
     state = jobs_queue.status(app)
     click.echo(
-        f"queue {app.config['JOBS_QUEUE']}: {state.queued} queued, {state.started} running, "
+        f"queue {wiring.settings(app).jobs_queue}: {state.queued} queued, {state.started} running, "
         f"{state.scheduled} waiting to retry, {state.failed} failed"
     )
     for name, count in sorted(state.failed_by_job.items()):

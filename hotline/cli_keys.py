@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from crypto import signing
 from crypto.errors import CryptoError, DecryptionError
 from crypto.key_directory import DirectoryError, Head
-from hotline import db
+from hotline import db, mailer, wiring
 from hotline.models import Handler
 from hotline.services import dates, key_alerts, key_directory, key_rotation
 from hotline.services.context import ServiceContext
@@ -35,7 +34,7 @@ keys_group = AppGroup("keys", help="The organisation root key and the signed key
 
 
 def _ctx() -> ServiceContext:
-    ctx: ServiceContext = current_app.extensions["hotline.services"]
+    ctx: ServiceContext = wiring.services().context
     return ctx
 
 
@@ -139,10 +138,10 @@ def import_entries(entries_file: str) -> None:
 
 
 def _send_notices() -> None:
-    config = current_app.config
+    settings = wiring.settings()
     try:
         sent = key_alerts.send_pending_notices(
-            db.session(), mail.sender_from_config(config), str(config["PUBLIC_URL"])
+            db.session(), mailer.sender(settings), settings.public_url
         )
     except mail.MailError as error:
         click.echo(f"key-change notices not sent ({error}); `flask notify key-changes` retries")

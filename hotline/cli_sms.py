@@ -10,10 +10,9 @@ import urllib.request
 import xml.etree.ElementTree as ET
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from hotline import db
+from hotline import db, wiring
 from hotline.services import sms_records, twilio_cleanup
 from integrations.twilio.signature import SignatureChecker
 
@@ -64,12 +63,12 @@ def send_signed(
 )
 def simulate(url: str | None, number: str) -> None:
     """Text the running hotline as Twilio would: type messages, read the replies."""
-    token = str(current_app.config.get("TWILIO_AUTH_TOKEN") or "")
+    token = wiring.settings().twilio_auth_token
     if not token:
         raise click.ClickException(
             "set HOTLINE_TWILIO_AUTH_TOKEN (any value, the same for the server and here)"
         )
-    base = url or str(current_app.config["PUBLIC_URL"])
+    base = url or wiring.settings().public_url
     click.echo(f"Texting {base}/sms/inbound as {number}. Empty line or Ctrl-D to stop.")
     for line in sys.stdin:
         text = line.rstrip("\n")
@@ -86,12 +85,10 @@ def simulate(url: str | None, number: str) -> None:
 @sms_group.command("purge-twilio")
 def purge_twilio() -> None:
     """Delete processed message bodies at Twilio (retries what failed before)."""
-    cleaner = current_app.extensions.get("hotline.twilio_cleaner")
+    cleaner = wiring.services().twilio_cleaner
     if cleaner is None:
         raise click.ClickException("set HOTLINE_TWILIO_ACCOUNT_SID and HOTLINE_TWILIO_AUTH_TOKEN")
-    deleted, pending = twilio_cleanup.run_queue(
-        db.session(), current_app.extensions["hotline.services"], cleaner
-    )
+    deleted, pending = twilio_cleanup.run_queue(db.session(), wiring.services().context, cleaner)
     click.echo(f"deleted {deleted}, still pending {pending}")
 
 
@@ -99,7 +96,7 @@ def purge_twilio() -> None:
 def purge() -> None:
     """Erase retry answers past Twilio's retry window, forget old MessageSid tags, drop
     deletion rows that can never run (run every few minutes from cron without Redis)."""
-    result = sms_records.purge(db.session(), sms_records.policy_from_config(current_app.config))
+    result = sms_records.purge(db.session(), sms_records.policy_from_settings(wiring.settings()))
     click.echo(
         f"{result.replies_erased} retry answers erased, {result.tags_forgotten} tags "
         f"forgotten, {result.deletions_dropped} deletion rows dropped"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-_EXT = "hotline.db"
+from hotline import wiring
 
 
 class Database:
@@ -50,16 +50,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def init_app(app: Flask, session_info: dict[str, Any] | None = None) -> Database:
-    database = Database(app.config["DATABASE_URL"], session_info)
-    app.extensions[_EXT] = database
+def register(app: Flask) -> None:
+    """Close each request's (or command's) session when its app context ends."""
     app.teardown_appcontext(_close_session)
-    return database
 
 
 def database() -> Database:
-    db: Database = current_app.extensions[_EXT]
-    return db
+    """The current app's database (made once by `create_app`)."""
+    return wiring.services().database
 
 
 def session() -> Session:

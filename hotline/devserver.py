@@ -20,7 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from hotline.config import load_config
+from hotline.config import ConfigError, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
@@ -35,18 +35,18 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def bot_environment(config: dict[str, object], actions_port: int) -> dict[str, str]:
+def bot_environment(settings: Settings) -> dict[str, str]:
+    """The bot's processes get this environment (theirs to read: the bot is its own
+    program), with the ports and the channel token from the app's settings."""
     env = dict(os.environ)
+    env.setdefault("BOT_TRACKER_TTL_SECONDS", "1800")
+    env.setdefault("HOTLINE_API_URL", f"http://127.0.0.1:{settings.port}")
     env.update(
         {
             "RASA_TELEMETRY_ENABLED": "false",
             "SANIC_HOST": "127.0.0.1",
-            "BOT_ACTIONS_PORT": str(actions_port),
-            "BOT_TRACKER_TTL_SECONDS": os.environ.get("BOT_TRACKER_TTL_SECONDS", "1800"),
-            "HOTLINE_API_URL": os.environ.get(
-                "HOTLINE_API_URL", f"http://127.0.0.1:{os.environ.get('HOTLINE_PORT', '8000')}"
-            ),
-            "HOTLINE_CHANNEL_TOKEN": str(config["CHANNEL_TOKEN"]),
+            "BOT_ACTIONS_PORT": str(settings.bot_actions_port),
+            "HOTLINE_CHANNEL_TOKEN": settings.channel_token,
             "PYTHONPATH": str(BOT),
         }
     )
@@ -120,14 +120,16 @@ def web_command(host: str, port: int) -> list[str]:
 
 
 def main() -> int:
-    config = load_config()
-    host = os.environ.get("HOTLINE_HOST", "127.0.0.1")
-    port = int(os.environ.get("HOTLINE_PORT", "8000"))
-    bot_port = int(os.environ.get("BOT_PORT", "5005"))
-    actions_port = int(os.environ.get("BOT_ACTIONS_PORT", "5055"))
-    logs = Path(str(config["INSTANCE_PATH"])) / "logs"
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    host, port = settings.host, settings.port
+    bot_port, actions_port = settings.bot_port, settings.bot_actions_port
+    logs = settings.instance_path / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    env = bot_environment(config, actions_port)
+    env = bot_environment(settings)
     train_if_stale(env, logs / "setup.log")
 
     app_env = dict(os.environ)
@@ -183,7 +185,7 @@ def main() -> int:
     if len(ready) == len(checks):
         sms = (
             "on: /sms/inbound"
-            if config.get("TWILIO_AUTH_TOKEN")
+            if settings.twilio_auth_token
             else ("off (set HOTLINE_TWILIO_AUTH_TOKEN to turn it on)")
         )
         print(f"\nHotline (reporters): http://{host}:{port}/")

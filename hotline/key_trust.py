@@ -15,10 +15,10 @@ import base64
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from crypto import signing
 from crypto.errors import CryptoError
+from hotline.config import ConfigError, Settings
 
 log = logging.getLogger("hotline.keys")
 
@@ -28,7 +28,7 @@ ONLINE_ROOT_WARNING = (
 )
 
 
-class KeyTrustConfigError(RuntimeError):
+class KeyTrustConfigError(ConfigError):
     """The root key configuration is unusable; the app refuses to start."""
 
 
@@ -51,14 +51,14 @@ class KeyTrust:
         return base64.b64encode(self.root.to_bytes()).decode("ascii") if self.root else ""
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> KeyTrust:
-        instance = Path(config["INSTANCE_PATH"]).resolve()
-        root = _configured_public(config, instance)
+    def from_settings(cls, settings: Settings) -> KeyTrust:
+        instance = settings.instance_path.resolve()
+        root = _configured_public(settings, instance)
         online: signing.SigningPrivateKey | None = None
-        online_path = str(config.get("KEYS_ONLINE_ROOT_FILE") or "")
+        online_path = settings.keys_online_root_file
         if online_path:
             path = _outside_instance(online_path, instance, "HOTLINE_KEYS_ONLINE_ROOT_FILE")
-            passphrase = str(config.get("KEYS_ONLINE_ROOT_PASSPHRASE") or "")
+            passphrase = settings.keys_online_root_passphrase
             try:
                 online = signing.open_root_file(path.read_text("utf-8"), passphrase)
             except (OSError, CryptoError) as exc:
@@ -82,9 +82,9 @@ class KeyTrust:
         return cls(root=root, online_root=online)
 
 
-def _configured_public(config: dict[str, Any], instance: Path) -> signing.SigningPublicKey | None:
-    inline = str(config.get("KEYS_ROOT_PUBLIC") or "")
-    path = str(config.get("KEYS_ROOT_PUBLIC_FILE") or "")
+def _configured_public(settings: Settings, instance: Path) -> signing.SigningPublicKey | None:
+    inline = settings.keys_root_public
+    path = settings.keys_root_public_file
     if inline and path:
         raise KeyTrustConfigError(
             "set HOTLINE_KEYS_ROOT_PUBLIC or HOTLINE_KEYS_ROOT_PUBLIC_FILE, not both"

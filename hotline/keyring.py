@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from crypto.pepper import Pepper
 from crypto.primitives import Argon2Params
-from hotline.config import secret_bytes
+from hotline.config import Settings
 
 
 @dataclass(frozen=True)
@@ -19,16 +18,15 @@ class Keyring:
     pseudonym_key: bytes
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Keyring:
+    def from_settings(cls, settings: Settings) -> Keyring:
         return cls(
-            pepper=Pepper(secret_bytes(config["PEPPER"], "PEPPER", 32)),
-            receipt_salt=secret_bytes(config["RECEIPT_SALT"], "RECEIPT_SALT", 16)[:16],
+            pepper=Pepper(settings.secret("PEPPER")),
+            receipt_salt=settings.secret("RECEIPT_SALT")[:16],
             receipt_params=Argon2Params(
-                ops=int(config["ARGON2_RECEIPT_OPS"]), mem_bytes=int(config["ARGON2_RECEIPT_MEM"])
+                ops=settings.argon2_receipt_ops, mem_bytes=settings.argon2_receipt_mem
             ),
             password_params=Argon2Params(
-                ops=int(config["ARGON2_PASSWORD_OPS"]),
-                mem_bytes=int(config["ARGON2_PASSWORD_MEM"]),
+                ops=settings.argon2_password_ops, mem_bytes=settings.argon2_password_mem
             ),
-            pseudonym_key=secret_bytes(config["PSEUDONYM_KEY"], "PSEUDONYM_KEY", 32),
+            pseudonym_key=settings.secret("PSEUDONYM_KEY"),
         )

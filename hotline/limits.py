@@ -13,21 +13,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from time import monotonic
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
 from flask_limiter import Limiter, RouteLimit
 
-from hotline.kv import ExpiringStore
+from hotline import wiring
+from hotline.config import Settings
 
 CHANNEL_SESSION_HEADER = "X-Hotline-Session"
 
 
 def _authenticated_channel() -> bool:
-    expected = str(current_app.config.get("CHANNEL_TOKEN") or "")
+    expected = wiring.settings().channel_token
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     return (
         bool(expected)
@@ -73,7 +74,7 @@ def key_of_the_day() -> bytes:
     in the shared store until midnight UTC, never longer."""
     now = datetime.now(UTC)
     day = now.date().isoformat()
-    store: ExpiringStore = current_app.extensions["hotline.kv"]
+    store = wiring.services().kv
     held = _day_keys.get(store)
     if held is not None and held[0] == day and monotonic() - held[1] < DAY_KEY_SECONDS:
         return held[2]
@@ -94,31 +95,19 @@ def global_key() -> str:
     return "all"
 
 
-def storage_uri(config: Mapping[str, Any]) -> str:
-    """Where the limiter counts: its own setting, else the shared Redis, else memory."""
-    return str(config.get("RATELIMIT_STORAGE_URI") or config.get("REDIS_URL") or "memory://")
-
-
-def global_budget(limiter: Limiter, setting: str, scope: str) -> RouteLimit:
+def global_budget(limiter: Limiter, setting: Callable[[], str], scope: str) -> RouteLimit:
     """A budget shared by every client: checked before each request, spent after it only
-    when the request did work (`did_work`)."""
-    return limiter.shared_limit(
-        lambda: configured(setting), scope=scope, key_func=global_key, deduct_when=did_work
-    )
+    when the request did work (`did_work`). `setting` gives the limit (read per request)."""
+    return limiter.shared_limit(setting, scope=scope, key_func=global_key, deduct_when=did_work)
 
 
-def make_limiter(app: Flask) -> Limiter:
-    limiter = Limiter(
+def make_limiter(app: Flask, settings: Settings) -> Limiter:
+    """Flask-Limiter reads RATELIMIT_ENABLED from app.config (Settings.flask_config)."""
+    return Limiter(
         key_func=client_key,
         app=app,
-        storage_uri=storage_uri(app.config),
+        storage_uri=settings.limiter_storage_uri,
         strategy="fixed-window",
         headers_enabled=True,
-        key_prefix=str(app.config.get("RATELIMIT_KEY_PREFIX", "hotline")),
+        key_prefix=settings.ratelimit_key_prefix,
     )
-    return limiter
-
-
-def configured(name: str) -> str:
-    value: str = current_app.config[name]
-    return value

@@ -27,7 +27,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from hotline import argon2_gate
+from hotline import argon2_gate, wiring
 
 SUBMISSIONS = {
     "web_api.sealed_report": "web_sealed",
@@ -98,7 +98,7 @@ def _loopback_peer() -> bool:
 
 def register(app: Flask) -> None:
     argon2_gate.observe_waits(ARGON2_WAIT.observe)
-    queues = QueueCollector(app) if app.config.get("REDIS_URL") else None
+    queues = QueueCollector(app) if wiring.settings(app).redis_url else None
 
     @app.before_request
     def _started() -> None:

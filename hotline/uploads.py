@@ -8,7 +8,7 @@ from flask import Flask, Response, current_app, g, request
 from flask.wrappers import Request
 
 from crypto.attachments import encrypted_size
-from hotline import db
+from hotline import db, wiring
 from hotline.blobs.store import BlobStore
 from hotline.blobs.streams import CiphertextUpload, EncryptingUpload, UploadedFile, UploadStream
 from hotline.services.errors import ServiceError, TooManyFiles
@@ -24,11 +24,11 @@ class HotlineRequest(Request):
     ) -> IO[bytes]:
         app = current_app
         uploads: list[UploadStream] = g.setdefault("uploads", [])
-        most = int(app.config["MAX_ATTACHMENTS"])
+        most = wiring.settings(app).max_attachments
         if len([u for u in uploads if u.filename or u.received]) >= most:
             raise TooManyFiles(most)
-        store: BlobStore = app.extensions["hotline.blobs"]
-        limit = int(app.config["MAX_ATTACHMENT_BYTES"])
+        store: BlobStore = wiring.services(app).blobs
+        limit = wiring.settings(app).max_attachment_bytes
         if self.path.startswith("/api/"):
             # The browser pads before it encrypts: the largest file allowed fills its bucket.
             stream: UploadStream = CiphertextUpload(store, encrypted_size(limit), "", "")
@@ -38,7 +38,7 @@ class HotlineRequest(Request):
                 limit,
                 (content_type or "").split(";")[0].strip(),
                 _clean_filename(filename or ""),
-                app.extensions["hotline.images"],
+                wiring.services(app).images,
             )
         uploads.append(stream)
         return stream  # type: ignore[return-value]
@@ -70,7 +70,7 @@ def register(app: Flask) -> None:
     @app.before_request
     def _cap_json_bodies() -> None:
         if request.mimetype != "multipart/form-data":
-            request.max_content_length = int(app.config["MAX_JSON_BYTES"])
+            request.max_content_length = wiring.settings(app).max_json_bytes
 
     @app.teardown_request
     def _discard_unclaimed(_exc: BaseException | None) -> None:

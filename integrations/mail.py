@@ -12,13 +12,12 @@ import os
 import secrets
 import smtplib
 import ssl
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -111,23 +110,8 @@ class OutboxSender:
         return len(mails)
 
 
-def sender_from_config(config: Mapping[str, Any]) -> MailSender:
-    """SMTP when a host is configured and no outbox is forced, else the outbox folder."""
-    outbox = str(config.get("MAIL_OUTBOX") or "")
-    host = str(config.get("SMTP_HOST") or "")
-    sender = str(config.get("SMTP_FROM") or "hotline@localhost")
-    if outbox or not host:
-        folder = Path(outbox) if outbox else Path(str(config["INSTANCE_PATH"])) / "outbox"
-        return OutboxSender(folder, sender)
-    return SmtpSender(
-        SmtpSettings(
-            host=host,
-            port=int(config.get("SMTP_PORT") or 587),
-            user=str(config.get("SMTP_USER") or ""),
-            password=str(config.get("SMTP_PASSWORD") or ""),
-            sender=sender,
-            starttls=bool(config.get("SMTP_STARTTLS", True)),
-            timeout=float(config.get("SMTP_TIMEOUT_SECONDS") or 30),
-            ca_file=str(config.get("SMTP_CA_FILE") or ""),
-        )
-    )
+def make_sender(outbox: str, sender: str, smtp: SmtpSettings | None) -> MailSender:
+    """SMTP when it is configured and no outbox folder is forced, else the outbox folder."""
+    if outbox or smtp is None:
+        return OutboxSender(Path(outbox), sender)
+    return SmtpSender(smtp)

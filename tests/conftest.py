@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hotline import db
+from hotline import db, wiring
 from hotline.services import accounts
 from tests.support.world import ADMIN, HANDLERS, World, build_world
 
@@ -32,7 +32,7 @@ def admin_id(world: World) -> int:
     with world.app.app_context():
         created = accounts.create_handler(
             db.session(),
-            world.app.extensions["hotline.services"],
+            wiring.services(world.app).context,
             ADMIN[0],
             None,
             ADMIN[1],

@@ -16,6 +16,7 @@ from rq import Queue, Retry, Worker
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
+from hotline import wiring
 from hotline.jobs.tasks import SCHEDULE
 
 log = logging.getLogger("hotline.jobs")
@@ -49,18 +50,18 @@ def perform(name: str) -> dict[str, int]:
 
 
 def connection(app: Flask) -> redis.Redis:
-    url = str(app.config["REDIS_URL"])
+    url = wiring.settings(app).redis_url
     if not url:
         raise RuntimeError("jobs need HOTLINE_REDIS_URL; without Redis run them from cron")
     return redis.Redis.from_url(url)
 
 
 def queue(app: Flask) -> Queue:
-    return Queue(str(app.config["JOBS_QUEUE"]), connection=connection(app))
+    return Queue(wiring.settings(app).jobs_queue, connection=connection(app))
 
 
 def retry_policy(app: Flask) -> Retry:
-    intervals = [int(x) for x in str(app.config["JOB_RETRY_INTERVALS"]).split(",") if x.strip()]
+    intervals = list(wiring.settings(app).job_retry_intervals)
     return Retry(max=max(1, len(intervals)), interval=intervals or [0])
 
 
@@ -73,7 +74,7 @@ def enqueue(app: Flask, name: str, job_id: str | None = None) -> Job:
         job_id=job_id,
         retry=retry_policy(app),
         result_ttl=3600,
-        failure_ttl=int(app.config["JOB_FAILURE_TTL_SECONDS"]),
+        failure_ttl=wiring.settings(app).job_failure_ttl_seconds,
         job_timeout=1800,
         description=name,
     )

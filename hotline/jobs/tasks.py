@@ -11,9 +11,8 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from hotline import db
+from hotline import db, mailer, wiring
 from hotline.services import notifications, retention, sms_records, twilio_cleanup, workflow
-from integrations import mail
 from integrations.twilio.deletion import TwilioCleaner
 
 
@@ -22,14 +21,14 @@ class JobIncomplete(Exception):
 
 
 def twilio_deletions(app: Flask) -> dict[str, int]:
-    cleaner: TwilioCleaner | None = app.extensions.get("hotline.twilio_cleaner")
+    cleaner: TwilioCleaner | None = wiring.services(app).twilio_cleaner
     if cleaner is None:
         return {"deleted": 0, "pending": 0}
     deleted, pending = twilio_cleanup.run_queue(
         db.session(),
-        app.extensions["hotline.services"],
+        wiring.services(app).context,
         cleaner,
-        max_attempts=int(app.config["TWILIO_DELETE_ATTEMPTS"]),
+        max_attempts=wiring.settings(app).twilio_delete_attempts,
     )
     if pending:
         raise JobIncomplete(f"{pending} deletions pending")
@@ -37,7 +36,7 @@ def twilio_deletions(app: Flask) -> dict[str, int]:
 
 
 def sms_purge(app: Flask) -> dict[str, int]:
-    result = sms_records.purge(db.session(), sms_records.policy_from_config(app.config))
+    result = sms_records.purge(db.session(), sms_records.policy_from_settings(wiring.settings(app)))
     return {
         "replies_erased": result.replies_erased,
         "tags_forgotten": result.tags_forgotten,
@@ -50,25 +49,25 @@ def escalations(app: Flask) -> dict[str, int]:
 
 
 def digests(app: Flask) -> dict[str, int]:
-    config = app.config
+    settings = wiring.settings(app)
     run = notifications.send_digests(
         db.session(),
-        mail.sender_from_config(config),
-        str(config["PUBLIC_URL"]),
-        due_days=int(config["DIGEST_DUE_DAYS"]),
+        mailer.sender(settings),
+        settings.public_url,
+        due_days=settings.digest_due_days,
     )
     return {"sent": run.sent, "already_today": run.already_today}
 
 
 def retention_purge(app: Flask) -> dict[str, int]:
-    config = app.config
+    settings = wiring.settings(app)
     report = retention.run(
         db.session(),
-        app.extensions["hotline.blobs"],
-        mail.sender_from_config(config),
-        retention.RetentionPolicy(int(config["RETENTION_DAYS"]), int(config["PURGE_WARNING_DAYS"])),
-        str(config["PUBLIC_URL"]),
-        sms_policy=sms_records.policy_from_config(config),
+        wiring.services(app).blobs,
+        mailer.sender(settings),
+        retention.RetentionPolicy(settings.retention_days, settings.purge_warning_days),
+        settings.public_url,
+        sms_policy=sms_records.policy_from_settings(settings),
     )
     if report.warning_failed:
         raise JobIncomplete("purge warnings could not be sent")

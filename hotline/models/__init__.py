@@ -13,6 +13,7 @@ from hotline.models.handler import Handler
 from hotline.models.key_directory import KeyEntry, KeySigningRequest
 from hotline.models.message import Author, Message
 from hotline.models.note import Note
+from hotline.models.pepper import PepperCheck
 from hotline.models.routing import Category, category_desks
 from hotline.models.sms import SmsDelivery, SmsOptOut, TwilioDeletion
 
@@ -38,6 +39,7 @@ __all__ = [
     "Message",
     "Note",
     "PendingBlob",
+    "PepperCheck",
     "SmsDelivery",
     "SmsOptOut",
     "TwilioDeletion",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from hotline.config import Settings
 from hotline.key_trust import KeyTrust
 from hotline.keyring import Keyring
 
@@ -18,11 +18,11 @@ class ServiceContext:
     feedback_months: int = 3
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> ServiceContext:
+    def from_settings(cls, settings: Settings) -> ServiceContext:
         return cls(
-            keyring=Keyring.from_config(config),
-            keys=KeyTrust.from_config(config),
-            max_field_chars=int(config["MAX_FIELD_CHARS"]),
-            acknowledge_days=int(config["ACKNOWLEDGE_DAYS"]),
-            feedback_months=int(config["FEEDBACK_MONTHS"]),
+            keyring=Keyring.from_settings(settings),
+            keys=KeyTrust.from_settings(settings),
+            max_field_chars=settings.max_field_chars,
+            acknowledge_days=settings.acknowledge_days,
+            feedback_months=settings.feedback_months,
         )

@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from crypto.pepper import Pepper
 from crypto.primitives import open_sealed, seal
+from hotline.config import Settings
 from hotline.models import SmsDelivery, TwilioDeletion
 from hotline.services import dates
 
@@ -43,11 +42,11 @@ class SmsPolicy:
     deletions_possible: bool = False
 
 
-def policy_from_config(config: Mapping[str, Any]) -> SmsPolicy:
+def policy_from_settings(settings: Settings) -> SmsPolicy:
     return SmsPolicy(
-        retry_window_minutes=int(config["SMS_RETRY_WINDOW_MINUTES"]),
-        replay_memory_days=int(config["SMS_REPLAY_MEMORY_DAYS"]),
-        deletions_possible=bool(config["TWILIO_ACCOUNT_SID"] and config["TWILIO_AUTH_TOKEN"]),
+        retry_window_minutes=settings.sms_retry_window_minutes,
+        replay_memory_days=settings.sms_replay_memory_days,
+        deletions_possible=bool(settings.twilio_account_sid and settings.twilio_auth_token),
     )
 
 

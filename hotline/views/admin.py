@@ -6,15 +6,14 @@ CSRF token; each change goes through a service that validates it and writes the 
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _babel_gettext
 from flask_limiter import Limiter
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from hotline import db
+from hotline import db, wiring
 from hotline.http_errors import status_of
-from hotline.limits import configured
 from hotline.services import accounts, policy, routing, stats
 from hotline.services.errors import InvalidInput, ServiceError
 from hotline.views.charts import bar_chart_svg
@@ -69,7 +68,7 @@ def _days(value: float | None) -> str:
 
 def make_admin_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("admin", __name__, url_prefix="/admin")
-    page_limit = limiter.limit(lambda: configured("PAGE_RATE_LIMIT"))
+    page_limit = limiter.limit(lambda: wiring.settings().page_rate_limit)
 
     @bp.get("/", strict_slashes=False)
     @page_limit
@@ -151,7 +150,7 @@ def make_admin_blueprint(limiter: Limiter) -> Blueprint:
         try:
             accounts.set_active(
                 db.session(),
-                current_app.extensions["hotline.services"].keys,
+                wiring.services().context.keys,
                 _admin_id(),
                 handler_id,
                 wanted == "1",

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_limiter import Limiter
 
-from hotline import db
+from hotline import db, wiring
 from hotline.app_services import service_context
 from hotline.http_errors import EdgeError
-from hotline.limits import configured, global_budget
+from hotline.limits import global_budget
 from hotline.models import Channel
 from hotline.services import followup, intake, routing
 from hotline.services.errors import InvalidInput
@@ -48,7 +48,7 @@ class ChannelApiDisabled(EdgeError):
 def channel_token_required(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        expected = str(current_app.config.get("CHANNEL_TOKEN") or "")
+        expected = wiring.settings().channel_token
         if not expected:
             raise ChannelApiDisabled("the channel API is off: HOTLINE_CHANNEL_TOKEN is not set")
         header = request.headers.get("Authorization", "")
@@ -65,12 +65,14 @@ def channel_token_required(view: F) -> F:
 def make_api_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
     receipt_limits = [
-        limiter.limit(lambda: configured("RECEIPT_RATE_LIMIT")),
-        global_budget(limiter, "RECEIPT_GLOBAL_RATE_LIMIT", "receipt-global"),
+        limiter.limit(lambda: wiring.settings().receipt_rate_limit),
+        global_budget(
+            limiter, lambda: wiring.settings().receipt_global_rate_limit, "receipt-global"
+        ),
     ]
     report_limits = [
-        limiter.limit(lambda: configured("REPORT_RATE_LIMIT")),
-        global_budget(limiter, "REPORT_GLOBAL_RATE_LIMIT", "report-global"),
+        limiter.limit(lambda: wiring.settings().report_rate_limit),
+        global_budget(limiter, lambda: wiring.settings().report_global_rate_limit, "report-global"),
     ]
 
     def with_limits(limits: list[Any], view: F) -> F:
@@ -96,9 +98,7 @@ def make_api_blueprint(limiter: Limiter) -> Blueprint:
             raise InvalidInput("channel must be web, chat or sms", field="channel")
         idem = payload.get("idempotency_key", request.headers.get("Idempotency-Key"))
         fields = {"what_happened": payload["body"]}
-        fields.update(
-            {k: payload[k] for k in _OPTIONAL_FIELDS if k in payload}
-        )
+        fields.update({k: payload[k] for k in _OPTIONAL_FIELDS if k in payload})
         result = intake.submit(
             db.session(),
             service_context(),

@@ -10,11 +10,12 @@ import hashlib
 import hmac
 import secrets
 
-from flask import Blueprint, Response, current_app, jsonify, request, session, url_for
+from flask import Blueprint, Response, jsonify, request, session, url_for
 from flask_babel import gettext
 from flask_limiter import Limiter
 
-from hotline.limits import configured, day_hash, global_budget
+from hotline import wiring
+from hotline.limits import day_hash, global_budget
 from hotline.services.errors import InvalidInput
 from hotline.services.validation import clean_text
 from hotline.views.json_input import json_object, string_field
@@ -24,7 +25,7 @@ MAX_CHAT_CHARS = 2000
 
 
 def _sender_id(token: str) -> str:
-    key = current_app.extensions["hotline.services"].keyring.pseudonym_key
+    key = wiring.services().context.keyring.pseudonym_key
     return hmac.new(key, b"chat:" + token.encode("ascii"), hashlib.sha256).hexdigest()[:40]
 
 
@@ -37,11 +38,13 @@ def _conversation_key() -> str:
 
 def make_chat_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("chat", __name__, url_prefix="/chat")
-    per_client = limiter.limit(lambda: configured("CHAT_RATE_LIMIT"))
+    per_client = limiter.limit(lambda: wiring.settings().chat_rate_limit)
     per_conversation = limiter.limit(
-        lambda: configured("CHAT_RATE_LIMIT"), key_func=_conversation_key
+        lambda: wiring.settings().chat_rate_limit, key_func=_conversation_key
     )
-    overall = global_budget(limiter, "CHAT_GLOBAL_RATE_LIMIT", "chat-global")
+    overall = global_budget(
+        limiter, lambda: wiring.settings().chat_global_rate_limit, "chat-global"
+    )
 
     @bp.post("/start")
     @overall
@@ -58,7 +61,7 @@ def make_chat_blueprint(limiter: Limiter) -> Blueprint:
         if not token.replace("-", "").replace("_", "").isalnum():
             raise InvalidInput("bad conversation token", field="conversation")
         text = clean_text(payload["text"], "text", MAX_CHAT_CHARS)
-        gateway: RasaGateway = current_app.extensions["hotline.rasa"]
+        gateway: RasaGateway = wiring.services().rasa
         language = session.get("lang") if session.get("lang") in ("en", "ja") else None
         try:
             reply = gateway.send(_sender_id(token), text, language)

@@ -6,10 +6,10 @@ the server never has either key.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, stream_with_context
+from flask import Blueprint, Response, stream_with_context
 from flask_limiter import Limiter
 
-from hotline import db
+from hotline import db, wiring
 from hotline.blobs.store import BlobStore
 from hotline.services import attachments, console
 from hotline.views.handler_session import login_required, signed_in_id
@@ -17,7 +17,7 @@ from hotline.views.json_input import ATTACHMENT_ID_MAX, CASE_ID_MAX, path_id
 
 
 def _blobs() -> BlobStore:
-    store: BlobStore = current_app.extensions["hotline.blobs"]
+    store: BlobStore = wiring.services().blobs
     return store
 
 

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, redirect, request, session, url_for
+from flask import redirect, request, session, url_for
 
-from hotline import db
+from hotline import db, wiring
 from hotline.http_errors import EdgeError
 from hotline.services import accounts
 from hotline.services.errors import ServiceError
@@ -52,8 +52,8 @@ def current_handler_id() -> int | None:
     if not isinstance(handler_id, int):
         return None
     now = int(time.time())
-    idle = int(current_app.config["HANDLER_IDLE_MINUTES"]) * 60
-    absolute = int(current_app.config["HANDLER_MAX_HOURS"]) * 3600
+    idle = wiring.settings().handler_idle_minutes * 60
+    absolute = wiring.settings().handler_max_hours * 3600
     if (
         now - int(session.get("seen_at", 0)) > idle
         or now - int(session.get("auth_at", 0)) > absolute

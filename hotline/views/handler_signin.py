@@ -11,16 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask import Blueprint, Response, jsonify, render_template
 from flask import session as cookie_session
 from flask_babel import get_locale
 from flask_babel import gettext as _babel_gettext
 from flask_limiter import Limiter
 
-from hotline import db, vocabulary
+from hotline import db, vocabulary, wiring
 from hotline.app_services import service_context
 from hotline.kv import ExpiringStore
-from hotline.limits import client_key, configured
+from hotline.limits import client_key
 from hotline.services import console, handler_auth, routing, signin_budget
 from hotline.services.errors import InvalidInput
 from hotline.services.throttle import ReceiptThrottle
@@ -40,12 +40,12 @@ def _(text: str, **values: str) -> str:
 
 
 def _login_throttle() -> ReceiptThrottle:
-    throttle: ReceiptThrottle = current_app.extensions["hotline.login_throttle"]
+    throttle: ReceiptThrottle = wiring.services().login_throttle
     return throttle
 
 
 def _store() -> ExpiringStore:
-    store: ExpiringStore = current_app.extensions["hotline.kv"]
+    store: ExpiringStore = wiring.services().kv
     return store
 
 
@@ -100,11 +100,11 @@ def _page_context() -> dict[str, Any]:
 
 def make_handler_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("handler", __name__)
-    page_limit = limiter.limit(lambda: configured("PAGE_RATE_LIMIT"))
+    page_limit = limiter.limit(lambda: wiring.settings().page_rate_limit)
     # One budget per client across every sign-in step (parameters, login, enrolment,
     # recovery, password change), on top of the growing delays per account and per
     # account and client (services/signin_budget.py).
-    login_limit = limiter.shared_limit(lambda: configured("LOGIN_RATE_LIMIT"), scope="login")
+    login_limit = limiter.shared_limit(lambda: wiring.settings().login_rate_limit, scope="login")
 
     @bp.get("/console")
     @page_limit

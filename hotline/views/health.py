@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Blueprint, Response, current_app, g, jsonify
+from flask import Blueprint, Response, g, jsonify
 
-from hotline import db
+from hotline import db, wiring
 from hotline.kv import ExpiringStore
 from integrations.rasa import RasaGateway
 
@@ -26,12 +26,12 @@ def _database() -> None:
 
 
 def _store() -> None:
-    store: ExpiringStore = current_app.extensions["hotline.kv"]
+    store: ExpiringStore = wiring.services().kv
     store.ping()
 
 
 def _bot() -> None:
-    gateway: RasaGateway = current_app.extensions["hotline.rasa"]
+    gateway: RasaGateway = wiring.services().rasa
     states = gateway.instance_health()
     g.bot_instances = {n: "ok" if up else "failing" for n, up in states.items()}
     if not any(states.values()):

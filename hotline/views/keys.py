@@ -10,12 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_limiter import Limiter
 
 from crypto.key_directory import GENESIS
-from hotline import db
-from hotline.limits import configured
+from hotline import db, wiring
 from hotline.services import dates, key_alerts, routing
 from hotline.services.context import ServiceContext
 from hotline.views import handler_session
@@ -23,12 +22,12 @@ from hotline.views import handler_session
 
 def make_keys_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("keys", __name__)
-    page_limit = limiter.limit(lambda: configured("PAGE_RATE_LIMIT"))
+    page_limit = limiter.limit(lambda: wiring.settings().page_rate_limit)
 
     @bp.get("/.well-known/hotline-keys")
     @page_limit
     def directory() -> Response:
-        ctx: ServiceContext = current_app.extensions["hotline.services"]
+        ctx: ServiceContext = wiring.services().context
         entries = routing.snapshot(db.session()).entries
         head = entries[-1].head() if entries else GENESIS
         root = ctx.keys.root

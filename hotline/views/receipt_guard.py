@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app
-
+from hotline import wiring
 from hotline.limits import client_key
 from hotline.services.errors import ReceiptNotFound
 from hotline.services.throttle import ReceiptThrottle
@@ -15,7 +14,7 @@ T = TypeVar("T")
 
 
 def guarded(attempt: Callable[[], T]) -> T:
-    throttle: ReceiptThrottle = current_app.extensions["hotline.throttle"]
+    throttle: ReceiptThrottle = wiring.services().throttle
     client = client_key()
     throttle.check(client)
     try:

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Response,
-    current_app,
     redirect,
     render_template,
     request,
@@ -24,11 +23,11 @@ from flask_babel import gettext as _babel_gettext
 from flask_limiter import Limiter
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from hotline import db
+from hotline import db, wiring
 from hotline.app_services import service_context
 from hotline.blobs.store import BlobStore
 from hotline.http_errors import status_of
-from hotline.limits import configured, global_budget
+from hotline.limits import global_budget
 from hotline.models import Channel
 from hotline.services import exclusions, followup, intake, routing
 from hotline.services.errors import ServiceError
@@ -66,7 +65,7 @@ def safe_local_path(target: str) -> str:
 
 
 def _blobs() -> BlobStore:
-    store: BlobStore = current_app.extensions["hotline.blobs"]
+    store: BlobStore = wiring.services().blobs
     return store
 
 
@@ -79,11 +78,15 @@ def _handler_directory() -> list[dict[str, Any]]:
 
 def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("reporter", __name__)
-    page_limit = limiter.limit(lambda: configured("PAGE_RATE_LIMIT"))
-    report_limit = limiter.limit(lambda: configured("REPORT_RATE_LIMIT"))
-    report_global = global_budget(limiter, "REPORT_GLOBAL_RATE_LIMIT", "report-global")
-    receipt_limit = limiter.limit(lambda: configured("RECEIPT_RATE_LIMIT"))
-    receipt_global = global_budget(limiter, "RECEIPT_GLOBAL_RATE_LIMIT", "receipt-global")
+    page_limit = limiter.limit(lambda: wiring.settings().page_rate_limit)
+    report_limit = limiter.limit(lambda: wiring.settings().report_rate_limit)
+    report_global = global_budget(
+        limiter, lambda: wiring.settings().report_global_rate_limit, "report-global"
+    )
+    receipt_limit = limiter.limit(lambda: wiring.settings().receipt_rate_limit)
+    receipt_global = global_budget(
+        limiter, lambda: wiring.settings().receipt_global_rate_limit, "receipt-global"
+    )
 
     def render_form(
         error: str | None = None, values: dict[str, Any] | None = None, status: int = 200

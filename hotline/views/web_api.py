@@ -6,14 +6,14 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, Response, jsonify, request, stream_with_context
 from flask_limiter import Limiter
 
 from crypto import pow as pow_rule
-from hotline import db
+from hotline import db, wiring
 from hotline.app_services import service_context
 from hotline.blobs.store import BlobStore
-from hotline.limits import configured, global_budget
+from hotline.limits import global_budget
 from hotline.services import attachments, routing, sealed_followup, sealed_intake, sequence
 from hotline.services.errors import InvalidInput
 from hotline.services.proof_of_work import InvalidProof, ProofOfWork, check_binding
@@ -46,12 +46,12 @@ _ROUTING_OPTIONAL = ("external_only", "excluded_handlers", "involves_executive")
 
 
 def _blobs() -> BlobStore:
-    store: BlobStore = current_app.extensions["hotline.blobs"]
+    store: BlobStore = wiring.services().blobs
     return store
 
 
 def _pow() -> ProofOfWork:
-    checker: ProofOfWork = current_app.extensions["hotline.pow"]
+    checker: ProofOfWork = wiring.services().pow
     return checker
 
 
@@ -94,11 +94,15 @@ def _browser_files(payload: dict[str, Any]) -> tuple[attachments.SealedFile, ...
 
 def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("web_api", __name__, url_prefix="/api/v1")
-    report_limit = limiter.limit(lambda: configured("REPORT_RATE_LIMIT"))
-    report_global = global_budget(limiter, "REPORT_GLOBAL_RATE_LIMIT", "report-global")
-    receipt_limit = limiter.limit(lambda: configured("RECEIPT_RATE_LIMIT"))
-    receipt_global = global_budget(limiter, "RECEIPT_GLOBAL_RATE_LIMIT", "receipt-global")
-    page_limit = limiter.limit(lambda: configured("PAGE_RATE_LIMIT"))
+    report_limit = limiter.limit(lambda: wiring.settings().report_rate_limit)
+    report_global = global_budget(
+        limiter, lambda: wiring.settings().report_global_rate_limit, "report-global"
+    )
+    receipt_limit = limiter.limit(lambda: wiring.settings().receipt_rate_limit)
+    receipt_global = global_budget(
+        limiter, lambda: wiring.settings().receipt_global_rate_limit, "receipt-global"
+    )
+    page_limit = limiter.limit(lambda: wiring.settings().page_rate_limit)
 
     @bp.post("/routing")
     @page_limit

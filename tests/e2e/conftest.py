@@ -12,10 +12,16 @@ import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 from werkzeug.serving import make_server
 
-from hotline import create_app, db, migrate
+from hotline import create_app, db, migrate, wiring
 from hotline.services import accounts, routing
 from tests.support import LogCapture, config_for
-from tests.support.live_server import ARTIFACTS, E2E_HANDLERS, BodyRecorder, LiveServer
+from tests.support.live_server import (
+    ARTIFACTS,
+    E2E_HANDLERS,
+    BodyRecorder,
+    LiveServer,
+    serve_test_bundles,
+)
 
 CHROMIUM = os.environ.get("HOTLINE_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,13 +53,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             SMS_NUMBER="+81 50 0000 0000",
         )
     )
+    serve_test_bundles(app)
     ids: dict[str, int] = {}
     with app.app_context():
-        routing.load_policy(db.session(), Path(app.config["ROUTING_FILE"]))
+        routing.load_policy(db.session(), Path(wiring.settings(app).routing_file))
         for username, (desk, password, name, role) in E2E_HANDLERS.items():
             ids[username] = accounts.create_handler(
                 db.session(),
-                app.extensions["hotline.services"],
+                wiring.services(app).context,
                 username,
                 desk,
                 password,
@@ -81,7 +88,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             live.scan()
         finally:
             server.shutdown()
-            app.extensions["hotline.db"].dispose()
+            wiring.services(app).database.dispose()
 
 
 @pytest.fixture(scope="session")

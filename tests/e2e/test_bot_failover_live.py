@@ -11,6 +11,7 @@ import secrets
 import pytest
 import redis
 
+from hotline import wiring
 from integrations.rasa import RasaGateway
 from tests.e2e.test_chat_live import Chat
 from tests.support.botprocs import another_rasa, running_bot
@@ -28,15 +29,15 @@ def test_a_conversation_survives_its_instance_being_killed(
     with (
         running_bot(
             live_server.url,
-            live_server.app.config["CHANNEL_TOKEN"],
+            wiring.settings(live_server.app).channel_token,
             tmp_path_factory.mktemp("bot-a"),
             extra_env=shared,
         ) as first,
         another_rasa(first, tmp_path_factory.mktemp("bot-b")) as second,
     ):
         gateway = RasaGateway(f"{first.url},{second.url}", 30)
-        previous = live_server.app.extensions["hotline.rasa"]
-        live_server.app.extensions["hotline.rasa"] = gateway
+        previous = wiring.services(live_server.app).rasa
+        wiring.services(live_server.app).rasa = gateway
         try:
             chat = Chat(live_server)
             home_url = gateway.order_for(chat.sender_id())[0]
@@ -62,7 +63,7 @@ def test_a_conversation_survives_its_instance_being_killed(
             texts = [e.get("text") for e in other.tracker_events(chat.sender_id()) if e.get("text")]
             assert story not in texts  # forgotten once filed, on the instance that filed it
         finally:
-            live_server.app.extensions["hotline.rasa"] = previous
+            wiring.services(live_server.app).rasa = previous
     logs = first.log_bytes() + second.log_bytes()
     assert logs.count(b"hotline-lock-store active (redis)") == 2
     assert story.encode() not in logs

@@ -10,6 +10,7 @@ import secrets
 import pytest
 import redis
 
+from hotline import wiring
 from integrations.rasa import RasaGateway
 from tests.e2e.test_chat_live import Chat
 from tests.support import receipt_forms
@@ -31,12 +32,12 @@ def test_tracker_values_in_redis_are_sealed(
     where = f"販売部の会議室 {secrets.token_hex(4)}"
     with running_bot(
         live_server.url,
-        live_server.app.config["CHANNEL_TOKEN"],
+        wiring.settings(live_server.app).channel_token,
         tmp_path_factory.mktemp("redis-bot-logs"),
         extra_env={"BOT_TRACKER_REDIS_URL": REDIS_URL},
     ) as bot:
-        previous = live_server.app.extensions["hotline.rasa"]
-        live_server.app.extensions["hotline.rasa"] = RasaGateway(bot.url, 30)
+        previous = wiring.services(live_server.app).rasa
+        wiring.services(live_server.app).rasa = RasaGateway(bot.url, 30)
         try:
             chat = Chat(live_server)
             for text in [story, "yes", "last spring", where, "-", "I saw it", "no"]:
@@ -59,5 +60,5 @@ def test_tracker_values_in_redis_are_sealed(
                 value = raw_redis.get(other) or b""
                 assert not [f for f in receipt_forms(chat.receipt) if f.encode() in value]
         finally:
-            live_server.app.extensions["hotline.rasa"] = previous
+            wiring.services(live_server.app).rasa = previous
     assert b"redis, sealed" in bot.log_bytes()

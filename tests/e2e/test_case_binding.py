@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from crypto.grants import GRANT_BYTES
 from crypto.sealing import is_case_id
-from hotline import db
+from hotline import db, wiring
 from hotline.models import Case, CaseGrant, Handler
 from hotline.services import accounts
 from tests.e2e.test_console import marker, sign_in_first_time
@@ -143,7 +143,7 @@ def fresh_handler(server: LiveServer) -> tuple[str, str]:
     with server.app.app_context():
         accounts.create_handler(
             db.session(),
-            server.app.extensions["hotline.services"],
+            wiring.services(server.app).context,
             username,
             "compliance",
             password,

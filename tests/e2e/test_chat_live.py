@@ -18,11 +18,12 @@ import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
-from hotline import db
+from hotline import db, wiring
 from hotline.models import Case
 from hotline.services import handler_access
 from integrations.rasa import RasaGateway
 from tests.support.botprocs import RunningBot, running_bot
+from tests.support.config import patch_settings
 from tests.support.live_server import E2E_HANDLERS, LiveServer
 
 
@@ -30,14 +31,14 @@ from tests.support.live_server import E2E_HANDLERS, LiveServer
 def bot(live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
     with running_bot(
         live_server.url,
-        live_server.app.config["CHANNEL_TOKEN"],
+        wiring.settings(live_server.app).channel_token,
         tmp_path_factory.mktemp("bot-logs"),
     ) as running:
-        previous = live_server.app.extensions["hotline.rasa"]
-        live_server.app.extensions["hotline.rasa"] = RasaGateway(running.url, 30)
+        previous = wiring.services(live_server.app).rasa
+        wiring.services(live_server.app).rasa = RasaGateway(running.url, 30)
         live_server.other_stores.append(lambda: {"bot logs": running.log_bytes()})
         yield running
-        live_server.app.extensions["hotline.rasa"] = previous
+        wiring.services(live_server.app).rasa = previous
 
 
 def post(url: str, body: dict[str, object]) -> dict[str, object]:
@@ -62,7 +63,7 @@ class Chat:
         return "\n".join(str(m["text"]) for m in reply["messages"])  # type: ignore[index]
 
     def sender_id(self) -> str:
-        key = self.server.app.extensions["hotline.services"].keyring.pseudonym_key
+        key = wiring.services(self.server.app).context.keyring.pseudonym_key
         return hmac.new(key, b"chat:" + self.token.encode(), hashlib.sha256).hexdigest()[:40]
 
 
@@ -131,7 +132,7 @@ def open_report(server: LiveServer, case_id: str) -> dict[str, object]:
     with server.app.app_context():
         who = handler_access.unlock(
             db.session(),
-            server.app.extensions["hotline.services"],
+            wiring.services(server.app).context,
             "comp.one",
             E2E_HANDLERS["comp.one"][1],
         )
@@ -307,7 +308,7 @@ def test_only_an_explicit_yes_sends(
     answers = NOT_YES[language]
     assert len(set(answers)) == 30
     # 38 messages in one conversation: more than a person sends in a minute.
-    monkeypatch.setitem(live_server.app.config, "CHAT_RATE_LIMIT", "1000 per minute")
+    patch_settings(monkeypatch, live_server.app, CHAT_RATE_LIMIT="1000 per minute")
     before = case_ids(live_server)
     chat = Chat(live_server)
     story = marker(
@@ -329,8 +330,8 @@ def test_only_an_explicit_yes_sends(
 
 
 def test_bot_down_gives_the_fallback(live_server: LiveServer) -> None:
-    previous = live_server.app.extensions["hotline.rasa"]
-    live_server.app.extensions["hotline.rasa"] = RasaGateway("http://127.0.0.1:9", 2)
+    previous = wiring.services(live_server.app).rasa
+    wiring.services(live_server.app).rasa = RasaGateway("http://127.0.0.1:9", 2)
     try:
         token = post(f"{live_server.url}/chat/start", {})["conversation"]
         reply = post(
@@ -341,7 +342,7 @@ def test_bot_down_gives_the_fallback(live_server: LiveServer) -> None:
         assert "web form" in str(reply["messages"])
         assert reply["link"] == "/report"
     finally:
-        live_server.app.extensions["hotline.rasa"] = previous
+        wiring.services(live_server.app).rasa = previous
 
 
 def test_widget_completes_a_report(

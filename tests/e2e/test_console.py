@@ -12,7 +12,7 @@ import pyotp
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from hotline import db
+from hotline import db, wiring
 from hotline.models import AuditEvent, Case
 from hotline.services import accounts, audit, dates
 from tests.support import find_plaintext
@@ -279,7 +279,7 @@ def test_admin_sees_no_cases_only_a_notice(browser: Browser, live_server: LiveSe
     with live_server.app.app_context():
         accounts.create_handler(
             db.session(),
-            live_server.app.extensions["hotline.services"],
+            wiring.services(live_server.app).context,
             username,
             None,
             password,

@@ -8,6 +8,7 @@ import re
 
 from playwright.sync_api import Browser, Request, expect
 
+from hotline import wiring
 from tests.e2e.test_console import sign_in_first_time
 from tests.support.live_server import LiveServer
 
@@ -15,7 +16,7 @@ from tests.support.live_server import LiveServer
 def test_idle_console_forgets_keys_and_ends_the_session(
     browser: Browser, live_server: LiveServer
 ) -> None:
-    minutes = int(live_server.app.config["HANDLER_IDLE_MINUTES"])
+    minutes = wiring.settings(live_server.app).handler_idle_minutes
     context = browser.new_context()
     page = context.new_page()
     page.clock.install()

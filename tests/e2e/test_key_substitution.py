@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 from sqlalchemy import func, select
 
 from crypto import handler_keys, key_directory
-from hotline import db
+from hotline import db, wiring
 from hotline.models import Case, CaseGrant, Handler
 from tests.e2e.test_console import sign_in_first_time
 from tests.key_tampering import set_key, swap_key
@@ -120,7 +120,7 @@ def test_substitution_without_rewriting_the_directory_gets_nothing(
 
 def test_the_footer_shows_the_root_fingerprint(page: Page, live_server: LiveServer) -> None:
     page.goto(f"{live_server.url}/")
-    fingerprint = live_server.app.extensions["hotline.services"].keys.fingerprint
+    fingerprint = wiring.services(live_server.app).context.keys.fingerprint
     assert fingerprint
     expect(page.locator("footer .fingerprint code")).to_have_text(fingerprint)
 

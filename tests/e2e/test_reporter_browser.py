@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from crypto.attachments import encrypted_size
-from hotline import db
+from hotline import db, wiring
 from hotline.models import Attachment, Case, PendingBlob
 from hotline.services import handler_access
 from tests.support import find_plaintext, receipt_forms
@@ -44,7 +44,7 @@ def marker(server: LiveServer, label: str) -> str:
 
 def unlock(server: LiveServer, username: str) -> handler_access.UnlockedHandler:
     return handler_access.unlock(
-        db.session(), server.app.extensions["hotline.services"], username, E2E_HANDLERS[username][1]
+        db.session(), wiring.services(server.app).context, username, E2E_HANDLERS[username][1]
     )
 
 
@@ -110,7 +110,7 @@ def test_js_on_report_receipt_followup(
         assert opened.report["fields"]["where"] == where
         item = db.session().scalars(select(Attachment).where(Attachment.case_id == case.id)).one()
         view, data = handler_access.attachment_plaintext(
-            db.session(), live_server.app.extensions["hotline.blobs"], who, case.id, item.id
+            db.session(), wiring.services(live_server.app).blobs, who, case.id, item.id
         )
         assert view.metadata_stripped and view.name == "evidence.jpg"
         # The browser padded the file: the database holds only its bucket's length.
@@ -120,7 +120,7 @@ def test_js_on_report_receipt_followup(
         assert not cleaned.getexif() and GPS_MARK not in data and b"SecretCam" not in data
         answer = marker(live_server, "handler answer")
         handler_access.reply(
-            db.session(), live_server.app.extensions["hotline.services"], who, case.id, answer
+            db.session(), wiring.services(live_server.app).context, who, case.id, answer
         )
 
     page.goto(f"{live_server.url}/followup")
@@ -173,7 +173,7 @@ def test_js_off_report_and_followup(
         )
         item = db.session().scalars(select(Attachment).where(Attachment.case_id == case.id)).one()
         _, data = handler_access.attachment_plaintext(
-            db.session(), live_server.app.extensions["hotline.blobs"], who, case.id, item.id
+            db.session(), wiring.services(live_server.app).blobs, who, case.id, item.id
         )
         assert not Image.open(io.BytesIO(data)).getexif() and GPS_MARK not in data
         assert item.stored_bytes == encrypted_size(len(data))

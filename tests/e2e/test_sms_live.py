@@ -9,12 +9,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from hotline import db
+from hotline import db, wiring
 from hotline.cli_sms import send_signed
 from hotline.models import Case
 from hotline.services import handler_access
 from integrations.rasa import RasaGateway
 from tests.support.botprocs import RunningBot, free_port, running_bot
+from tests.support.config import change_settings
 from tests.support.live_server import E2E_HANDLERS, LiveServer
 from tests.support.sms import AUTH_TOKEN
 
@@ -24,7 +25,8 @@ NUMBERS = {"en": "+819011112222", "ja": "+818033334444", "down": "+819055556666"
 @pytest.fixture(scope="module")
 def sms_line(live_server: LiveServer) -> LiveServer:
     """The live server with its SMS line switched on (signed requests from the simulator)."""
-    live_server.app.config.update(
+    change_settings(
+        live_server.app,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN, PUBLIC_URL=live_server.url, SMS_RATE_LIMIT="1000 per minute"
     )
     return live_server
@@ -35,17 +37,17 @@ def sms_bot(sms_line: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> I
     live_server = sms_line
     with running_bot(
         live_server.url,
-        live_server.app.config["CHANNEL_TOKEN"],
+        wiring.settings(live_server.app).channel_token,
         tmp_path_factory.mktemp("sms-bot-logs"),
     ) as bot:
-        previous = live_server.app.extensions["hotline.rasa"]
+        previous = wiring.services(live_server.app).rasa
         gateway = RasaGateway(bot.url, 30)
-        live_server.app.extensions["hotline.rasa"] = gateway
-        live_server.app.extensions["hotline.sms"].gateway = gateway
+        wiring.services(live_server.app).rasa = gateway
+        wiring.services(live_server.app).sms.gateway = gateway
         live_server.other_stores.append(lambda: {"bot logs": bot.log_bytes()})
         yield bot
-        live_server.app.extensions["hotline.rasa"] = previous
-        live_server.app.extensions["hotline.sms"].gateway = previous
+        wiring.services(live_server.app).rasa = previous
+        wiring.services(live_server.app).sms.gateway = previous
 
 
 def sms(server: LiveServer, number: str, body: str) -> str:
@@ -69,7 +71,7 @@ def open_as(server: LiveServer, username: str, case_id: str) -> handler_access.H
     with server.app.app_context():
         who = handler_access.unlock(
             db.session(),
-            server.app.extensions["hotline.services"],
+            wiring.services(server.app).context,
             username,
             E2E_HANDLERS[username][1],
         )
@@ -140,12 +142,12 @@ def test_report_by_sms_through_the_bot(
     with live_server.app.app_context():
         who = handler_access.unlock(
             db.session(),
-            live_server.app.extensions["hotline.services"],
+            wiring.services(live_server.app).context,
             "comp.one",
             E2E_HANDLERS["comp.one"][1],
         )
         handler_access.reply(
-            db.session(), live_server.app.extensions["hotline.services"], who, new[0].id, answer
+            db.session(), wiring.services(live_server.app).context, who, new[0].id, answer
         )
     assert answer in sms(live_server, number, f"STATUS {receipt}")
     reply = marker(live_server, "The 3rd and the 17th")
@@ -156,7 +158,7 @@ def test_report_by_sms_through_the_bot(
 @pytest.fixture
 def bot_stopped(sms_line: LiveServer) -> Iterator[None]:
     """The bot unreachable (nothing listens where the line looks for it), then as before."""
-    line = sms_line.app.extensions["hotline.sms"]
+    line = wiring.services(sms_line.app).sms
     before = line.gateway
     line.gateway = RasaGateway(f"http://127.0.0.1:{free_port()}", 2)
     try:

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, update
 from werkzeug.datastructures import MultiDict
 
-from hotline import db
+from hotline import db, wiring
 from hotline.models import AuditEvent, Case, CaseGrant, Handler
 from hotline.services import accounts, dates, handler_access, policy, stats, workflow
 from hotline.services.errors import InvalidCredentials
@@ -55,7 +55,7 @@ def own_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[
         with w.app.app_context():
             admin = accounts.create_handler(
                 db.session(),
-                w.app.extensions["hotline.services"],
+                wiring.services(w.app).context,
                 ADMIN[0],
                 None,
                 ADMIN[1],
@@ -179,7 +179,7 @@ def test_statistics_from_metadata(own_world: tuple[World, int]) -> None:
     today = dates.today()
     with world.app.app_context():
         session = db.session()
-        ctx = world.app.extensions["hotline.services"]
+        ctx = wiring.services(world.app).context
         who = handler_access.unlock(session, ctx, "comp.one", HANDLERS["comp.one"][1])
         handler_access.reply(session, ctx, who, made[0], marker(world, "handler reply"))
         workflow.change_status(session, ctx, who.handler_id, made[0], "acknowledged")
@@ -348,7 +348,7 @@ def test_accounts_page_and_deactivation(own_world: tuple[World, int]) -> None:
         with pytest.raises(InvalidCredentials):
             handler_access.unlock(
                 session,
-                world.app.extensions["hotline.services"],
+                wiring.services(world.app).context,
                 "comp.two",
                 HANDLERS["comp.two"][1],
             )
@@ -383,7 +383,7 @@ def test_admin_pages_never_show_content(world: World, admin_id: int) -> None:
     ]
     with world.app.app_context():
         session = db.session()
-        ctx = world.app.extensions["hotline.services"]
+        ctx = wiring.services(world.app).context
         who = handler_access.unlock(session, ctx, "comp.one", HANDLERS["comp.one"][1])
         handler_access.reply(session, ctx, who, mine[0], marker(world, "handler reply"))
     texts = world.ledger.texts  # this test's and every other one's sent so far
@@ -482,7 +482,7 @@ def test_cli_creates_administrators_and_addresses(world: World) -> None:
     with world.app.app_context():
         accounts.set_active(
             db.session(),
-            world.app.extensions["hotline.services"].keys,
+            wiring.services(world.app).context.keys,
             rows["admin.two"].id,
             rows["desk.three"].id,
             False,

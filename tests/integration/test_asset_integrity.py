@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from hotline import wiring
 from tests.support.world import World, build_world
 
 TAG = re.compile(r"<(?:script|link)\b[^>]*>")
@@ -45,7 +46,7 @@ def test_every_script_and_style_carries_the_served_files_hash(site: World) -> No
 
 
 def test_a_changed_file_gets_a_new_hash(site: World, tmp_path: Path) -> None:
-    hashes = site.app.extensions["hotline.assets"]
+    hashes = wiring.services(site.app).assets
     css = Path(hashes.root) / "css" / "hotline.css"
     before = hashes.integrity("css/hotline.css")
     original = css.read_bytes()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from hotline import db
+from hotline import db, wiring
 from hotline.models import Attachment, BlobChunk, PendingBlob
 from tests.support.world import World
 
@@ -45,7 +45,7 @@ def post_report(world: World, files: list[tuple[bytes, str, str]]) -> str:
 
 
 def test_attachments_leave_no_file_of_their_own(world: World) -> None:
-    instance = Path(world.app.config["INSTANCE_PATH"])
+    instance = Path(wiring.settings(world.app).instance_path)
     folder = instance.parent  # the world's folder: the SQLite database and the instance
     before = files_under(folder)
     pdf = b"%PDF-1.4\n" + os.urandom(300_000) + b"%%EOF\n"  # several chunks

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select
 
 from crypto import attachments as file_crypto
 from crypto import sealing
-from hotline import db
+from hotline import db, wiring
 from hotline.models import Attachment, Author, BlobChunk
 from hotline.services import attachments, dates, followup
 from hotline.services.errors import UnreadableFile
@@ -103,7 +103,7 @@ def test_server_sealed_files_in_one_bucket_store_one_length(world: World) -> Non
     case_id, token, ids = case_id_of(world, client, receipt)
     rows = {row.id: row for row in newest_case_files(world, case_id)}
     assert set(ids) == set(rows) and len(rows) == 4
-    blobs = world.app.extensions["hotline.blobs"]
+    blobs = wiring.services(world.app).blobs
 
     by_size: dict[int, Attachment] = {}
     for attachment_id in ids:
@@ -129,7 +129,7 @@ def plant_file(world: World, case_id: str, case_key: bytes, data: bytes, padded:
     file_key = file_crypto.new_file_key()
     encrypt = file_crypto.encrypt_file if padded else file_crypto.encrypt_stream
     ciphertext = b"".join(encrypt(file_key, [data]))
-    blobs = world.app.extensions["hotline.blobs"]
+    blobs = wiring.services(world.app).blobs
     blob_id = blobs.new_id()
     writer = blobs.writer(blob_id)
     writer.write(ciphertext)
@@ -157,7 +157,7 @@ def reporter_case_key(world: World, receipt: str) -> bytes:
     """The case key, as the reporter's receipt opens it (what the no-JS download uses)."""
     with world.app.app_context():
         _case, case_key = followup._unlock(
-            db.session(), world.app.extensions["hotline.services"], receipt
+            db.session(), wiring.services(world.app).context, receipt
         )
     return case_key
 
@@ -210,7 +210,7 @@ def test_altered_block_is_refused_before_anything_is_sent(world: World) -> None:
         item = session.get(Attachment, blob_id)
         assert item is not None
         with pytest.raises(UnreadableFile):
-            attachments.open_plaintext(world.app.extensions["hotline.blobs"], case_key, item)
+            attachments.open_plaintext(wiring.services(world.app).blobs, case_key, item)
     r = client.post(f"/followup/files/{blob_id}", data={"csrf_token": token, "receipt": receipt})
     assert r.status_code == 500 and "damaged or incomplete" in r.text
     assert data[:40] not in r.get_data()

@@ -13,7 +13,7 @@ import pytest
 from click.testing import Result
 from sqlalchemy import Connection, create_engine, delete, func, insert, select, update
 
-from hotline import db
+from hotline import db, wiring
 from hotline.models import AuditEvent
 from hotline.services import handler_access, workflow
 from tests.support.world import HANDLERS, World
@@ -69,7 +69,7 @@ def journeys(world: World) -> list[dict[str, Any]]:
         made.append(r.json)
     with world.app.app_context():
         session = db.session()
-        ctx = world.app.extensions["hotline.services"]
+        ctx = wiring.services(world.app).context
         who = handler_access.unlock(session, ctx, "comp.one", HANDLERS["comp.one"][1])
         for case in made:
             handler_access.open_case(session, who, case["case_id"])

@@ -14,7 +14,7 @@ from click.testing import Result
 from sqlalchemy import Connection, create_engine, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from hotline import db
+from hotline import db, wiring
 from hotline.models import AuditEvent, AuditHead
 from hotline.services import audit, handler_access, workflow
 from tests.support.world import HANDLERS, World
@@ -54,7 +54,7 @@ def act(world: World) -> None:
     case_id = response.get_json()["case_id"]
     with world.app.app_context():
         session = db.session()
-        ctx = world.app.extensions["hotline.services"]
+        ctx = wiring.services(world.app).context
         who = handler_access.unlock(session, ctx, "comp.one", HANDLERS["comp.one"][1])
         handler_access.open_case(session, who, case_id)
         handler_access.reply(session, ctx, who, case_id, "we are on it")
@@ -101,7 +101,7 @@ def history(world: World) -> None:
 
 
 def pepper_key(world: World) -> bytes:
-    return audit.chain_key(world.app.extensions["hotline.services"].keyring.pepper)
+    return audit.chain_key(wiring.services(world.app).context.keyring.pepper)
 
 
 def test_a_rewrite_under_the_old_public_key_fails_verify(world: World, history: Any) -> None:

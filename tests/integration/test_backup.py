@@ -1,6 +1,7 @@
 """Backup round trip on SQLite and PostgreSQL: create, restore into a fresh instance with the
-same pepper and the routed handler opens every case; without the pepper nothing opens; the
-archive never holds the pepper or another instance secret."""
+same pepper and the routed handler opens every case; with another pepper the restore is
+refused and the app does not start; the archive never holds the pepper or another instance
+secret."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from hotline import backup, create_app, db, migrate
-from hotline.services import errors, handler_access
+from hotline import backup, create_app, db, migrate, wiring
+from hotline.pepper_check import PepperMismatch
+from hotline.services import handler_access
 from tests.support import config_for, fresh_database
 from tests.support.world import HANDLERS, World, build_world
 
@@ -22,11 +24,8 @@ SECRETS = ("SECRET_KEY", "PEPPER", "CHANNEL_TOKEN", "RECEIPT_SALT", "PSEUDONYM_K
 def restored_app(
     kind: str, folder: Path, url: str, world: World, archive: Path, keys: Path, **secret: str
 ):  # type: ignore[no-untyped-def]
-    app = create_app(
-        config_for(
-            url, folder / "instance", **{**{n: world.app.config[n] for n in SECRETS}, **secret}
-        )
-    )
+    same = {n: getattr(wiring.settings(world.app), n.lower()) for n in SECRETS}
+    app = create_app(config_for(url, folder / "instance", **{**same, **secret}))
     result = app.test_cli_runner().invoke(
         args=["backup", "restore", str(archive), "--private-key", str(keys / "backup.key")]
     )
@@ -56,7 +55,7 @@ def test_round_trip_and_no_pepper_no_case(kind: str, tmp_path: Path) -> None:
             texts.append(what)
             cases.append((made.json["case_id"], made.json["receipt"]))
         # Attachment ciphertext lives in the database: the dump carries it.
-        store = world.app.extensions["hotline.blobs"]
+        store = wiring.services(world.app).blobs
         blob_id, blob = store.new_id(), b"ciphertext of an attachment" * 20_000
         writer = store.writer(blob_id)
         writer.write(blob)
@@ -89,10 +88,10 @@ def test_round_trip_and_no_pepper_no_case(kind: str, tmp_path: Path) -> None:
                 b"".join(chunks) for _name, chunks in backup._open(handle, private).members()
             )
         for name in SECRETS:
-            value = str(world.app.config[name])
+            value = str(getattr(wiring.settings(world.app), name.lower()))
             assert value.encode() not in contents and bytes.fromhex(value) not in contents
         assert not any(t.encode() in contents for t in texts)
-        world.app.extensions["hotline.db"].dispose()
+        wiring.services(world.app).database.dispose()
 
         (tmp_path / "same").mkdir()
         (tmp_path / "other").mkdir()
@@ -100,7 +99,7 @@ def test_round_trip_and_no_pepper_no_case(kind: str, tmp_path: Path) -> None:
             app = restored_app(kind, tmp_path / "same", url, world, archive, keys)
             with app.app_context():
                 session = db.session()
-                ctx = app.extensions["hotline.services"]
+                ctx = wiring.services(app).context
                 who = handler_access.unlock(session, ctx, "comp.one", HANDLERS["comp.one"][1])
                 for (case_id, _receipt), what in zip(cases, texts, strict=True):
                     opened = handler_access.open_case(session, who, case_id)
@@ -109,29 +108,29 @@ def test_round_trip_and_no_pepper_no_case(kind: str, tmp_path: Path) -> None:
                 "/api/v1/channel/followup", headers=auth, json={"receipt": cases[0][1]}
             )
             assert follow.status_code == 200
-            assert b"".join(app.extensions["hotline.blobs"].chunks(blob_id)) == blob
+            assert b"".join(wiring.services(app).blobs.chunks(blob_id)) == blob
             again = app.test_cli_runner().invoke(
                 args=["backup", "restore", str(archive), "--private-key", str(keys / "backup.key")]
             )
             assert again.exit_code != 0 and "empty" in again.output
-            app.extensions["hotline.db"].dispose()
+            wiring.services(app).database.dispose()
 
+        # Another pepper: the restore says so (the database's check value differs), and
+        # the app over the restored database refuses to start (issue 11 item 9).
         with fresh_database(kind, tmp_path / "other") as url:
-            app = restored_app(
-                kind, tmp_path / "other", url, world, archive, keys, PEPPER=secrets.token_hex(32)
+            same = {n: getattr(wiring.settings(world.app), n.lower()) for n in SECRETS}
+            other = config_for(
+                url, tmp_path / "other" / "instance", **{**same, "PEPPER": secrets.token_hex(32)}
             )
-            with app.app_context(), pytest.raises(errors.InvalidCredentials):
-                handler_access.unlock(
-                    db.session(),
-                    app.extensions["hotline.services"],
-                    "comp.one",
-                    HANDLERS["comp.one"][1],
-                )
-            follow = app.test_client().post(
-                "/api/v1/channel/followup", headers=auth, json={"receipt": cases[0][1]}
+            app = create_app(other)
+            refused = app.test_cli_runner().invoke(
+                args=["backup", "restore", str(archive), "--private-key", str(keys / "backup.key")]
             )
-            assert follow.status_code == 404
-            app.extensions["hotline.db"].dispose()
+            assert refused.exit_code != 0
+            assert "pepper does not match this database" in refused.output
+            wiring.services(app).database.dispose()
+            with pytest.raises(PepperMismatch):
+                create_app(other)
 
 
 def test_wrong_key_and_tampering_are_refused(tmp_path: Path) -> None:

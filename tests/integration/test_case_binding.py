@@ -23,11 +23,12 @@ from werkzeug.test import TestResponse
 from crypto import sealing
 from crypto.errors import DecryptionError
 from crypto.grants import CASE_KEY, GRANT_BYTES, NOTES_KEY, GrantFor, new_key, open_grant
-from hotline import db
+from hotline import db, wiring
 from hotline.models import Author, Case, CaseGrant, Message, Note
 from hotline.services import handler_access, handler_auth, key_rotation
 from hotline.services.errors import NotGranted
 from tests.support import b64, body, unb64
+from tests.support.config import patch_settings
 from tests.support.console import CLOCK, Console, new_handler, sign_in, submit
 from tests.support.world import HANDLERS, World
 
@@ -41,7 +42,7 @@ def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(world.app.config, "LOGIN_RATE_LIMIT", "10000 per minute")
+    patch_settings(monkeypatch, world.app, LOGIN_RATE_LIMIT="10000 per minute")
 
 
 def marker(world: World, label: str) -> str:
@@ -57,7 +58,7 @@ def grant_rows(world: World, case_id: str) -> dict[int, CaseGrant]:
 def handler_open(world: World, user: str, case_id: str) -> handler_access.HandlerCase:
     with world.app.app_context():
         session = db.session()
-        ctx = world.app.extensions["hotline.services"]
+        ctx = wiring.services(world.app).context
         who = handler_access.unlock(session, ctx, user, HANDLERS[user][1])
         return handler_access.open_case(session, who, case_id)
 
@@ -399,7 +400,7 @@ def test_key_rotation_regrants_the_notes_key_too(world: World) -> None:
     assert console.note(case_id, marker(world, "before rotation")).status_code == 201
     _, before = console.keys(case_id)
     with world.app.app_context():
-        ctx = world.app.extensions["hotline.services"]
+        ctx = wiring.services(world.app).context
         key_rotation.rotate(db.session(), ctx, username, world.passwords[username])
     rotated = sign_in(world, username)
     _, after = rotated.keys(case_id)

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from flask.cli import FlaskGroup
 from sqlalchemy import func, select
 
-from hotline import create_app, db, migrate
+from hotline import create_app, db, migrate, wiring
 from hotline.models import Case, Handler
 from hotline.services import accounts, handler_access
 from hotline.services.demo import DEMO_USERNAMES
@@ -134,7 +134,7 @@ def test_skipped_seed_says_how_to_start_over_and_reset_gives_working_passwords(
             "channel": "web",
             "language": "en",
         },
-        headers={"Authorization": f"Bearer {app.config['CHANNEL_TOKEN']}"},
+        headers={"Authorization": f"Bearer {wiring.settings(app).channel_token}"},
     )
     assert made.status_code == 201, made.get_json()
     refused = flask(tmp_path, "demo", "reset")  # no confirmation given
@@ -146,7 +146,7 @@ def test_skipped_seed_says_how_to_start_over_and_reset_gives_working_passwords(
     with app.app_context():
         session = db.session()
         assert session.scalar(select(func.count()).select_from(Case)) == 0
-        ctx = app.extensions["hotline.services"]
+        ctx = wiring.services(app).context
         handler_access.unlock(
             session, ctx, "harassment.counsellor", second["harassment.counsellor"]
         )
@@ -154,7 +154,7 @@ def test_skipped_seed_says_how_to_start_over_and_reset_gives_working_passwords(
             handler_access.unlock(
                 session, ctx, "harassment.counsellor", first["harassment.counsellor"]
             )
-    app.extensions["hotline.db"].dispose()
+    wiring.services(app).database.dispose()
 
 
 def test_reset_refuses_an_instance_with_real_accounts(tmp_path: Path) -> None:
@@ -164,7 +164,7 @@ def test_reset_refuses_an_instance_with_real_accounts(tmp_path: Path) -> None:
     with app.app_context():
         accounts.create_handler(
             db.session(),
-            app.extensions["hotline.services"],
+            wiring.services(app).context,
             "real.person",
             "compliance",
             "a-real-password-123",
@@ -173,4 +173,4 @@ def test_reset_refuses_an_instance_with_real_accounts(tmp_path: Path) -> None:
     assert refused.exit_code == 1 and "not demo accounts" in refused.output
     with app.app_context():
         assert db.session().scalar(select(func.count()).select_from(Handler)) == 6
-    app.extensions["hotline.db"].dispose()
+    wiring.services(app).database.dispose()

@@ -19,10 +19,11 @@ from crypto.errors import DecryptionError
 from crypto.grants import CASE_KEY, NOTES_KEY, GrantFor, make_grant
 from crypto.handler_keys import HandlerPublicKeys
 from crypto.primitives import Argon2Params
-from hotline import db
+from hotline import db, wiring
 from hotline.models import Attachment, AuditEvent, Author, Case, CaseGrant
 from hotline.services import accounts, audit, dates, handler_auth
 from tests.support import b64, body, unb64
+from tests.support.config import patch_settings
 from tests.support.console import (
     CLOCK,
     code_for,
@@ -53,7 +54,7 @@ def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """Journeys sign in often; the limit itself has its own test."""
-    monkeypatch.setitem(world.app.config, "LOGIN_RATE_LIMIT", "10000 per minute")
+    patch_settings(monkeypatch, world.app, LOGIN_RATE_LIMIT="10000 per minute")
 
 
 # --- pages and the API's edges -------------------------------------------------------------
@@ -204,7 +205,7 @@ def test_failed_sign_ins_are_throttled_per_username(world: World) -> None:
 
 
 def test_login_rate_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(world.app.config, "LOGIN_RATE_LIMIT", "3 per minute")
+    patch_settings(monkeypatch, world.app, LOGIN_RATE_LIMIT="3 per minute")
     client = world.app.test_client()
     client.environ_base["REMOTE_ADDR"] = "198.51.100.9"
     statuses = [
@@ -220,7 +221,7 @@ def test_session_idle_timeout_and_logout(world: World, monkeypatch: pytest.Monke
     console = sign_in(world, "comp.one")
     assert console.get("cases").status_code == 200
     real = time.time
-    idle = int(world.app.config["HANDLER_IDLE_MINUTES"]) * 60
+    idle = wiring.settings(world.app).handler_idle_minutes * 60
     monkeypatch.setattr(time, "time", lambda: real() + idle - 60)
     assert console.get("cases").status_code == 200  # activity keeps the session alive
     monkeypatch.setattr(time, "time", lambda: real() + 2 * idle + 120)
@@ -359,7 +360,7 @@ def test_attachment_ciphertext_download(world: World) -> None:
     plain = marker(world, "ledger lines").encode() * 500
     file_key = file_crypto.new_file_key()
     ciphertext = b"".join(file_crypto.encrypt_stream(file_key, [plain]))
-    blobs = world.app.extensions["hotline.blobs"]
+    blobs = wiring.services(world.app).blobs
     blob_id = blobs.new_id()
     writer = blobs.writer(blob_id)
     writer.write(ciphertext)
@@ -673,7 +674,7 @@ def test_recovery_key_resets_the_password(world: World) -> None:
     username, old = "recover.me", "recover-me-pass-5e!"
     with world.app.app_context():
         created = accounts.create_handler(
-            db.session(), world.app.extensions["hotline.services"], username, "compliance", old
+            db.session(), wiring.services(world.app).context, username, "compliance", old
         )
     world.passwords[username] = old
     world.ledger.add(old, "recovered-pass-6f!!")

@@ -11,6 +11,7 @@ from werkzeug.test import TestResponse
 from crypto.grants import GRANT_BYTES
 from hotline.services import handler_auth
 from tests.support import b64, body
+from tests.support.config import patch_settings
 from tests.support.console import CLOCK, Console, sign_in, submit
 from tests.support.world import World
 
@@ -24,7 +25,7 @@ def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(world.app.config, "LOGIN_RATE_LIMIT", "10000 per minute")
+    patch_settings(monkeypatch, world.app, LOGIN_RATE_LIMIT="10000 per minute")
 
 
 def _endpoints(console: Console) -> dict[str, Callable[[str], TestResponse]]:

@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from crypto import handler_keys
 from crypto.primitives import Argon2Params
-from hotline import db
+from hotline import db, wiring
 from hotline.models import Handler
 from hotline.services import accounts, handler_auth, key_rotation
 from tests.support import b64, body, unb64
+from tests.support.config import patch_settings
 from tests.support.console import CLOCK, Console, code_for, new_handler, prove, sign_in
 from tests.support.world import World
 
@@ -30,7 +31,7 @@ def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(world.app.config, "LOGIN_RATE_LIMIT", "10000 per minute")
+    patch_settings(monkeypatch, world.app, LOGIN_RATE_LIMIT="10000 per minute")
 
 
 def copy_of(world: World, console: Console) -> FlaskClient:
@@ -105,7 +106,7 @@ def _id(world: World, username: str) -> int:
 def _deactivate_and_reactivate(world: World, username: str, admin: int) -> None:
     """Deactivated, then active again: the reactivation does not revive an old cookie."""
     with world.app.app_context():
-        keys = world.app.extensions["hotline.services"].keys
+        keys = wiring.services(world.app).context.keys
         for active in (False, True):
             accounts.set_active(db.session(), keys, admin, _id(world, username), active)
 
@@ -114,7 +115,7 @@ def _rotate(world: World, username: str, admin: int) -> None:
     with world.app.app_context():
         key_rotation.rotate(
             db.session(),
-            world.app.extensions["hotline.services"],
+            wiring.services(world.app).context,
             username,
             world.passwords[username],
         )

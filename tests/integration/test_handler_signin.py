@@ -15,6 +15,7 @@ from hotline import db
 from hotline.models import Handler
 from hotline.services import handler_auth, signin_budget, throttle
 from tests.support import b64, body, client_at
+from tests.support.config import patch_settings
 from tests.support.console import (
     CLOCK,
     code_for,
@@ -35,7 +36,7 @@ def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(world.app.config, "LOGIN_RATE_LIMIT", "10000 per minute")
+    patch_settings(monkeypatch, world.app, LOGIN_RATE_LIMIT="10000 per minute")
 
 
 def _other_code(code: str) -> str:

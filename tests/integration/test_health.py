@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hotline import create_app, migrate
+from hotline import create_app, migrate, wiring
 from tests.support import REDIS_URL, config_for
 
 
@@ -18,7 +18,7 @@ def test_alive_and_ready_with_every_part_up(tmp_path: Path) -> None:
     app = make(tmp_path, REDIS_URL=REDIS_URL, RASA_URL="http://127.0.0.1:9")
     client = app.test_client()
     assert client.get("/healthz").json == {"status": "alive"}
-    app.extensions["hotline.rasa"].instance_health = lambda: {"1": True}
+    wiring.services(app).rasa.instance_health = lambda: {"1": True}
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json["checks"] == {"database": "ok", "redis": "ok", "bot": "ok"}
@@ -37,8 +37,8 @@ def test_not_ready_names_the_failing_parts_and_nothing_else(tmp_path: Path) -> N
 
 def test_database_down(tmp_path: Path) -> None:
     app = make(tmp_path)
-    app.extensions["hotline.rasa"].instance_health = lambda: {"1": True}
-    app.extensions["hotline.db"].engine.dispose()
+    wiring.services(app).rasa.instance_health = lambda: {"1": True}
+    wiring.services(app).database.engine.dispose()
     (tmp_path / "h.db").unlink()
     (tmp_path / "h.db").mkdir()  # the file is gone and cannot be recreated
     response = app.test_client().get("/readyz")

@@ -15,7 +15,7 @@ from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select, update
 
-from hotline import db
+from hotline import db, wiring
 from hotline.jobs import queue as jobs_queue
 from hotline.jobs.scheduler import Scheduler
 from hotline.jobs.tasks import SCHEDULE
@@ -60,10 +60,10 @@ def drain(world: World) -> None:
 def test_failing_deletion_is_retried_then_given_up_once(jobs_world: World) -> None:
     world = jobs_world
     http = FailingHttpClient()
-    world.app.extensions["hotline.twilio_cleaner"] = TwilioCleaner(
+    wiring.services(world.app).twilio_cleaner = TwilioCleaner(
         ACCOUNT_SID, AUTH_TOKEN, http_client=http
     )
-    pepper = world.app.extensions["hotline.services"].keyring.pepper
+    pepper = wiring.services(world.app).context.keyring.pepper
     with world.app.app_context():
         db.session().add(
             TwilioDeletion(
@@ -143,7 +143,7 @@ def test_two_schedulers_fire_each_period_once(jobs_world: World) -> None:
     world = jobs_world
     fired: list[tuple[str, str]] = []
     connection = jobs_queue.connection(world.app)
-    prefix = str(world.app.config["REDIS_PREFIX"])
+    prefix = wiring.settings(world.app).redis_prefix
     first = Scheduler(connection, prefix, lambda name, job_id: fired.append((name, job_id)))
     second = Scheduler(connection, prefix, lambda name, job_id: fired.append((name, job_id)))
     at = 1_000_000_200.0  # a multiple of 600: +301 s crosses only the 300-second period

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hotline import db
+from hotline import db, wiring
 from hotline.models import Case, CaseGrant
 from hotline.services import handler_access
 from hotline.services.errors import NotGranted
@@ -45,7 +45,7 @@ def open_as(world: World, username: str, case_id: str) -> handler_access.Handler
     with world.app.app_context():
         session = db.session()
         who = handler_access.unlock(
-            session, world.app.extensions["hotline.services"], username, HANDLERS[username][1]
+            session, wiring.services(world.app).context, username, HANDLERS[username][1]
         )
         return handler_access.open_case(session, who, case_id)
 
@@ -73,7 +73,7 @@ def test_report_followup_and_handler_reply(world: World) -> None:
     answer = marker(world, "handler answer")
     with world.app.app_context():
         session = db.session()
-        ctx = world.app.extensions["hotline.services"]
+        ctx = wiring.services(world.app).context
         who = handler_access.unlock(session, ctx, "audit.one", HANDLERS["audit.one"][1])
         handler_access.reply(session, ctx, who, case["case_id"], answer)
 
@@ -145,7 +145,7 @@ def test_excluded_handler_cannot_open_any_grant_with_full_database(world: World)
     with world.app.app_context():
         session = db.session()
         who = handler_access.unlock(
-            session, world.app.extensions["hotline.services"], "comp.two", HANDLERS["comp.two"][1]
+            session, wiring.services(world.app).context, "comp.two", HANDLERS["comp.two"][1]
         )
         from crypto.errors import DecryptionError
         from crypto.grants import CASE_KEY, GrantFor, open_grant

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select, update
 from crypto import key_directory, signing
 from crypto.grants import GRANT_BYTES
 from crypto.primitives import Argon2Params
-from hotline import create_app, db
+from hotline import create_app, db, wiring
 from hotline.key_trust import KeyTrustConfigError
 from hotline.models import Case, CaseGrant, Handler, KeyEntry, KeySigningRequest
 from hotline.services import accounts, dates, handler_access, key_alerts, workflow
@@ -29,6 +29,7 @@ from hotline.services.key_directory import sign_requests
 from integrations.rasa import RasaGateway
 from tests.key_tampering import set_key, swap_key
 from tests.support import LogCapture, config_for
+from tests.support.config import change_settings
 from tests.support.sms import AUTH_TOKEN, PUBLIC_URL, text
 from tests.support.world import HANDLERS, World, build_world
 
@@ -93,7 +94,7 @@ def org(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         KEYS_ROOT_PUBLIC_FILE=str(public_file),
     ) as world:
         assert (
-            world.app.extensions["hotline.services"].keys.fingerprint
+            wiring.services(world.app).context.keys.fingerprint
             == fingerprint.group(1).strip()
         )
         org = Org(world, signer, root_file, folder)
@@ -130,7 +131,7 @@ def open_as(world: World, username: str, case_id: str) -> handler_access.Handler
     with world.app.app_context():
         session = db.session()
         who = handler_access.unlock(
-            session, world.app.extensions["hotline.services"], username, HANDLERS[username][1]
+            session, wiring.services(world.app).context, username, HANDLERS[username][1]
         )
         return handler_access.open_case(session, who, case_id)
 
@@ -145,7 +146,7 @@ def head(org: Org) -> str:
 
 def test_a_new_handler_gets_no_cases_until_the_offline_root_signs(org: Org) -> None:
     world = org.world
-    ctx = world.app.extensions["hotline.services"]
+    ctx = wiring.services(world.app).context
     with world.app.app_context():
         created = accounts.create_handler(
             db.session(), ctx, f"harass.{org.folder.name[-6:]}", "harassment", "new-handler-pass-1"
@@ -213,8 +214,8 @@ def _restore(world: World, username: str, which: str, old: bytes, rechain: bool)
 
 def _sms_report(world: World, number: str) -> str:
     app = world.app
-    app.config.update(TWILIO_AUTH_TOKEN=AUTH_TOKEN, PUBLIC_URL=PUBLIC_URL)
-    app.extensions["hotline.rasa"] = RasaGateway("http://127.0.0.1:9", 1)  # bot down
+    change_settings(app, TWILIO_AUTH_TOKEN=AUTH_TOKEN, PUBLIC_URL=PUBLIC_URL)
+    wiring.services(app).rasa = RasaGateway("http://127.0.0.1:9", 1)  # bot down
     client = app.test_client()
     text(client, number, "hello")
     text(client, number, "someone took money from the till")
@@ -256,7 +257,7 @@ def test_substitution_without_rechaining_is_left_out_and_caught(org: Org, which:
         with world.app.app_context(), pytest.raises(KeysNotVerified):
             workflow.grant(
                 db.session(),
-                world.app.extensions["hotline.services"],
+                wiring.services(world.app).context,
                 world.handler_ids["comp.two"],
                 chat.json["case_id"],
                 victim,
@@ -288,7 +289,7 @@ def test_substitution_with_rechaining_refuses_every_path(org: Org, which: str) -
         with world.app.app_context(), pytest.raises(KeysNotVerified):
             workflow.grant(
                 db.session(),
-                world.app.extensions["hotline.services"],
+                wiring.services(world.app).context,
                 world.handler_ids["comp.one"],
                 held.json["case_id"],
                 world.handler_ids["harass.one"],
@@ -389,7 +390,7 @@ def test_rotation_through_the_signing_flow(org: Org) -> None:
 
 def test_deactivation_revokes_through_the_signing_flow(org: Org) -> None:
     world = org.world
-    admin_ctx = world.app.extensions["hotline.services"]
+    admin_ctx = wiring.services(world.app).context
     comp_two = world.handler_ids["comp.two"]
     with world.app.app_context():
         admin = accounts.create_handler(
@@ -400,7 +401,7 @@ def test_deactivation_revokes_through_the_signing_flow(org: Org) -> None:
         assert colleague is not None
         colleague.email = "comp.one@example.test"
         db.session().commit()
-    box = Path(world.app.config["MAIL_OUTBOX"])
+    box = Path(wiring.settings(world.app).mail_outbox)
     before = set(box.glob("*.eml")) if box.exists() else set()
     imported = org.sign_pending("revoke")
     assert imported.exit_code == 0 and "revoked" in imported.output

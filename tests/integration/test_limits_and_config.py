@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from crypto import receipts
-from hotline import create_app, db, migrate
+from hotline import create_app, db, migrate, wiring
 from hotline.services import accounts, routing
 from tests.support import REDIS_URL, config_for, find_plaintext, raw_database_bytes
 
@@ -31,10 +31,10 @@ def make_app(tmp_path: Path, **extra: object):  # type: ignore[no-untyped-def]
     migrate.upgrade(url)
     app = create_app(config_for(url, tmp_path / "instance", **extra))
     with app.app_context():
-        routing.load_policy(db.session(), Path(app.config["ROUTING_FILE"]))
+        routing.load_policy(db.session(), Path(wiring.settings(app).routing_file))
         accounts.create_handler(
             db.session(),
-            app.extensions["hotline.services"],
+            wiring.services(app).context,
             "comp.one",
             "compliance",
             "a-long-enough-password",
@@ -54,7 +54,7 @@ def test_receipt_guessing_is_limited_in_redis_without_addresses(tmp_path: Path) 
     )
     store = redis.Redis.from_url(REDIS_URL.rsplit("/", 1)[0] + f"/{prefix_db}")
     client = client_from(app, CLIENT_IP)
-    auth = {"Authorization": f"Bearer {app.config['CHANNEL_TOKEN']}"}
+    auth = {"Authorization": f"Bearer {wiring.settings(app).channel_token}"}
     statuses = [
         client.post(
             "/api/v1/channel/followup", json={"receipt": receipts.generate()}, headers=auth
@@ -86,7 +86,7 @@ def test_global_limit_bounds_a_distributed_flood(tmp_path: Path) -> None:
     app = make_app(
         tmp_path, REPORT_RATE_LIMIT="100 per minute", REPORT_GLOBAL_RATE_LIMIT="4 per minute"
     )
-    auth = {"Authorization": f"Bearer {app.config['CHANNEL_TOKEN']}"}
+    auth = {"Authorization": f"Bearer {wiring.settings(app).channel_token}"}
     codes = []
     for i in range(6):
         client = client_from(app, f"198.51.100.{i}")
@@ -103,7 +103,7 @@ def test_global_limit_bounds_a_distributed_flood(tmp_path: Path) -> None:
 def test_concurrent_submissions_all_succeed(tmp_path: Path) -> None:
     """GlobaLeaks answers 40 % of concurrent submissions with 500; every one must land here."""
     app = make_app(tmp_path, REPORT_RATE_LIMIT="1000 per minute")
-    auth = {"Authorization": f"Bearer {app.config['CHANNEL_TOKEN']}"}
+    auth = {"Authorization": f"Bearer {wiring.settings(app).channel_token}"}
     results: list[tuple[int, str]] = []
     lock = threading.Lock()
 
@@ -139,14 +139,15 @@ def test_secrets_generated_once_private_and_reused(tmp_path: Path) -> None:
     assert set(stored) >= {"SECRET_KEY", "PEPPER", "CHANNEL_TOKEN", "RECEIPT_SALT"}
     b = create_app(config_for("sqlite://", instance))
     for name in ("SECRET_KEY", "PEPPER", "CHANNEL_TOKEN", "RECEIPT_SALT"):
-        assert a.config[name] == b.config[name] == stored[name]
+        key = name.lower()
+        assert getattr(wiring.settings(a), key) == getattr(wiring.settings(b), key) == stored[name]
 
 
 def test_environment_overrides_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     token = secrets.token_hex(16)
     monkeypatch.setenv("HOTLINE_CHANNEL_TOKEN", token)
     app = create_app(config_for("sqlite://", tmp_path / "i"))
-    assert app.config["CHANNEL_TOKEN"] == token
+    assert wiring.settings(app).channel_token == token
     assert token not in (tmp_path / "i" / "secrets.json").read_text()
 
 
@@ -195,8 +196,8 @@ def test_scan_detects_planted_plaintext(tmp_path: Path) -> None:
             text("UPDATE desks SET name_en = :n WHERE slug = 'compliance'"), {"n": planted}
         )
         db.session().commit()
-    app.extensions["hotline.db"].dispose()
-    found = find_plaintext({"db": raw_database_bytes(app.config["DATABASE_URL"])}, [planted])
+    wiring.services(app).database.dispose()
+    found = find_plaintext({"db": raw_database_bytes(wiring.settings(app).database_url)}, [planted])
     assert found
 
 

@@ -24,7 +24,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from crypto import receipts
-from hotline import create_app, db, migrate
+from hotline import create_app, db, migrate, wiring
 from hotline.kv import MemoryStore
 from hotline.services import accounts, routing
 from hotline.services import throttle as throttle_module
@@ -40,10 +40,10 @@ def make_app(tmp_path: Path, **extra: object) -> Flask:
     migrate.upgrade(url)
     app = create_app(config_for(url, tmp_path / "instance", **extra))
     with app.app_context():
-        routing.load_policy(db.session(), Path(app.config["ROUTING_FILE"]))
+        routing.load_policy(db.session(), Path(wiring.settings(app).routing_file))
         accounts.create_handler(
             db.session(),
-            app.extensions["hotline.services"],
+            wiring.services(app).context,
             "comp.one",
             "compliance",
             "a-long-enough-password",
@@ -76,7 +76,7 @@ def redis_app(tmp_path: Path) -> Iterator[tuple[Flask, redis.Redis, str]]:
 
 
 def channel(app: Flask) -> dict[str, str]:
-    return {"Authorization": f"Bearer {app.config['CHANNEL_TOKEN']}"}
+    return {"Authorization": f"Bearer {wiring.settings(app).channel_token}"}
 
 
 def report(client: FlaskClient, app: Flask, **changes: Any) -> int:
@@ -113,7 +113,7 @@ def test_client_keys_use_a_key_of_the_day_not_the_secret_key(
     client = client_at(app, CLIENT_IP)
     assert report(client, app) == 201
     names = " ".join(k.decode() for k in store.keys(f"*{prefix}*"))
-    secret = str(app.config["SECRET_KEY"]).encode()
+    secret = wiring.settings(app).secret_key.encode()
     from_secret = hmac.new(secret, CLIENT_IP.encode(), hashlib.sha256).hexdigest()
     assert from_secret[:16] not in names, "a client key anyone with SECRET_KEY can recompute"
     assert CLIENT_IP not in names

@@ -7,7 +7,7 @@ import re
 import secrets
 from pathlib import Path
 
-from hotline import create_app, db, migrate
+from hotline import create_app, db, migrate, wiring
 from hotline.services import accounts, routing
 from integrations.rasa import RasaGateway
 from tests.support import config_for, receipt_forms
@@ -29,19 +29,19 @@ def test_scrape_after_journeys_identifies_nothing(tmp_path: Path) -> None:
             REPORT_RATE_LIMIT="3 per minute",
         )
     )
-    app.extensions["hotline.rasa"] = RasaGateway("http://127.0.0.1:9", 1)
+    wiring.services(app).rasa = RasaGateway("http://127.0.0.1:9", 1)
     with app.app_context():
-        routing.load_policy(db.session(), Path(app.config["ROUTING_FILE"]))
+        routing.load_policy(db.session(), Path(wiring.settings(app).routing_file))
         accounts.create_handler(
             db.session(),
-            app.extensions["hotline.services"],
+            wiring.services(app).context,
             "comp.one",
             "compliance",
             "a-long-enough-password",
         )
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = CLIENT
-    auth = {"Authorization": f"Bearer {app.config['CHANNEL_TOKEN']}"}
+    auth = {"Authorization": f"Bearer {wiring.settings(app).channel_token}"}
     secrets_seen: list[str] = [CLIENT, NUMBER]
     what = f"the cash box is short {secrets.token_hex(4)}"
     secrets_seen.append(what)
@@ -65,7 +65,7 @@ def test_scrape_after_journeys_identifies_nothing(tmp_path: Path) -> None:
     sms_receipt = re.search(r"\d{4} \d{4} \d{4} \d{4}", replies[0])
     assert sms_receipt
     secrets_seen += [*receipt_forms(sms_receipt.group(0)), "the forklift"]
-    pseudonym = app.extensions["hotline.sms"].pseudonym(NUMBER).hex()
+    pseudonym = wiring.services(app).sms.pseudonym(NUMBER).hex()
     secrets_seen += [pseudonym, pseudonym[:24]]
 
     local = app.test_client()

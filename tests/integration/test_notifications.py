@@ -26,7 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import create_engine, select, update
 
-from hotline import db
+from hotline import db, mailer, wiring
+from hotline.config import load_settings
 from hotline.models import Case, CaseGrant, Handler
 from hotline.services import dates, notifications
 from integrations.mail import (
@@ -34,9 +35,9 @@ from integrations.mail import (
     OutboxSender,
     SmtpSender,
     SmtpSettings,
-    sender_from_config,
 )
 from tests.support import find_plaintext
+from tests.support.config import change_settings
 from tests.support.world import World, build_world
 
 pytestmark = pytest.mark.postgres
@@ -204,8 +205,8 @@ def test_digest_counts_once_a_day_into_the_outbox(
 
 def test_cli_digest_writes_the_instance_outbox(world: World, setup: Setup) -> None:
     reset_digests(world)
-    box = Path(world.app.config["MAIL_OUTBOX"])
-    assert box == Path(world.app.config["INSTANCE_PATH"]) / "outbox"
+    box = Path(wiring.settings(world.app).mail_outbox)
+    assert box == Path(wiring.settings(world.app).instance_path) / "outbox"
     before = len(read_box(box))
     runner = world.app.test_cli_runner()
     result = runner.invoke(args=["notify", "digest"])
@@ -342,13 +343,12 @@ def test_digest_through_a_real_smtp_server(
         "MAIL_OUTBOX": "",
         "PUBLIC_URL": URL,
     }
-    saved = {k: world.app.config[k] for k in settings}
-    world.app.config.update(settings)
+    saved = change_settings(world.app, **settings)
     try:
-        assert isinstance(sender_from_config(world.app.config), SmtpSender)
+        assert isinstance(mailer.sender(wiring.settings(world.app)), SmtpSender)
         result = world.app.test_cli_runner().invoke(args=["notify", "digest"])
     finally:
-        world.app.config.update(saved)
+        wiring.attach(world.app, saved, wiring.services(world.app))
     assert result.exit_code == 0, result.output
     assert "sent 2 digests" in result.output
     got = smtp_server.received
@@ -377,11 +377,15 @@ def test_unreachable_smtp_marks_nothing_sent(world: World, setup: Setup) -> None
 
 
 def test_sender_choice_follows_config(tmp_path: Path) -> None:
-    base = {"INSTANCE_PATH": str(tmp_path)}
-    assert isinstance(sender_from_config({**base, "SMTP_HOST": ""}), OutboxSender)
-    assert isinstance(sender_from_config({**base, "SMTP_HOST": "mail.example.org"}), SmtpSender)
+    base = {"INSTANCE_PATH": str(tmp_path), "TEST_MODE": True}
+
+    def sender_from_config(config: dict[str, str]) -> object:
+        return mailer.sender(load_settings({**base, **config}))
+
+    assert isinstance(sender_from_config({"SMTP_HOST": ""}), OutboxSender)
+    assert isinstance(sender_from_config({"SMTP_HOST": "mail.example.org"}), SmtpSender)
     forced = sender_from_config(
-        {**base, "SMTP_HOST": "mail.example.org", "MAIL_OUTBOX": str(tmp_path / "box")}
+        {"SMTP_HOST": "mail.example.org", "MAIL_OUTBOX": str(tmp_path / "box")}
     )
     assert isinstance(forced, OutboxSender) and forced.folder == tmp_path / "box"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from hotline import offline_open
+from hotline import offline_open, wiring
 from tests.support.world import HANDLERS, World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,9 +56,9 @@ def test_export_opens_with_the_password_and_holds_no_server_secret(
     assert out.stat().st_mode & 0o077 == 0  # readable by its owner only
     raw = out.read_bytes()
 
-    config = world.app.config
+    settings = wiring.settings(world.app)
     for name in ("SECRET_KEY", "CHANNEL_TOKEN", "PEPPER", "PSEUDONYM_KEY"):
-        for form in forms(str(config[name])):
+        for form in forms(str(getattr(settings, name.lower()))):
             assert form not in raw, f"{name} is in the export"
     assert mine["case_id"].encode() in raw
     assert other["case_id"].encode() not in raw

@@ -13,7 +13,7 @@ import flask_babel
 import pytest
 from sqlalchemy import event
 
-from hotline import vocabulary
+from hotline import vocabulary, wiring
 from tests.support.world import World, build_world
 
 
@@ -66,7 +66,7 @@ def test_the_form_reads_no_category_table_once_routing_is_current(world: World) 
     web = world.app.test_client()
     assert web.get("/report").status_code == 200
     seen: list[str] = []
-    engine = world.app.extensions["hotline.db"].engine
+    engine = wiring.services(world.app).database.engine
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.append(statement.lower())

@@ -20,7 +20,7 @@ from click.testing import Result
 from sqlalchemy import Connection, create_engine, func, select, update
 
 from crypto.attachments import encrypt_file, new_file_key
-from hotline import db
+from hotline import db, wiring
 from hotline.blobs.store import BlobStore
 from hotline.blobs.streams import UploadedFile
 from hotline.models import (
@@ -81,7 +81,7 @@ def raw(world: World) -> Iterator[Connection]:
 
 
 def blobs(world: World) -> BlobStore:
-    store: BlobStore = world.app.extensions["hotline.blobs"]
+    store: BlobStore = wiring.services(world.app).blobs
     return store
 
 
@@ -110,7 +110,7 @@ def stored_blobs(world: World) -> set[str]:
 
 
 def outbox(world: World) -> Path:
-    return Path(world.app.config["MAIL_OUTBOX"])
+    return Path(wiring.settings(world.app).mail_outbox)
 
 
 def mails(world: World) -> list[EmailMessage]:
@@ -140,7 +140,7 @@ def make_case(
     texts.append(what)
     with world.app.app_context():
         session = db.session()
-        ctx = world.app.extensions["hotline.services"]
+        ctx = wiring.services(world.app).context
         store = blobs(world)
         uploads = []
         for i in range(files):
@@ -351,7 +351,7 @@ def purge_removes_every_row_and_file_of_the_case_only(world: World, cases: Cases
 
     # Not a byte of the purged ciphertext is left in the stored database (SQLite: the file
     # and its WAL, with secure_delete on); the other cases' ciphertext is found as before.
-    world.app.extensions["hotline.db"].dispose()
+    wiring.services(world.app).database.dispose()
     stored = raw_database_bytes(world.url)
     assert sealed[cases.purge_me][-64:] not in stored
     assert sealed[cases.recent][-64:] in stored

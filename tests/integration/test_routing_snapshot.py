@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, select, text, update
 
-from hotline import create_app, db
+from hotline import create_app, db, wiring
 from hotline.models import CacheVersion, CaseGrant, Handler
 from hotline.models.cache_version import ROUTING
 from tests.key_tampering import set_key, swap_key
@@ -37,13 +37,13 @@ def other(world: World) -> Iterator[Flask]:
     """A second worker: another app, its own engine and snapshot, the same database."""
     app = create_app(config_for(world.url, world.instance, **GENEROUS_LIMITS))
     yield app
-    app.extensions["hotline.db"].dispose()
+    wiring.services(app).database.dispose()
 
 
 @contextmanager
 def statements(app: Flask) -> Iterator[list[str]]:
     seen: list[str] = []
-    engine = app.extensions["hotline.db"].engine
+    engine = wiring.services(app).database.engine
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.append(statement.lower())

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from hotline import create_app
+from hotline import create_app, wiring
 from integrations.rasa import RasaGateway
 from tests.support import REDIS_URL, config_for, needle_forms, receipt_forms
 from tests.support.sms import AUTH_TOKEN, PUBLIC_URL, text
@@ -59,11 +59,11 @@ def test_two_instances_carry_one_sms_conversation(tmp_path: Path, prefix: str) -
                 world.url,
                 tmp_path / "b" / "instance",
                 **shared_config(prefix),
-                **{name: world.app.config[name] for name in SECRETS},
+                **{name: getattr(wiring.settings(world.app), name.lower()) for name in SECRETS},
             )
         )
         try:
-            assert isinstance(other.extensions["hotline.rasa"], RasaGateway)
+            assert isinstance(wiring.services(other).rasa, RasaGateway)
             first, second = world.app.test_client(), other.test_client()
             what = f"The forklift brakes fail {secrets.token_hex(4)}"
             assert "Nothing is filed" in text(first, NUMBER, "hello")[0]
@@ -81,7 +81,7 @@ def test_two_instances_carry_one_sms_conversation(tmp_path: Path, prefix: str) -
                 assert not found, found
             _check_case_filed(world, what)
         finally:
-            other.extensions["hotline.db"].dispose()
+            wiring.services(other).database.dispose()
 
 
 def _check_case_filed(world: World, what: str) -> None:

@@ -10,12 +10,13 @@ import secrets
 import pytest
 from sqlalchemy import func, select
 
-from hotline import db
+from hotline import db, wiring
 from hotline.models import Case, CaseGrant, Message, SmsDelivery
 from hotline.services import handler_access
 from integrations.rasa import RasaGateway
 from integrations.twilio.deletion import TwilioCleaner
 from integrations.twilio.replies import split_sms
+from tests.support.config import change_settings
 from tests.support.sms import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -34,15 +35,16 @@ NUMBER = "+819012345678"
 def line(world: World) -> RecordingHttpClient:
     world.ledger.phone(NUMBER)
     app = world.app
-    app.config.update(
+    change_settings(
+        app,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         PUBLIC_URL=PUBLIC_URL,
         SMS_RATE_LIMIT="1000 per minute",
         TWILIO_CLEANUP_DELAY_SECONDS=3600,
     )
-    app.extensions["hotline.rasa"] = RasaGateway("http://127.0.0.1:9", 1)  # bot down
+    wiring.services(app).rasa = RasaGateway("http://127.0.0.1:9", 1)  # bot down
     recorder = RecordingHttpClient()
-    app.extensions["hotline.twilio_cleaner"] = TwilioCleaner(
+    wiring.services(app).twilio_cleaner = TwilioCleaner(
         ACCOUNT_SID, AUTH_TOKEN, http_client=recorder
     )
     return recorder
@@ -80,7 +82,7 @@ def test_report_status_reply_with_the_bot_down(world: World, line: RecordingHttp
         assert case.channel.value == "sms"
         who = handler_access.unlock(
             db.session(),
-            world.app.extensions["hotline.services"],
+            wiring.services(world.app).context,
             "comp.one",
             HANDLERS["comp.one"][1],
         )
@@ -90,7 +92,7 @@ def test_report_status_reply_with_the_bot_down(world: World, line: RecordingHttp
         )
         answer = marker(world, "Thank you, which machine is it?")
         handler_access.reply(
-            db.session(), world.app.extensions["hotline.services"], who, case.id, answer
+            db.session(), wiring.services(world.app).context, who, case.id, answer
         )
     client = world.app.test_client()
     status = text(client, "090-1234-5678", f"STATUS {receipt}")
@@ -170,7 +172,7 @@ def test_keywords_help_stop_start(world: World, line: RecordingHttpClient) -> No
 
 
 def test_line_off_without_token(world: World, line: RecordingHttpClient) -> None:
-    world.app.config["TWILIO_AUTH_TOKEN"] = ""
+    change_settings(world.app, TWILIO_AUTH_TOKEN="")
     form, signature = signed_form(NUMBER, "hello")
     response = world.app.test_client().post(
         "/sms/inbound", data=form, headers={"X-Twilio-Signature": signature}
@@ -191,13 +193,13 @@ def test_bodies_are_deleted_at_twilio(world: World, line: RecordingHttpClient) -
     with world.app.app_context():
         _, pending = twilio_cleanup.run_queue(
             db.session(),
-            world.app.extensions["hotline.services"],
-            world.app.extensions["hotline.twilio_cleaner"],
+            wiring.services(world.app).context,
+            wiring.services(world.app).twilio_cleaner,
         )
     assert pending == 0 and set(sids) <= set(line.deleted())
     line.outbound = ["SM" + "f" * 32]
     assert (
-        twilio_cleanup.delete_outbound(world.app.extensions["hotline.twilio_cleaner"], number) == 1
+        twilio_cleanup.delete_outbound(wiring.services(world.app).twilio_cleaner, number) == 1
     )
     assert line.calls[-1][0] == "DELETE"
 

@@ -15,11 +15,12 @@ from sqlalchemy import func, select, update
 from twilio.http.response import Response as TwilioResponse
 
 from crypto.primitives import DecryptionError, keyed_hash, open_sealed
-from hotline import db
+from hotline import db, wiring
 from hotline.models import SmsDelivery, TwilioDeletion
 from hotline.services import dates, sms_records, twilio_cleanup
 from integrations.rasa import RasaGateway
 from integrations.twilio.deletion import TwilioCleaner
+from tests.support.config import change_settings
 from tests.support.sms import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -42,16 +43,17 @@ class FailingHttpClient(RecordingHttpClient):
 @pytest.fixture
 def line(world: World) -> RecordingHttpClient:
     app = world.app
-    app.config.update(
+    change_settings(
+        app,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         PUBLIC_URL=PUBLIC_URL,
         SMS_RATE_LIMIT="1000 per minute",
         TWILIO_CLEANUP_DELAY_SECONDS=3600,
     )
-    app.extensions["hotline.rasa"] = RasaGateway("http://127.0.0.1:9", 1)  # bot down
+    wiring.services(app).rasa = RasaGateway("http://127.0.0.1:9", 1)  # bot down
     recorder = RecordingHttpClient()
-    app.extensions["hotline.twilio_cleaner"] = TwilioCleaner(
+    wiring.services(app).twilio_cleaner = TwilioCleaner(
         ACCOUNT_SID, AUTH_TOKEN, http_client=recorder
     )
     return recorder
@@ -76,7 +78,7 @@ def replay(world: World, number: str, body: str, sid: str) -> list[str]:
 
 def delivery(world: World, sid: str) -> SmsDelivery | None:
     with world.app.app_context():
-        pepper = world.app.extensions["hotline.services"].keyring.pepper
+        pepper = wiring.services(world.app).context.keyring.pepper
         return db.session().get(SmsDelivery, sms_records.sid_tag(pepper, sid))
 
 
@@ -121,7 +123,7 @@ def test_a_replayed_status_request_tells_nothing_after_the_window(
     with world.app.app_context():
         assert sms_records.erase_expired_replies(db.session(), past) >= 1
         db.session().commit()
-        pepper = world.app.extensions["hotline.services"].keyring.pepper
+        pepper = wiring.services(world.app).context.keyring.pepper
         assert sms_records.earlier_answer(db.session(), pepper, sid, past) == []
 
 
@@ -174,8 +176,8 @@ def deletion_rows(world: World) -> int:
 def test_no_deletion_row_without_twilio_credentials(
     world: World, line: RecordingHttpClient
 ) -> None:
-    world.app.extensions.pop("hotline.twilio_cleaner")
-    world.app.config["TWILIO_ACCOUNT_SID"] = ""
+    wiring.services(world.app).twilio_cleaner = None
+    change_settings(world.app, TWILIO_ACCOUNT_SID="")
     before = deletion_rows(world)
     text(world.app.test_client(), "+12025550180", "HELP")
     assert deletion_rows(world) == before
@@ -192,14 +194,14 @@ def test_deletion_row_removed_after_its_last_attempt(
     world: World, line: RecordingHttpClient
 ) -> None:
     failing = TwilioCleaner(ACCOUNT_SID, AUTH_TOKEN, http_client=FailingHttpClient())
-    world.app.extensions["hotline.twilio_cleaner"] = failing
+    wiring.services(world.app).twilio_cleaner = failing
     with world.app.app_context():
         for row in db.session().scalars(select(TwilioDeletion)):
             db.session().delete(row)
         db.session().commit()
     text(world.app.test_client(), "+12025550181", "HELP")
     assert deletion_rows(world) == 1
-    ctx = world.app.extensions["hotline.services"]
+    ctx = wiring.services(world.app).context
     with world.app.app_context():
         for attempt in range(1, twilio_cleanup.MAX_ATTEMPTS + 1):
             deleted, pending = twilio_cleanup.run_queue(db.session(), ctx, failing)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from crypto import handler_keys, receipts, sealing
 from crypto.errors import DecryptionError
 from crypto.primitives import Argon2Params
-from hotline import db
+from hotline import db, wiring
 from hotline.models import Case, Handler
 from tests.support.world import HANDLERS, World
 
@@ -28,7 +28,7 @@ def test_stolen_database_without_pepper(world: World) -> None:
     )
     assert r.status_code == 201
     receipt, case_id = r.json["receipt"], r.json["case_id"]
-    keyring = world.app.extensions["hotline.services"].keyring
+    keyring = wiring.services(world.app).context.keyring
 
     with world.app.app_context():
         session = db.session()

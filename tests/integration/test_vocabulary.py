@@ -9,7 +9,7 @@ import re
 
 from flask_babel import pgettext
 
-from hotline import vocabulary
+from hotline import vocabulary, wiring
 from hotline.services.errors import InvalidInput, ReceiptNotFound
 from hotline.views import words
 from tests.support.world import ADMIN, World
@@ -70,7 +70,7 @@ def test_no_js_long_field_is_named_in_the_page(world: World) -> None:
     page = client.get("/report").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token
-    limit = int(world.app.config["MAX_FIELD_CHARS"])
+    limit = wiring.settings(world.app).max_field_chars
     r = client.post(
         "/report",
         data={

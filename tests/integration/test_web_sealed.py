@@ -40,7 +40,7 @@ from crypto import receipts, sealing
 from crypto.grants import CASE_KEY, GRANT_BYTES, GrantFor, make_grant, new_key
 from crypto.handler_keys import HandlerPublicKeys
 from crypto.primitives import Argon2Params
-from hotline import create_app, db
+from hotline import create_app, db, wiring
 from hotline.models import Attachment, BlobChunk, Case, CaseGrant, Message, PendingBlob
 from hotline.services import handler_access
 from hotline.services import proof_of_work as pow_service
@@ -109,7 +109,7 @@ def stored_state(world: World) -> tuple[tuple[int, ...], set[str]]:
 
 def blob_bytes(world: World) -> dict[str, bytes]:
     """Every stored blob's ciphertext, by id."""
-    blobs = world.app.extensions["hotline.blobs"]
+    blobs = wiring.services(world.app).blobs
     return {blob_id: b"".join(blobs.chunks(blob_id)) for blob_id in stored_state(world)[1]}
 
 
@@ -117,7 +117,7 @@ def blob_bytes(world: World) -> dict[str, bytes]:
 def as_handler(world: World, user: str) -> Iterator[tuple[Session, handler_access.UnlockedHandler]]:
     with world.app.app_context():
         session = db.session()
-        ctx = world.app.extensions["hotline.services"]
+        ctx = wiring.services(world.app).context
         yield session, handler_access.unlock(session, ctx, user, HANDLERS[user][1])
 
 
@@ -128,7 +128,7 @@ def handler_view(world: World, user: str, case_id: str) -> handler_access.Handle
 
 def handler_file(world: World, user: str, case: str, file: str) -> tuple[AttachmentView, bytes]:
     with as_handler(world, user) as (session, who):
-        blobs = world.app.extensions["hotline.blobs"]
+        blobs = wiring.services(world.app).blobs
         return handler_access.attachment_plaintext(session, blobs, who, case, file)
 
 
@@ -331,7 +331,7 @@ def test_sealed_report_followup_and_replies(world: World) -> None:
     assert r.status_code == 409 and body(r)["error"] == "stale_sequence"
     answer = marker(world, "handler answer")
     with as_handler(world, "audit.one") as (session, who):
-        ctx = world.app.extensions["hotline.services"]
+        ctx = wiring.services(world.app).context
         handler_access.reply(session, ctx, who, case_id, answer)
 
     def sealed_messages() -> list[tuple[str, str]]:
@@ -528,7 +528,7 @@ def _tampered_mac(world: World, d: Draft) -> None:
 
 def _expired(world: World, d: Draft) -> None:
     """A challenge the app's own ProofOfWork issued in the past, correctly solved."""
-    checker: pow_service.ProofOfWork = world.app.extensions["hotline.pow"]
+    checker: pow_service.ProofOfWork = wiring.services(world.app).pow
     past = time.time() - checker.ttl - 60
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pow_service, "time", SimpleNamespace(time=lambda: past))

@@ -3,15 +3,23 @@ for journeys, and the local PostgreSQL and Redis the suite uses."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+from flask import Flask
+
 from crypto import signing
 from crypto.primitives import Argon2Params
+from hotline import wiring
+from hotline.config import Settings
 
 CHEAP_ARGON = {
+    # Below the production floors: allowed only in test mode, which production refuses.
+    "TEST_MODE": True,
     "ARGON2_RECEIPT_OPS": 1,
     "ARGON2_RECEIPT_MEM": 8192,
     "ARGON2_PASSWORD_OPS": 1,
@@ -64,3 +72,21 @@ def config_for(url: str, instance: Path, **extra: Any) -> dict[str, Any]:
         "TESTING": True,
         **extra,
     }
+
+
+def change_settings(app: Flask, **changes: Any) -> Settings:
+    """Replace some settings of a running app (tests only; keys are the upper-case names,
+    as in `create_app`'s overrides). Returns the settings it replaced."""
+    before = wiring.settings(app)
+    after = dataclasses.replace(before, **{name.lower(): value for name, value in changes.items()})
+    wiring.attach(app, after, wiring.services(app))
+    return before
+
+
+def patch_settings(monkeypatch: pytest.MonkeyPatch, app: Flask, **changes: Any) -> None:
+    """`change_settings` for the length of one test (pytest undoes it)."""
+    attached = wiring.wiring_of(app)
+    replaced = dataclasses.replace(
+        attached.settings, **{name.lower(): value for name, value in changes.items()}
+    )
+    monkeypatch.setattr(attached, "settings", replaced)

@@ -19,7 +19,7 @@ from crypto import handler_keys, sealing
 from crypto.grants import CASE_KEY, NOTES_KEY, GrantFor, make_grant, new_key, open_grant
 from crypto.handler_keys import HandlerPrivateKeys, HandlerPublicKeys
 from crypto.primitives import Argon2Params
-from hotline import db
+from hotline import db, wiring
 from hotline.models import CaseGrant, Handler
 from hotline.services import accounts, notes_key, sequence, workflow
 from hotline.services.context import ServiceContext
@@ -223,7 +223,7 @@ def new_handler(world: World, desk: str, prefix: str = "fresh") -> str:
     with world.app.app_context():
         accounts.create_handler(
             db.session(),
-            world.app.extensions["hotline.services"],
+            wiring.services(world.app).context,
             username,
             desk,
             world.passwords[username],

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from hotline import create_app, db, migrate
+from hotline import create_app, db, migrate, wiring
 from hotline.services import accounts, routing
 from tests.support import config_for
 
@@ -54,17 +54,17 @@ def main() -> None:
         )
     )
     with app.app_context():
-        routing.load_policy(db.session(), Path(app.config["ROUTING_FILE"]))
+        routing.load_policy(db.session(), Path(wiring.settings(app).routing_file))
         for username, (desk, password) in HANDLERS.items():
             accounts.create_handler(
-                db.session(), app.extensions["hotline.services"], username, desk, password
+                db.session(), wiring.services(app).context, username, desk, password
             )
     server = make_server("127.0.0.1", args.port, app, threaded=True)
     print(
         json.dumps(
             {
                 "url": f"http://127.0.0.1:{server.server_port}",
-                "token": app.config["CHANNEL_TOKEN"],
+                "token": wiring.settings(app).channel_token,
                 "instance": str(instance),
                 "database": url,
                 "handlers": {u: p for u, (_, p) in HANDLERS.items()},

@@ -4,6 +4,7 @@ server received, what it stored, and the ledger its fixture scans when it ends."
 from __future__ import annotations
 
 import io
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,16 +13,32 @@ from typing import Any
 
 from flask import Flask
 
+from hotline import wiring
+from hotline.assets import AssetHashes
 from tests.support.plaintext import Ledger
 from tests.support.stores import LogCapture, blob_bytes, folder_bytes, raw_database_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
+# The page bundles built with libsodium's minimum as Argon2id floors (web/package.json), so
+# browser tests can use cheap parameters; the real pages never get these.
+TEST_STATIC = ROOT / "web" / "build" / "test" / "site"
 ARTIFACTS = ROOT / "test-artifacts"
 E2E_HANDLERS = {
     "comp.one": ("compliance", "compliance-one-pass-7x!", "Aiko Sato", "Compliance officer"),
     "audit.one": ("audit_committee", "audit-one-pass-9z!!", "Kenji Ito", "Audit chair"),
     "ombuds.one": ("ombudsperson", "ombudsperson-pass-3c!", "Dr. Mori", "Outside counsel"),
 }
+
+
+def serve_test_bundles(app: Flask) -> None:
+    """Serve the test build of the page scripts (low Argon2id floors) instead of the real
+    one, with their integrity hashes. Tests only: the app itself has no such switch."""
+    if not (TEST_STATIC / "build" / "reporter.js").exists():
+        raise RuntimeError(f"{TEST_STATIC} is missing: run `npm --prefix web run build`")
+    # The styles are the served ones (the build writes only scripts).
+    shutil.copytree(ROOT / "web" / "static" / "css", TEST_STATIC / "css", dirs_exist_ok=True)
+    app.static_folder = str(TEST_STATIC)
+    wiring.services(app).assets = AssetHashes(TEST_STATIC)
 
 
 class BodyRecorder:
@@ -69,7 +86,7 @@ class LiveServer:
 
     def stored(self) -> dict[str, bytes]:
         """Everything this server wrote: the raw database, its log lines, its instance files."""
-        self.app.extensions["hotline.db"].dispose()  # flush SQLite's WAL to the file
+        wiring.services(self.app).database.dispose()  # flush SQLite's WAL to the file
         found = {
             "database": raw_database_bytes(self.database_url),
             "logs": self.logs.text.encode(),

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import create_engine, inspect, select, text
 
-from hotline import db
+from hotline import db, wiring
 from hotline.logs import ContentFreeFormatter
 from hotline.models import BlobChunk
 from tests.support.config import PG_ADMIN_URL
@@ -71,7 +71,7 @@ def raw_database_bytes(url: str) -> bytes:
 def blob_bytes(app: Flask) -> bytes:
     """Every attachment's ciphertext read back whole (it is stored in chunks in the database;
     read whole, no chunk boundary can hide a match)."""
-    store = app.extensions["hotline.blobs"]
+    store = wiring.services(app).blobs
     with app.app_context():
         ids = db.session().scalars(select(BlobChunk.blob_id).distinct()).all()
         return b"".join(b"".join(store.chunks(blob_id)) for blob_id in ids)

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from hotline import create_app, db, migrate
+from hotline import create_app, db, migrate, wiring
 from hotline.services import accounts, routing
 from tests.support.config import GENEROUS_LIMITS, config_for
 from tests.support.plaintext import Ledger
@@ -53,11 +53,11 @@ class World:
 
     @property
     def instance(self) -> Path:
-        return Path(self.app.config["INSTANCE_PATH"])
+        return Path(wiring.settings(self.app).instance_path)
 
     def stored(self) -> dict[str, bytes]:
         """Everything this world wrote: the raw database, its log lines, its instance files."""
-        self.app.extensions["hotline.db"].dispose()  # flush SQLite's WAL into the file
+        wiring.services(self.app).database.dispose()  # flush SQLite's WAL into the file
         return {
             "database": raw_database_bytes(self.url),
             "logs": self.logs.text.encode(),
@@ -81,13 +81,13 @@ def build_world(kind: str, folder: Path, **config: Any) -> Iterator[World]:
         ids: dict[str, int] = {}
         with app.app_context():
             session = db.session()
-            routing.load_policy(session, Path(app.config["ROUTING_FILE"]))
-            ctx = app.extensions["hotline.services"]
+            routing.load_policy(session, Path(wiring.settings(app).routing_file))
+            ctx = wiring.services(app).context
             for username, (desk, password) in HANDLERS.items():
                 ids[username] = accounts.create_handler(
                     session, ctx, username, desk, password, role="tester"
                 ).handler_id
-        world = World(app, url, logs, ids, app.config["CHANNEL_TOKEN"])
+        world = World(app, url, logs, ids, wiring.settings(app).channel_token)
         world.passwords.update({name: password for name, (_, password) in HANDLERS.items()})
         world.passwords[ADMIN[0]] = ADMIN[1]
         world.ledger.add(*world.passwords.values())
@@ -95,4 +95,4 @@ def build_world(kind: str, folder: Path, **config: Any) -> Iterator[World]:
             yield world
             world.scan()
         finally:
-            app.extensions["hotline.db"].dispose()
+            wiring.services(app).database.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,11 @@ def _variables_in_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> set
     )
     environ["HOTLINE_INSTANCE_PATH"] = str(tmp_path)
     monkeypatch.setattr(os, "environ", environ)
-    config.load_config({"INSTANCE_PATH": str(tmp_path)})
-    return names | {n for n in environ.asked if n.startswith("HOTLINE_")}
+    config.load_settings({"INSTANCE_PATH": str(tmp_path)})
+    every_field = {
+        config.env_name(f.name) for f in fields(config.Settings) if f.name != "secret_sources"
+    }
+    return names | {n for n in environ.asked | every_field if n.startswith("HOTLINE_")}
 
 
 def test_every_setting_in_config_is_in_the_configuration_doc(

@@ -3,7 +3,10 @@
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 
 import { CryptoError, DecryptionError } from './errors.js';
-import { KEY_BYTES, SALT_BYTES, argon2id, bytesArg, concatBytes, keyedHash, needSodium, normalisePassword, openSealed, randomBytes, seal } from './primitives.js';
+import {
+  KEY_BYTES, PASSWORD_FLOOR, SALT_BYTES, argon2id, bytesArg, concatBytes, keyedHash, needSodium,
+  normalisePassword, openSealed, randomBytes, requireFloor, seal,
+} from './primitives.js';
 
 export const MLKEM_SEED_BYTES = 64;
 export const MLKEM_PUBLIC_BYTES = 1184;
@@ -65,7 +68,7 @@ export function generatePrivate() {
 
 /**
  * Argon2id(NFC password, per-handler salt, 64 bytes) = auth (sent to the server) | unwrap
- * key (never leaves the browser).
+ * key (never leaves the browser). Parameters below the bundle's floor are refused.
  * @param {string} password
  * @param {Uint8Array} salt
  * @param {Argon2Params} params
@@ -75,6 +78,7 @@ export function passwordSecrets(password, salt, params) {
   if (!(salt instanceof Uint8Array) || salt.length !== SALT_BYTES) {
     throw new RangeError('handler salt must be 16 bytes');
   }
+  requireFloor(params, PASSWORD_FLOOR, 'password');
   const out = argon2id(normalisePassword(password), salt, params, 2 * KEY_BYTES);
   return { auth: out.slice(0, KEY_BYTES), unwrapKey: out.slice(KEY_BYTES) };
 }

@@ -2,7 +2,7 @@
 
 import sodium from 'libsodium-wrappers-sumo';
 
-import { DecryptionError } from './errors.js';
+import { CryptoError, DecryptionError } from './errors.js';
 
 let isReady = false;
 
@@ -169,6 +169,46 @@ export const ARGON2_MEM_MIN = 8192;
  * Argon2id cost: production defaults come from the server's config.
  * @typedef {{ops: number, memBytes: number}} Argon2Params
  */
+
+// Argon2id floors the browser holds whatever the server sends (issue 11 item 11). JS only:
+// the server checks the same floors on its settings at start (hotline/config.py).
+//
+// The floors are fixed when the bundle is built, never read from the server or the page:
+// every build replaces HOTLINE_ARGON2_FLOORS with a constant (esbuild --define, in
+// web/package.json). The page bundles (web/static/build) get the real floors, receipts
+// 3 passes / 64 MiB and passwords 3 passes / 256 MiB; only the test bundles (web/build/test,
+// for the Node tests and the browser tests' server) get libsodium's minimum, so that tests
+// can use cheap parameters. A bundle built without the constant fails when it loads
+// (tests/unit/test_argon2_floors_bundle.py checks the served bundles hold no reference to it).
+// A server that sends less than the floor gets no derivation at all.
+
+/* global HOTLINE_ARGON2_FLOORS */
+/** @type {Readonly<{ops: number, memBytes: number}>} */
+export const RECEIPT_FLOOR = Object.freeze({ ...HOTLINE_ARGON2_FLOORS.receipt });
+/** @type {Readonly<{ops: number, memBytes: number}>} */
+export const PASSWORD_FLOOR = Object.freeze({ ...HOTLINE_ARGON2_FLOORS.password });
+
+/** The server asked for Argon2id parameters below the floor this bundle was built with. */
+export class WeakParameters extends CryptoError {
+  /** @param {string} message */
+  constructor(message) {
+    super(message);
+    this.name = 'WeakParameters';
+  }
+}
+
+/**
+ * @param {{ops: number, memBytes: number}} params
+ * @param {{ops: number, memBytes: number}} floor
+ * @param {string} what
+ */
+export function requireFloor(params, floor, what) {
+  if (!params || !(params.ops >= floor.ops) || !(params.memBytes >= floor.memBytes)) {
+    throw new WeakParameters(
+      `${what} Argon2id parameters below the floor (${floor.ops} passes, ${floor.memBytes} bytes)`,
+    );
+  }
+}
 
 /** @param {Argon2Params} params */
 function checkParams(params) {

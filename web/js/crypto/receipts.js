@@ -1,7 +1,9 @@
 // The browser twin of crypto/receipts.py.
 
 import { InvalidReceipt } from './errors.js';
-import { argon2id, ascii, keyedHash, randomBytes } from './primitives.js';
+import {
+  RECEIPT_FLOOR, argon2id, ascii, keyedHash, randomBytes, requireFloor,
+} from './primitives.js';
 
 export const RECEIPT_DIGITS = 16;
 const RECEIPT_LOOKUP_LABEL = 'hotline:receipt:lookup:v1';
@@ -98,13 +100,15 @@ export function parseReceipt(text) {
 
 /**
  * Argon2id(receipt digits, instance salt) split by keyed BLAKE2b into a lookup tag (finds
- * the case) and a wrap key (opens the reporter's copy of the case key).
+ * the case) and a wrap key (opens the reporter's copy of the case key). Parameters below
+ * the floor this bundle was built with are refused (WeakParameters).
  * @param {string} digits
  * @param {Uint8Array} instanceSalt
  * @param {Argon2Params} params
  * @returns {{lookupTag: Uint8Array, wrapKey: Uint8Array}}
  */
 export function deriveReceipt(digits, instanceSalt, params) {
+  requireFloor(params, RECEIPT_FLOOR, 'receipt');
   const master = argon2id(ascii(digits), instanceSalt, params);
   return {
     lookupTag: keyedHash(master, RECEIPT_LOOKUP_LABEL),
