@@ -93,7 +93,7 @@ def test_the_key_of_the_day_is_read_from_the_store_once_a_minute(
 ) -> None:
     from hotline import limits
 
-    store = world.app.extensions["hotline.kv"]
+    store = wiring.services(world.app).kv
     reads: list[str] = []
     original = store.secret
 
