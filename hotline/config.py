@@ -18,17 +18,16 @@ mail, and no test mode.
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from limits import parse_many
-
 from crypto.attachments import encrypted_size
+from hotline.config_values import ConfigError as ConfigError  # raised here, caught by callers
+from hotline.config_values import check_value, parse_value
+from hotline.instance_secrets import HEX_SECRETS, SECRET_SIZES, load_secrets, secret_bytes
 
 MiB = 1024 * 1024
 
@@ -37,24 +36,9 @@ MiB = 1024 * 1024
 RECEIPT_FLOOR = (3, 64 * MiB)
 PASSWORD_FLOOR = (3, 256 * MiB)
 
-_SECRET_SIZES = {
-    "SECRET_KEY": 32,
-    "PEPPER": 32,
-    "CHANNEL_TOKEN": 32,
-    "RECEIPT_SALT": 16,
-    "PSEUDONYM_KEY": 32,
-}
-# Secrets given as hex and used as keys (the channel token is compared as text, and may be
-# empty to turn the channel API off).
-_HEX_SECRETS = ("SECRET_KEY", "PEPPER", "RECEIPT_SALT", "PSEUDONYM_KEY")
 ENVIRONMENTS = ("development", "staging", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _INSTANCE = Path("instance")  # resolved at load: $HOTLINE_INSTANCE_PATH, else ./instance
-
-
-class ConfigError(RuntimeError):
-    """The configuration is unusable; the app refuses to start. The message is for the
-    operator: one line per problem, each naming the variable to fix."""
 
 
 def _s(
@@ -86,7 +70,7 @@ class Settings:
     public_url: str = _s("http://127.0.0.1:8000")
     log_level: str = _s("INFO")
     env: str = _s("development")
-    # Secrets (hex; see _SECRET_SIZES), generated into the instance folder when not given.
+    # Secrets (hex; see SECRET_SIZES), generated into the instance folder when not given.
     secret_key: str = _s("", secret=True)
     pepper: str = _s("", secret=True)
     channel_token: str = _s("", secret=True)
@@ -201,7 +185,7 @@ class Settings:
 
     def secret(self, name: str) -> bytes:
         """A hex secret as bytes (checked at load: hex, long enough)."""
-        return secret_bytes(str(getattr(self, name.lower())), name, _SECRET_SIZES[name])
+        return secret_bytes(str(getattr(self, name.lower())), name, SECRET_SIZES[name])
 
     def flask_config(self) -> dict[str, Any]:
         """What Flask and its extensions read from `app.config` (nothing of ours does)."""
@@ -224,64 +208,6 @@ def env_name(name: str) -> str:
     raise KeyError(name)
 
 
-def _parse(item: Any, value: Any) -> Any:
-    """One raw value (environment text or an override) as the setting's type."""
-    kind = item.metadata.get("kind", "")
-    declared = str(item.type)
-    if kind == "intervals":
-        items = value if isinstance(value, (tuple, list)) else str(value).split(",")
-        try:
-            parts = tuple(int(str(p).strip()) for p in items if str(p).strip())
-        except ValueError:
-            parts = (-1,)
-        if any(p < 0 for p in parts):
-            raise ValueError("must be seconds, comma-separated, none negative (e.g. 30,120,600)")
-        return parts
-    if declared == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "on"):
-            return True
-        if text in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(f"must be 1 or 0 (got {str(value)!r})")
-    if declared == "int":
-        if isinstance(value, bool):
-            raise ValueError("must be an integer")
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"must be an integer (got {str(value)!r})") from None
-    if declared == "float":
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"must be a number (got {str(value)!r})") from None
-    if declared == "Path":
-        return Path(str(value))
-    if isinstance(value, bytes):
-        return value.hex()
-    return str(value)
-
-
-def _check(item: Any, value: Any) -> str | None:
-    """What is wrong with one parsed value, or None."""
-    least, most = item.metadata.get("least"), item.metadata.get("most")
-    if least is not None and value < least:
-        return f"must be at least {least} (got {value})"
-    if most is not None and value > most:
-        return f"must be at most {most} (got {value})"
-    if item.metadata.get("kind") == "rate":
-        try:
-            parsed = parse_many(value)
-        except ValueError:
-            parsed = []
-        if not parsed:
-            return f"is not a rate limit like '10 per minute;100 per hour' (got {value!r})"
-    return None
-
-
 def default_instance_path() -> Path:
     return Path(os.environ.get("HOTLINE_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
 
@@ -295,7 +221,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     problems: list[str] = []
     explicit: set[str] = set()
     for item in fields(Settings):
-        if item.name in ("secret_sources",) or item.name.upper() in _SECRET_SIZES:
+        if item.name in ("secret_sources",) or item.name.upper() in SECRET_SIZES:
             continue
         key, variable = item.name.upper(), env_name(item.name)
         if key in given:
@@ -306,11 +232,11 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
             continue
         explicit.add(item.name)
         try:
-            values[item.name] = _parse(item, raw)
+            values[item.name] = parse_value(item, raw)
         except ValueError as error:
             problems.append(f"{variable} {error}")
             continue
-        trouble = _check(item, values[item.name])
+        trouble = check_value(item, values[item.name])
         if trouble:
             problems.append(f"{variable} {trouble}")
     if "SESSION_COOKIE_SECURE" in given:  # Flask's name for it, as tests give it
@@ -349,10 +275,10 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
         instance.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as error:
         raise ConfigError(f"HOTLINE_INSTANCE_PATH cannot be made: {error}") from None
-    secret_values, sources = _load_secrets(instance, given)
-    for name in _HEX_SECRETS:
+    secret_values, sources = load_secrets(instance, given)
+    for name in HEX_SECRETS:
         try:
-            secret_bytes(secret_values[name], name, _SECRET_SIZES[name])
+            secret_bytes(secret_values[name], name, SECRET_SIZES[name])
         except ConfigError as error:
             problems.append(str(error))
     values.update({name.lower(): value for name, value in secret_values.items()})
@@ -444,70 +370,3 @@ def production_problems(settings: Settings) -> list[str]:
     if settings.argon2_concurrency < 1:
         found.append("HOTLINE_ARGON2_CONCURRENCY must be at least 1 in production")
     return found
-
-
-def _load_secrets(
-    instance: Path, given: Mapping[str, Any]
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Each secret: explicit override, else HOTLINE_<NAME>, else the file HOTLINE_<NAME>_FILE
-    names, else the instance file (made if absent). Also says where each came from."""
-    path = instance / "secrets.json"
-    stored: dict[str, str] = {}
-    if path.exists():
-        try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise ConfigError(f"{path} cannot be read: {error}") from None
-    changed = False
-    result: dict[str, str] = {}
-    sources: dict[str, str] = {}
-    for name in _SECRET_SIZES:
-        if name in given:
-            value = given[name]
-            result[name] = value.hex() if isinstance(value, bytes) else str(value)
-            sources[name] = "override"
-            continue
-        env_value = os.environ.get(f"HOTLINE_{name}")
-        if env_value is not None:
-            result[name], sources[name] = env_value, "environment"
-            continue
-        file_name = os.environ.get(f"HOTLINE_{name}_FILE")
-        if file_name:
-            try:
-                result[name] = Path(file_name).read_text(encoding="utf-8").strip()
-            except OSError as error:
-                raise ConfigError(f"HOTLINE_{name}_FILE cannot be read: {error}") from None
-            sources[name] = f"file:{file_name}"
-            continue
-        sources[name] = "instance"
-        if name not in stored:
-            stored[name] = secrets.token_hex(_SECRET_SIZES[name])
-            changed = True
-        result[name] = stored[name]
-    if changed:
-        _write_private(path, json.dumps(stored, indent=2))
-    return result, sources
-
-
-def _write_private(path: Path, text: str) -> None:
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def secret_bytes(value: str | bytes, name: str, size: int) -> bytes:
-    """Secrets are given as hex; decode and check length."""
-    if isinstance(value, bytes):
-        raw = value
-    else:
-        try:
-            raw = bytes.fromhex(value)
-        except ValueError:
-            raise ConfigError(f"HOTLINE_{name} must be hex") from None
-    if len(raw) < size:
-        raise ConfigError(f"HOTLINE_{name} must be at least {size} bytes of hex")
-    return raw

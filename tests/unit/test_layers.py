@@ -102,6 +102,18 @@ def test_view_modules_stay_small(path: Path) -> None:
     assert lines <= 400, f"{path.name} has {lines} lines"
 
 
+def test_no_module_in_the_app_or_the_browser_code_passes_400_lines() -> None:
+    root = VIEWS.parents[1]
+    paths = [p for p in (root / "hotline").rglob("*.py") if "migrations" not in p.parts]
+    paths += list((root / "web" / "js").rglob("*.js"))
+    long = {
+        str(p.relative_to(root)): n
+        for p in paths
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert len(paths) > 100 and not long, long
+
+
 def test_no_view_cuts_an_id_short() -> None:
     for path in VIEWS.glob("*.py"):
         text = path.read_text(encoding="utf-8")
