@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from time import monotonic
 from typing import Any
@@ -99,6 +100,32 @@ def global_budget(limiter: Limiter, setting: Callable[[], str], scope: str) -> R
     """A budget shared by every client: checked before each request, spent after it only
     when the request did work (`did_work`). `setting` gives the limit (read per request)."""
     return limiter.shared_limit(setting, scope=scope, key_func=global_key, deduct_when=did_work)
+
+
+@dataclass(frozen=True)
+class ReporterLimits:
+    """The limits every reporter-facing surface (the pages and the browser's JSON API)
+    shares: per client, and the global budgets every client spends together."""
+
+    page: RouteLimit
+    report: RouteLimit
+    report_global: RouteLimit
+    receipt: RouteLimit
+    receipt_global: RouteLimit
+
+
+def reporter_limits(limiter: Limiter) -> ReporterLimits:
+    return ReporterLimits(
+        page=limiter.limit(lambda: wiring.settings().page_rate_limit),
+        report=limiter.limit(lambda: wiring.settings().report_rate_limit),
+        report_global=global_budget(
+            limiter, lambda: wiring.settings().report_global_rate_limit, "report-global"
+        ),
+        receipt=limiter.limit(lambda: wiring.settings().receipt_rate_limit),
+        receipt_global=global_budget(
+            limiter, lambda: wiring.settings().receipt_global_rate_limit, "receipt-global"
+        ),
+    )
 
 
 def make_limiter(app: Flask, settings: Settings) -> Limiter:

@@ -109,6 +109,21 @@ def _code_step(secret: str | None, code: str | None) -> int | None:
     return found if secret is not None else None
 
 
+def _both_factors(
+    ctx: ServiceContext, handler: Handler | None, proof_ok: bool, code: str | None
+) -> tuple[Handler, int]:
+    """The handler and their code's time step when the proof and the code are both right.
+    One answer whatever is wrong, after the same work; before an authenticator is enrolled
+    the proof is the only factor, and a right one answers EnrolmentRequired."""
+    secret = totp_secret(ctx, handler) if handler is not None else None
+    step = _code_step(secret, code)
+    if handler is not None and proof_ok and secret is None:
+        raise EnrolmentRequired("set up your authenticator app first")
+    if handler is None or not proof_ok or step is None:
+        raise InvalidCredentials(_BAD)
+    return handler, step
+
+
 def _spend_code(store: ExpiringStore, handler_id: int, step: int) -> None:
     """Each code works once: a replayed code (shoulder-surfed, logged) is refused."""
     if not store.add(f"totp:{handler_id}:{step}", 120):
@@ -133,14 +148,8 @@ def sign_in(
 
     Before enrolment the password is the only factor a handler has: a right password then
     answers EnrolmentRequired, and the enrolment steps need it."""
-    handler = session.scalar(select(Handler).where(Handler.username == username))
-    proof_ok = _proof_matches(ctx, handler, auth)
-    secret = totp_secret(ctx, handler) if handler is not None else None
-    step = _code_step(secret, code)
-    if handler is not None and proof_ok and secret is None:
-        raise EnrolmentRequired("set up your authenticator app first")
-    if handler is None or not proof_ok or step is None:
-        raise InvalidCredentials(_BAD)
+    found = session.scalar(select(Handler).where(Handler.username == username))
+    handler, step = _both_factors(ctx, found, _proof_matches(ctx, found, auth), code)
     _spend_code(store, handler.id, step)
     audit.append(session, handler.id, "login")
     session.commit()
@@ -268,17 +277,12 @@ def set_password(
         raise InvalidInput("proof must be password or recovery", field="proof_kind")
     if len(proof) != 32:
         raise InvalidInput("the proof must be 32 bytes", field="proof")
-    handler = session.scalar(select(Handler).where(Handler.username == username))
+    found = session.scalar(select(Handler).where(Handler.username == username))
     if proof_kind == "password":
-        proof_ok = _proof_matches(ctx, handler, proof)
+        proof_ok = _proof_matches(ctx, found, proof)
     else:
-        proof_ok = _recovery_matches(ctx, handler, proof)
-    secret = totp_secret(ctx, handler) if handler is not None else None
-    step = _code_step(secret, code)
-    if handler is not None and proof_ok and secret is None:
-        raise EnrolmentRequired("set up your authenticator app first")
-    if handler is None or not proof_ok or step is None:
-        raise InvalidCredentials(_BAD)
+        proof_ok = _recovery_matches(ctx, found, proof)
+    handler, step = _both_factors(ctx, found, proof_ok, code)
     if len(salt) != SALT_BYTES or len(new_auth) != 32 or not 100 < len(new_wrapped_private) < 400:
         raise InvalidInput("new password material has the wrong size", field="salt")
     _spend_code(store, handler.id, step)

@@ -27,7 +27,7 @@ from hotline import db, wiring
 from hotline.app_services import service_context
 from hotline.blobs.store import BlobStore
 from hotline.http_errors import status_of
-from hotline.limits import global_budget
+from hotline.limits import reporter_limits
 from hotline.models import Channel
 from hotline.services import exclusions, followup, intake, routing
 from hotline.services.errors import ServiceError
@@ -78,15 +78,9 @@ def _handler_directory() -> list[dict[str, Any]]:
 
 def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("reporter", __name__)
-    page_limit = limiter.limit(lambda: wiring.settings().page_rate_limit)
-    report_limit = limiter.limit(lambda: wiring.settings().report_rate_limit)
-    report_global = global_budget(
-        limiter, lambda: wiring.settings().report_global_rate_limit, "report-global"
-    )
-    receipt_limit = limiter.limit(lambda: wiring.settings().receipt_rate_limit)
-    receipt_global = global_budget(
-        limiter, lambda: wiring.settings().receipt_global_rate_limit, "receipt-global"
-    )
+    limits = reporter_limits(limiter)
+    page_limit, report_limit, report_global = limits.page, limits.report, limits.report_global
+    receipt_limit, receipt_global = limits.receipt, limits.receipt_global
 
     def render_form(
         error: str | None = None, values: dict[str, Any] | None = None, status: int = 200

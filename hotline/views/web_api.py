@@ -13,7 +13,7 @@ from crypto import pow as pow_rule
 from hotline import db, wiring
 from hotline.app_services import service_context
 from hotline.blobs.store import BlobStore
-from hotline.limits import global_budget
+from hotline.limits import reporter_limits
 from hotline.services import attachments, routing, sealed_followup, sealed_intake, sequence
 from hotline.services.errors import InvalidInput
 from hotline.services.proof_of_work import InvalidProof, ProofOfWork, check_binding
@@ -94,15 +94,9 @@ def _browser_files(payload: dict[str, Any]) -> tuple[attachments.SealedFile, ...
 
 def make_web_api_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("web_api", __name__, url_prefix="/api/v1")
-    report_limit = limiter.limit(lambda: wiring.settings().report_rate_limit)
-    report_global = global_budget(
-        limiter, lambda: wiring.settings().report_global_rate_limit, "report-global"
-    )
-    receipt_limit = limiter.limit(lambda: wiring.settings().receipt_rate_limit)
-    receipt_global = global_budget(
-        limiter, lambda: wiring.settings().receipt_global_rate_limit, "receipt-global"
-    )
-    page_limit = limiter.limit(lambda: wiring.settings().page_rate_limit)
+    limits = reporter_limits(limiter)
+    page_limit, report_limit, report_global = limits.page, limits.report, limits.report_global
+    receipt_limit, receipt_global = limits.receipt, limits.receipt_global
 
     @bp.post("/routing")
     @page_limit
