@@ -8,12 +8,14 @@ from collections.abc import Iterator
 import pytest
 
 from hotline import db, wiring
-from hotline.services import accounts
+from hotline.services import accounts, handler_auth
+from tests.support.config import patch_settings
+from tests.support.console import CLOCK
 from tests.support.world import ADMIN, HANDLERS, World, build_world
 
 # Helpers live in tests.support; these names stay importable from here for tests written
 # before the move (import them from tests.support.world in new tests).
-__all__ = ["ADMIN", "HANDLERS", "World", "admin_id", "build_world", "world"]
+__all__ = ["ADMIN", "HANDLERS", "World", "admin_id", "build_world", "console_signins", "world"]
 
 pytest_plugins = ["pytester"]
 
@@ -40,3 +42,12 @@ def admin_id(world: World) -> int:
             is_admin=True,
         )
     return created.handler_id
+
+
+@pytest.fixture
+def console_signins(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """For console journeys (`pytest.mark.usefixtures("console_signins")`): TOTP codes follow
+    the test clock, and the login limit is high enough for journeys that sign in often (the
+    limit itself has its own tests)."""
+    monkeypatch.setattr(handler_auth, "_now", lambda: CLOCK.now)
+    patch_settings(monkeypatch, world.app, LOGIN_RATE_LIMIT="10000 per minute")

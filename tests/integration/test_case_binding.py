@@ -25,24 +25,14 @@ from crypto.errors import DecryptionError
 from crypto.grants import CASE_KEY, GRANT_BYTES, NOTES_KEY, GrantFor, new_key, open_grant
 from hotline import db, wiring
 from hotline.models import Author, Case, CaseGrant, Message, Note
-from hotline.services import handler_access, handler_auth, key_rotation
+from hotline.services import handler_access, key_rotation
 from hotline.services.errors import NotGranted
 from tests.support import b64, body, unb64
-from tests.support.config import patch_settings
-from tests.support.console import CLOCK, Console, new_handler, sign_in, submit
+from tests.support.console import Console, new_handler, sign_in, submit
 from tests.support.world import HANDLERS, World
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("console_signins")]
 
-
-@pytest.fixture(autouse=True)
-def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handler_auth, "_now", lambda: CLOCK.now)
-
-
-@pytest.fixture(autouse=True)
-def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    patch_settings(monkeypatch, world.app, LOGIN_RATE_LIMIT="10000 per minute")
 
 
 def marker(world: World, label: str) -> str:

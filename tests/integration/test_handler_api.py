@@ -21,7 +21,7 @@ from crypto.handler_keys import HandlerPublicKeys
 from crypto.primitives import Argon2Params
 from hotline import db, wiring
 from hotline.models import Attachment, AuditEvent, Author, Case, CaseGrant
-from hotline.services import accounts, audit, dates, handler_auth
+from hotline.services import accounts, audit, dates
 from tests.support import b64, body, unb64
 from tests.support.config import patch_settings
 from tests.support.console import (
@@ -39,22 +39,12 @@ from tests.support.console import (
 )
 from tests.support.world import ADMIN, World
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("console_signins")]
 
 
 def marker(world: World, label: str) -> str:
     return world.ledger.marker(label, "購買部の佐藤さんが")
 
-
-@pytest.fixture(autouse=True)
-def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handler_auth, "_now", lambda: CLOCK.now)
-
-
-@pytest.fixture(autouse=True)
-def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Journeys sign in often; the limit itself has its own test."""
-    patch_settings(monkeypatch, world.app, LOGIN_RATE_LIMIT="10000 per minute")
 
 
 # --- pages and the API's edges -------------------------------------------------------------

@@ -9,23 +9,12 @@ import pytest
 from werkzeug.test import TestResponse
 
 from crypto.grants import GRANT_BYTES
-from hotline.services import handler_auth
 from tests.support import b64, body
-from tests.support.config import patch_settings
-from tests.support.console import CLOCK, Console, sign_in, submit
+from tests.support.console import Console, sign_in, submit
 from tests.support.world import World
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("console_signins")]
 
-
-@pytest.fixture(autouse=True)
-def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handler_auth, "_now", lambda: CLOCK.now)
-
-
-@pytest.fixture(autouse=True)
-def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    patch_settings(monkeypatch, world.app, LOGIN_RATE_LIMIT="10000 per minute")
 
 
 def _endpoints(console: Console) -> dict[str, Callable[[str], TestResponse]]:

@@ -15,23 +15,13 @@ from crypto import handler_keys
 from crypto.primitives import Argon2Params
 from hotline import db, wiring
 from hotline.models import Handler
-from hotline.services import accounts, handler_auth, key_rotation
+from hotline.services import accounts, key_rotation
 from tests.support import b64, body, unb64
-from tests.support.config import patch_settings
-from tests.support.console import CLOCK, Console, code_for, new_handler, prove, sign_in
+from tests.support.console import Console, code_for, new_handler, prove, sign_in
 from tests.support.world import World
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("console_signins")]
 
-
-@pytest.fixture(autouse=True)
-def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handler_auth, "_now", lambda: CLOCK.now)
-
-
-@pytest.fixture(autouse=True)
-def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    patch_settings(monkeypatch, world.app, LOGIN_RATE_LIMIT="10000 per minute")
 
 
 def copy_of(world: World, console: Console) -> FlaskClient:

@@ -13,9 +13,8 @@ from sqlalchemy import select
 
 from hotline import db
 from hotline.models import Handler
-from hotline.services import handler_auth, signin_budget, throttle
+from hotline.services import signin_budget, throttle
 from tests.support import b64, body, client_at
-from tests.support.config import patch_settings
 from tests.support.console import (
     CLOCK,
     code_for,
@@ -26,17 +25,8 @@ from tests.support.console import (
 )
 from tests.support.world import World
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("console_signins")]
 
-
-@pytest.fixture(autouse=True)
-def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handler_auth, "_now", lambda: CLOCK.now)
-
-
-@pytest.fixture(autouse=True)
-def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    patch_settings(monkeypatch, world.app, LOGIN_RATE_LIMIT="10000 per minute")
 
 
 def _other_code(code: str) -> str:
