@@ -23,7 +23,7 @@ from crypto.attachments import (
     read_file,
     seal_file_key,
 )
-from crypto.errors import DecryptionError
+from crypto.errors import CryptoError, DecryptionError
 from hotline.blobs.store import BlobMissing, BlobStore
 from hotline.blobs.streams import UploadedFile
 from hotline.models import Attachment, Author
@@ -54,6 +54,9 @@ class AttachmentView:
     content_type: str
     size: int
     metadata_stripped: bool
+    # False when the sealed description does not open (or is not a description): the views
+    # show a plain "file" entry for it instead of failing the whole case (as for a message).
+    readable: bool = True
 
 
 def seal_uploads(
@@ -126,16 +129,34 @@ def store(
 
 
 def describe(case_key: bytes, attachment: Attachment) -> AttachmentView:
-    meta: dict[str, Any] = sealing.open_attachment_meta(
-        case_key, attachment.sealed_meta, attachment.case_id
-    )
+    """The file's description; a placeholder (`readable=False`, named "file") when it does
+    not open against this case or does not hold a name, type and size: whoever sealed it (a
+    reporter's browser) or moved the row (a database writer) cannot break the whole case."""
+    try:
+        meta: dict[str, Any] = sealing.open_attachment_meta(
+            case_key, attachment.sealed_meta, attachment.case_id
+        )
+        name, content_type, size = meta.get("name"), meta.get("type"), meta.get("size")
+        if (
+            not isinstance(name, str)
+            or not isinstance(content_type, str)
+            or isinstance(size, bool)
+            or not isinstance(size, int)
+            or size < 0
+        ):
+            raise DecryptionError("not a file description")
+    except CryptoError:
+        return AttachmentView(
+            attachment.id, attachment.author.value, attachment.added_on, "file", "", 0, False,
+            readable=False,
+        )
     return AttachmentView(
         attachment.id,
         attachment.author.value,
         attachment.added_on,
-        str(meta.get("name") or "file"),
-        str(meta.get("type") or ""),
-        int(meta.get("size") or 0),
+        name or "file",
+        content_type,
+        size,
         bool(meta.get("metadata_stripped")),
     )
 

@@ -44,7 +44,16 @@ function renderFiles(view, state) {
   const files = view.querySelector('[data-slot="files"]');
   files.replaceChildren();
   for (const a of data.attachments) {
-    const meta = hc.openAttachmentMeta(caseKey, unb64(a.sealed_meta), data.case_id);
+    // A description that does not open (sealed wrongly, or moved from another case) is a plain
+    // "file" entry, as the no-JavaScript page shows it: never the end of the whole case.
+    let meta;
+    try {
+      meta = hc.openAttachmentMeta(caseKey, unb64(a.sealed_meta), data.case_id);
+      if (typeof meta.name !== 'string' || typeof meta.type !== 'string'
+        || !Number.isSafeInteger(meta.size) || meta.size < 0) throw new Error('not a description');
+    } catch {
+      meta = { name: 'file', type: '', size: null, metadata_stripped: false };
+    }
     const li = document.createElement('li');
     const button = document.createElement('button');
     button.type = 'button';
@@ -53,7 +62,8 @@ function renderFiles(view, state) {
     button.addEventListener('click', () => downloadFile(state, a, meta));
     const info = document.createElement('span');
     info.className = 'meta';
-    info.textContent = ` (${(meta.size / 1024).toFixed(1)} KB${meta.metadata_stripped ? `, ${i18n.stripped}` : ''})`;
+    info.textContent = meta.size === null ? ''
+      : ` (${(meta.size / 1024).toFixed(1)} KB${meta.metadata_stripped ? `, ${i18n.stripped}` : ''})`;
     li.append(button, info);
     files.append(li);
   }

@@ -1,0 +1,87 @@
+"""Adversarial review of issue 11 item 14 in real Chromium: a file description that does not
+open (garbage of the right length from a malicious reporter's browser, or a row a database
+writer moved from another case) is a plain "file" entry on the reporter's follow-up with
+JavaScript on; the report and the other files still show (the no-JavaScript page and the
+channels: tests/integration/test_review_attacks.py)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from playwright.sync_api import Browser, expect
+
+from crypto import attachments as file_crypto
+from crypto import sealing
+from hotline import db
+from hotline.models import Attachment, Author
+from hotline.services import attachments, dates, followup
+from tests.e2e.test_console import marker
+from tests.support.live_server import LiveServer
+
+
+def _plant(server: LiveServer, case_id: str, case_key: bytes, sealed_meta: bytes) -> None:
+    file_key = file_crypto.new_file_key()
+    ciphertext = b"".join(file_crypto.encrypt_file(file_key, [b"%PDF-1.4 planted"]))
+    blobs = server.app.extensions["hotline.blobs"]
+    blob_id = blobs.new_id()
+    writer = blobs.writer(blob_id)
+    writer.write(ciphertext)
+    writer.close()
+    with server.app.app_context():
+        session = db.session()
+        blobs.claim(session, blob_id)
+        session.add(
+            Attachment(
+                id=blob_id,
+                case_id=case_id,
+                author=Author.REPORTER,
+                sealed_file_key=file_crypto.seal_file_key(case_key, file_key, case_id),
+                sealed_meta=sealed_meta,
+                stored_bytes=len(ciphertext),
+                added_on=dates.today(),
+            )
+        )
+        session.commit()
+
+
+def test_a_file_description_that_does_not_open_leaves_the_case_readable(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    what = marker(live_server, "unreadable description report")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/report")
+    expect(page.locator(".mode-browser")).to_be_visible()
+    page.select_option("#category", "fraud_accounting")
+    page.fill("#what_happened", what)
+    page.click("#submit-report")
+    expect(page.locator("#receipt-view")).to_be_visible(timeout=30_000)
+    receipt = live_server.ledger.receipt(page.inner_text("#receipt-code").strip())
+    context.close()
+    with live_server.app.app_context():
+        case, case_key = followup._unlock(
+            db.session(), live_server.app.extensions["hotline.services"], receipt
+        )
+        case_id = case.id
+    good = file_crypto.describe_file("ledger.pdf", "application/pdf", 16, False)
+    _plant(live_server, case_id, case_key, sealing.seal_attachment_meta(case_key, good, case_id))
+    _plant(live_server, case_id, case_key, secrets.token_bytes(attachments.META_BYTES))
+    moved = sealing.seal_attachment_meta(case_key, good, sealing.new_case_id())
+    _plant(live_server, case_id, case_key, moved)
+
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/followup")
+    page.fill("#receipt", receipt)
+    page.click("#followup-form button[type=submit]")
+    expect(page.locator("#case-view")).to_be_visible(timeout=30_000)
+    expect(page.locator("#case-view")).to_contain_text(what)
+    files = page.locator('#case-view [data-slot="files"] li')
+    expect(files).to_have_count(3)
+    expect(files.filter(has_text="ledger.pdf")).to_have_count(1)
+    expect(files.filter(has_text=re.compile(r"^\s*file\s*$"))).to_have_count(2)
+    assert errors == []
+    context.close()

@@ -1,0 +1,182 @@
+"""Adversarial review of issue 11 items 7, 8 and 14: attacks that found a gap, on SQLite and
+PostgreSQL.
+
+- A file description that does not open (a malicious reporter's browser sealed garbage of the
+  right length, or sealed a description with a size that is not a number; a database writer
+  moved the row from another case) must not take the whole case down: the reporter's
+  no-JavaScript follow-up page, the channel follow-up and the offline handler path show the
+  other content and a plain "file" entry for that one, as they do for a message (item 23).
+- A reporter's follow-up through a server-sealed channel that loses its sequence number to a
+  handler's reply in the same instant is sealed again for the next number and kept.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from crypto import attachments as file_crypto
+from crypto import sealing
+from hotline import db
+from hotline.models import Attachment, Author, Message
+from hotline.services import attachments, dates, followup, handler_access, handler_auth
+from hotline.services import reporter_case as reporter_case_service
+from tests.support.console import CLOCK, sign_in, submit
+from tests.support.world import HANDLERS, World
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(autouse=True)
+def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(handler_auth, "_now", lambda: CLOCK.now)
+
+
+@pytest.fixture(autouse=True)
+def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(world.app.config, "LOGIN_RATE_LIMIT", "10000 per minute")
+
+
+def _case_key(world: World, receipt: str) -> bytes:
+    with world.app.app_context():
+        _case, case_key = followup._unlock(
+            db.session(), world.app.extensions["hotline.services"], receipt
+        )
+    return case_key
+
+
+def _plant(world: World, case_id: str, case_key: bytes, sealed_meta: bytes | None) -> str:
+    """A padded file on the case as a browser upload stores it, with `sealed_meta` as its
+    description (None: a good one)."""
+    file_key = file_crypto.new_file_key()
+    data = world.ledger.marker("planted file").encode()
+    ciphertext = b"".join(file_crypto.encrypt_file(file_key, [data]))
+    blobs = world.app.extensions["hotline.blobs"]
+    blob_id = blobs.new_id()
+    writer = blobs.writer(blob_id)
+    writer.write(ciphertext)
+    writer.close()
+    if sealed_meta is None:
+        meta = file_crypto.describe_file("ledger.pdf", "application/pdf", len(data), False)
+        sealed_meta = sealing.seal_attachment_meta(case_key, meta, case_id)
+    assert len(sealed_meta) == attachments.META_BYTES  # what the upload check lets through
+    with world.app.app_context():
+        session = db.session()
+        blobs.claim(session, blob_id)
+        session.add(
+            Attachment(
+                id=blob_id,
+                case_id=case_id,
+                author=Author.REPORTER,
+                sealed_file_key=file_crypto.seal_file_key(case_key, file_key, case_id),
+                sealed_meta=sealed_meta,
+                stored_bytes=len(ciphertext),
+                added_on=dates.today(),
+            )
+        )
+        session.commit()
+    return blob_id
+
+
+def _bad_descriptions(case_key: bytes, case_id: str) -> list[bytes]:
+    """Garbage of the right length; a description bound to another case (a moved row); a
+    description whose size is not a number (sealed by a reporter who holds the case key)."""
+    other = sealing.new_case_id()
+    good = file_crypto.describe_file("moved.pdf", "application/pdf", 10, False)
+    odd = {"name": "odd.pdf", "type": "application/pdf", "size": "x" * 20, "metadata_stripped": 0}
+    return [
+        secrets.token_bytes(attachments.META_BYTES),
+        sealing.seal_attachment_meta(case_key, good, other),
+        sealing.seal_attachment_meta(case_key, odd, case_id),
+    ]
+
+
+def _followup_page(client: FlaskClient, receipt: str) -> Any:
+    page = client.get("/followup")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    assert token
+    return client.post("/followup", data={"csrf_token": token.group(1), "receipt": receipt})
+
+
+def test_a_file_description_that_does_not_open_leaves_the_case_readable(world: World) -> None:
+    case = submit(world)
+    case_id, receipt = case["case_id"], case["receipt"]
+    case_key = _case_key(world, receipt)
+    good = _plant(world, case_id, case_key, None)
+    bad = [_plant(world, case_id, case_key, m) for m in _bad_descriptions(case_key, case_id)]
+
+    # The reporter's no-JavaScript page: the report and every file, the good one by name.
+    page = _followup_page(world.app.test_client(), receipt)
+    assert page.status_code == 200, page.text[:300]
+    assert case["body"] in page.text and "ledger.pdf" in page.text
+    for blob_id in [good, *bad]:
+        assert f"/followup/files/{blob_id}" in page.text
+    # The channel's follow-up (chat, SMS status).
+    r = world.app.test_client().post(
+        "/api/v1/channel/followup", json={"receipt": receipt}, headers=world.auth()
+    )
+    assert r.status_code == 200, r.data
+    # The offline handler path lists them too, the bad ones as unreadable.
+    with world.app.app_context():
+        session = db.session()
+        ctx = world.app.extensions["hotline.services"]
+        who = handler_access.unlock(session, ctx, "comp.one", HANDLERS["comp.one"][1])
+        listed = {a.attachment_id: a for a in handler_access.attachments_of(session, who, case_id)}
+    assert listed[good].readable and listed[good].name == "ledger.pdf"
+    for blob_id in bad:
+        assert not listed[blob_id].readable and listed[blob_id].name == "file"
+        assert listed[blob_id].size == 0
+
+
+def test_a_server_sealed_followup_that_loses_its_number_is_sealed_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A handler's reply takes the number the channel follow-up was sealed for, between the
+    seal and the insert: the follow-up is refused by the unique (case, seq) and sealed again
+    for the next number by the server; both messages are kept, each opens in its place."""
+    case = submit(world)
+    case_id, receipt = case["case_id"], case["receipt"]
+    console = sign_in(world, "comp.one")
+    text = world.ledger.marker("reporter follow-up", "購買部の佐藤さんが")
+    reply = world.ledger.marker("handler reply in between")
+    real_append = reporter_case_service.append
+    raced: list[int] = []
+
+    def racing_append(session: Any, case_row: Any, sealed_body: Any, seq: int, *rest: Any) -> str:
+        if not raced:
+            raced.append(seq)
+            # Another writer (a separate request) commits a reply at this very number.
+            done: list[int] = []
+            other = threading.Thread(
+                target=lambda: done.append(console.reply(case_id, reply).status_code)
+            )
+            other.start()
+            other.join()
+            assert done == [201]
+        return real_append(session, case_row, sealed_body, seq, *rest)
+
+    monkeypatch.setattr(reporter_case_service, "append", racing_append)
+    r = world.app.test_client().post(
+        "/api/v1/channel/followup/messages",
+        json={"receipt": receipt, "body": text},
+        headers=world.auth(),
+    )
+    assert r.status_code == 201, r.data
+    with world.app.app_context():
+        seqs = list(
+            db.session().scalars(
+                select(Message.seq).where(Message.case_id == case_id).order_by(Message.seq)
+            )
+        )
+    assert seqs == [raced[0], raced[0] + 1]
+    view = world.app.test_client().post(
+        "/api/v1/channel/followup", json={"receipt": receipt}, headers=world.auth()
+    )
+    bodies = [m["body"] for m in view.get_json()["messages"]]
+    assert bodies == [reply, text]
