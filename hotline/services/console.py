@@ -156,7 +156,9 @@ class CaseBundle(CaseView):
     messages: list[SealedItem]
     notes: list[SealedItem]
     attachments: list[tuple[str, str, date, bytes, bytes, int]]
-    holders: list[tuple[int, str, str, bool]]
+    # (handler id, name, role, released, has the notes key): a holder without the notes key
+    # while the case has one (deactivated when it was made) can be given it by a colleague.
+    holders: list[tuple[int, str, str, bool, bool]]
     trail: list[audit.AuditEntry]
     names: dict[int, str]  # every handler's display name, for the trail's actors
 
@@ -213,7 +215,7 @@ def _bundle(session: Session, handler_id: int, case_id: str, viewed: bool) -> Ca
         )
     ]
     holders = [
-        (g.handler_id, names.get(g.handler_id, ""), "", g.released)
+        (g.handler_id, names.get(g.handler_id, ""), "", g.released, g.sealed_notes_key is not None)
         for g in session.scalars(
             select(CaseGrant).where(CaseGrant.case_id == case.id).order_by(CaseGrant.handler_id)
         )

@@ -11,7 +11,9 @@ Two consoles making the notes key at once: the case row is locked first (a no-op
 which PostgreSQL serialises per row and SQLite per database), so the second one finds the
 first one's key and gets `NotesKeyExists` (409); its console reloads the case and uses the
 first key. A colleague's grant takes the same lock, so a grant and the notes key cannot
-cross either (a new holder always gets the notes key when the case has one).
+cross either (a new holder always gets the notes key when the case has one). A holder who was
+deactivated when the key was made is left out (no key goes to a deactivated account); once
+back, a colleague gives them the notes key alone (`workflow.grant`).
 """
 
 from __future__ import annotations

@@ -228,7 +228,11 @@ def grant(
     sealed_notes_key: bytes | None = None,
 ) -> None:
     """A handler who holds the case key shares it with a colleague (grants made in-browser):
-    the case key, and the notes key exactly when the case has one."""
+    the case key, and the notes key exactly when the case has one.
+
+    A colleague who already holds the case but not its notes key (they were deactivated when
+    the first handler made it, so it was granted to the others only) is given the notes key
+    alone: their own case-key grant stays as it is."""
     if len(sealed_keys) != GRANT_BYTES:
         raise InvalidInput("the grant has the wrong size", field="sealed_keys")
     if sealed_notes_key is not None and len(sealed_notes_key) != GRANT_BYTES:
@@ -250,7 +254,12 @@ def grant(
         select(CaseGrant).where(CaseGrant.case_id == case.id, CaseGrant.handler_id == target_id)
     )
     if existing is not None and existing.released:
-        raise Conflict("this handler already has the case", field="handler_id")
+        if sealed_notes_key is None or existing.sealed_notes_key is not None:
+            raise Conflict("this handler already has the case", field="handler_id")
+        existing.sealed_notes_key = sealed_notes_key
+        audit.append(session, handler_id, "grant", case.id, f"to:{target_id}")
+        session.commit()
+        return
     if existing is not None:
         existing.sealed_keys, existing.released = sealed_keys, True
         existing.sealed_notes_key = sealed_notes_key or existing.sealed_notes_key

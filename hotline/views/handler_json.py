@@ -116,8 +116,13 @@ def bundle(data: console.CaseBundle) -> dict[str, Any]:
             )
         ],
         "holders": [
-            {"handler_id": handler_id, "display_name": name, "released": released}
-            for handler_id, name, _role, released in data.holders
+            {
+                "handler_id": handler_id,
+                "display_name": name,
+                "released": released,
+                "has_notes_key": has_notes_key,
+            }
+            for handler_id, name, _role, released, has_notes_key in data.holders
         ],
         "trail": [
             {

@@ -10,12 +10,14 @@ import re
 import secrets
 
 from playwright.sync_api import Browser, expect
+from sqlalchemy import select
 
 from crypto import attachments as file_crypto
 from crypto import sealing
 from hotline import db
-from hotline.models import Attachment, Author
-from hotline.services import attachments, dates, followup
+from hotline.models import Attachment, Author, CaseGrant, Handler
+from hotline.services import accounts, attachments, dates, followup
+from tests.e2e.test_case_binding import fresh_handler, report_in_browser, sign_in_fresh
 from tests.e2e.test_console import marker
 from tests.support.live_server import LiveServer
 
@@ -84,4 +86,62 @@ def test_a_file_description_that_does_not_open_leaves_the_case_readable(
     expect(files.filter(has_text="ledger.pdf")).to_have_count(1)
     expect(files.filter(has_text=re.compile(r"^\s*file\s*$"))).to_have_count(2)
     assert errors == []
+    context.close()
+
+
+def test_console_gives_the_notes_key_to_a_reactivated_holder(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """A holder deactivated when the notes key was made is offered in the share dialog once
+    back, and sharing with them grants the notes key: they read the note made meanwhile."""
+    first, returning = fresh_handler(live_server), fresh_handler(live_server)
+    what = marker(live_server, "reactivated holder report")
+    case_id = report_in_browser(browser, live_server, what)["case_id"]
+    ctx = live_server.app.extensions["hotline.services"]
+    with live_server.app.app_context():
+        session = db.session()
+        admin = accounts.create_handler(
+            session,
+            ctx,
+            f"admin.{secrets.token_hex(3)}",
+            None,
+            secrets.token_hex(12),
+            is_admin=True,
+        )
+        back_id = session.scalars(select(Handler.id).where(Handler.username == returning[0])).one()
+        accounts.set_active(session, ctx.keys, admin.handler_id, back_id, False)
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in_fresh(page, live_server, *first)
+    page.goto(f"{live_server.url}/console#/case/{case_id}")
+    expect(page.locator("#case-report")).to_contain_text(what, timeout=30_000)
+    note = marker(live_server, "note while away")
+    page.fill("#note-text", note)
+    page.click("#note-form button[type=submit]")
+    expect(page.locator("#case-notes")).to_contain_text(note, timeout=30_000)
+    with live_server.app.app_context():
+        accounts.set_active(db.session(), ctx.keys, admin.handler_id, back_id, True)
+        row = (
+            db.session()
+            .scalars(
+                select(CaseGrant).where(
+                    CaseGrant.case_id == case_id, CaseGrant.handler_id == back_id
+                )
+            )
+            .one()
+        )
+        assert row.released and row.sealed_notes_key is None
+    page.click("#open-grant")
+    expect(page.locator(f"#grant-target option[value='{back_id}']")).to_be_enabled()
+    page.select_option("#grant-target", str(back_id))
+    page.click("#grant-submit")
+    expect(page.locator("#grant-status")).to_contain_text("shared", timeout=30_000)
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in_fresh(page, live_server, *returning)
+    page.goto(f"{live_server.url}/console#/case/{case_id}")
+    expect(page.locator("#case-notes")).to_contain_text(note, timeout=30_000)
     context.close()

@@ -23,11 +23,19 @@ from sqlalchemy import select
 
 from crypto import attachments as file_crypto
 from crypto import sealing
+from crypto.grants import new_key
 from hotline import db
-from hotline.models import Attachment, Author, Message
-from hotline.services import attachments, dates, followup, handler_access, handler_auth
+from hotline.models import Attachment, Author, CaseGrant, Handler, Message
+from hotline.services import (
+    accounts,
+    attachments,
+    dates,
+    followup,
+    handler_access,
+    handler_auth,
+)
 from hotline.services import reporter_case as reporter_case_service
-from tests.support.console import CLOCK, sign_in, submit
+from tests.support.console import CLOCK, new_handler, sign_in, submit
 from tests.support.world import HANDLERS, World
 
 pytestmark = pytest.mark.postgres
@@ -41,6 +49,12 @@ def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(world.app.config, "LOGIN_RATE_LIMIT", "10000 per minute")
+
+
+def grant_rows(world: World, case_id: str) -> dict[int, CaseGrant]:
+    with world.app.app_context():
+        rows = db.session().scalars(select(CaseGrant).where(CaseGrant.case_id == case_id))
+        return {g.handler_id: g for g in rows}
 
 
 def _case_key(world: World, receipt: str) -> bytes:
@@ -180,3 +194,45 @@ def test_a_server_sealed_followup_that_loses_its_number_is_sealed_again(
     )
     bodies = [m["body"] for m in view.get_json()["messages"]]
     assert bodies == [reply, text]
+
+
+def test_a_holder_reactivated_after_the_notes_key_was_made_can_be_given_it(
+    world: World, admin_id: int
+) -> None:
+    """The notes key goes to the case's active holders; one who was deactivated then keeps a
+    grant row without it. Reactivated, they must be able to receive it from a colleague (the
+    only one who can make their grant); they could otherwise never read or write a note."""
+    username = new_handler(world, "compliance", "reactivated")
+    case_id = submit(world)["case_id"]
+    ctx = world.app.extensions["hotline.services"]
+    with world.app.app_context():
+        session = db.session()
+        returning = session.scalars(select(Handler.id).where(Handler.username == username)).one()
+        accounts.set_active(session, ctx.keys, admin_id, returning, False)
+    console = sign_in(world, "comp.one")
+    # The console makes the notes key for the holders the directory lists (active ones).
+    active = {h["handler_id"] for h in console.bundle(case_id)["holders"]} & set(
+        console.directory()
+    )
+    assert returning not in active
+    grants = console.notes_key_grants(case_id, new_key(), active)
+    assert console.post(f"cases/{case_id}/notes-key", {"grants": grants}).status_code == 201
+    assert console.note(case_id, world.ledger.marker("note before return")).status_code == 201
+    _, keys = console.keys(case_id)
+    with world.app.app_context():
+        accounts.set_active(db.session(), ctx.keys, admin_id, returning, True)
+    back = sign_in(world, username)
+    data = back.bundle(case_id)
+    assert data["has_notes_key"] and data["notes_grant"] is None
+    holder = next(h for h in data["holders"] if h["handler_id"] == returning)
+    assert holder["released"] and not holder["has_notes_key"]
+    # The colleague gives the returning holder the notes key (their case-key grant stays).
+    before = grant_rows(world, case_id)[returning].sealed_keys
+    r = console.share(case_id, console.directory()[returning])
+    assert r.status_code == 201, r.data
+    assert grant_rows(world, case_id)[returning].sealed_keys == before
+    _, theirs = back.keys(case_id)
+    assert theirs.notes_key == keys.notes_key
+    assert back.note(case_id, world.ledger.marker("note after return")).status_code == 201
+    # A holder who has both keys already cannot be granted again.
+    assert console.share(case_id, console.directory()[returning]).status_code == 409

@@ -177,12 +177,18 @@ export function initCaseForms() {
     if (noCase()) return;
     setText($('grant-error'), '');
     try {
-      await directory();
+      // Read afresh: a colleague added or reactivated since sign-in is a choice too.
+      await directory({ fresh: true });
     } catch (error) {
       showError(errorText(error));
       return;
     }
-    const holding = new Set(state.current.data.holders.filter((h) => h.released).map((h) => h.handler_id));
+    // A holder who lacks the case's notes key (deactivated when it was made) is still a choice:
+    // sharing with them grants the notes key alone.
+    const { data: shown, keys: held } = state.current;
+    const holding = new Set(shown.holders
+      .filter((h) => h.released && !(shown.has_notes_key && held.notesKey && !h.has_notes_key))
+      .map((h) => h.handler_id));
     const choices = state.directory.filter((h) => h.id !== state.me.handler_id && !holding.has(h.id));
     // Each colleague's keys are checked against the signed directory before any grant.
     grantPrints = await colleagueKeys(choices);
