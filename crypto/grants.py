@@ -39,6 +39,7 @@ from crypto.primitives import (
     random_bytes,
     seal,
 )
+from crypto.sealing import is_case_id
 
 MLKEM_CIPHERTEXT_BYTES = 1088
 _LABEL = "hotline:grant:x25519+mlkem768:v1"
@@ -67,6 +68,12 @@ class GrantFor:
             raise CryptoError("unknown grant kind")
         if isinstance(self.handler_id, bool) or not 0 <= self.handler_id < 2**63:
             raise CryptoError("handler id out of range")
+        # A case's key goes to a handler of that case; a backup's to no case and no one.
+        if self.kind == BACKUP_KEY:
+            if self.case_id != "" or self.handler_id != 0:
+                raise CryptoError("a backup key's grant names no case and no handler")
+        elif not is_case_id(self.case_id) or self.handler_id == 0:
+            raise CryptoError("a case's grant names a case id and a handler")
         return (
             self.kind.encode("ascii"),
             self.case_id.encode("ascii"),

@@ -20,12 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from crypto import handler_keys, sealing
-from crypto.errors import DecryptionError
+from crypto.errors import CryptoError, DecryptionError
 from crypto.grants import CASE_KEY, GrantFor, open_grant
 from crypto.handler_keys import HandlerPrivateKeys
 from crypto.primitives import Argon2Params
 
 FORMAT = "hotline-offline-export/2"
+# As hotline.services.case_view prints them: one message, file description or case that does
+# not open (a reporter's browser sealed it wrongly, a row was moved) never hides the others.
+UNREADABLE = "[This message could not be decrypted.]"
+UNOPENED = "[Your key does not open this case.]"
 
 
 class ExportError(Exception):
@@ -48,6 +52,7 @@ class OpenedCase:
     report: dict[str, Any]
     messages: list[OpenedMessage]
     files: list[str]
+    readable: bool = True  # False: the grant does not open this case or its report
 
 
 def _bytes(value: object) -> bytes:
@@ -74,29 +79,30 @@ def open_cases(document: dict[str, Any], password: str) -> list[OpenedCase]:
     opened = []
     for item in document["cases"]:
         case_id = str(item["case_id"])
-        case_key = open_grant(
-            _bytes(item["grant"]), private, GrantFor(CASE_KEY, case_id, handler_id)
-        )
-        report = sealing.open_report(case_key, _bytes(item["sealed_report"]), case_id)
-        messages = [
-            OpenedMessage(
-                m["author"],
-                m["sent_on"],
-                sealing.open_message(
-                    case_key, _bytes(m["sealed_body"]), case_id, m["author_id"], int(m["seq"])
-                ),
+        try:
+            case_key = open_grant(
+                _bytes(item["grant"]), private, GrantFor(CASE_KEY, case_id, handler_id)
             )
+            report = sealing.open_report(case_key, _bytes(item["sealed_report"]), case_id)
+        except CryptoError:
+            opened.append(
+                OpenedCase(
+                    case_id,
+                    item["category"],
+                    item["status"],
+                    item["received_on"],
+                    {},
+                    [],
+                    [],
+                    readable=False,
+                )
+            )
+            continue
+        messages = [
+            OpenedMessage(m["author"], m["sent_on"], _message(case_key, case_id, m))
             for m in item["messages"]
         ]
-        files = [
-            str(
-                sealing.open_attachment_meta(case_key, _bytes(f["sealed_meta"]), case_id).get(
-                    "name"
-                )
-                or "file"
-            )
-            for f in item["files"]
-        ]
+        files = [_file_name(case_key, case_id, f) for f in item["files"]]
         opened.append(
             OpenedCase(
                 item["case_id"],
@@ -111,11 +117,35 @@ def open_cases(document: dict[str, Any], password: str) -> list[OpenedCase]:
     return opened
 
 
+def _message(case_key: bytes, case_id: str, message: dict[str, Any]) -> str:
+    try:
+        return sealing.open_message(
+            case_key,
+            _bytes(message["sealed_body"]),
+            case_id,
+            str(message["author_id"]),
+            int(message["seq"]),
+        )
+    except CryptoError:
+        return UNREADABLE
+
+
+def _file_name(case_key: bytes, case_id: str, item: dict[str, Any]) -> str:
+    try:
+        meta = sealing.open_attachment_meta(case_key, _bytes(item["sealed_meta"]), case_id)
+    except CryptoError:
+        return "file"
+    name = meta.get("name")
+    return name if isinstance(name, str) and name else "file"
+
+
 def render(case: OpenedCase) -> str:
     lines = [
         f"Case {case.case_id}  category {case.category}  status {case.status}  "
         f"received {case.received_on}"
     ]
+    if not case.readable:
+        return "\n".join([*lines, "", UNOPENED]) + "\n"
     for name, text in case.report.get("fields", {}).items():
         lines += ["", f"[{name}]", str(text)]
     for m in case.messages:

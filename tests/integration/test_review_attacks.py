@@ -12,9 +12,14 @@ PostgreSQL.
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import re
 import secrets
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +28,8 @@ from sqlalchemy import select
 
 from crypto import attachments as file_crypto
 from crypto import sealing
-from crypto.grants import new_key
-from hotline import db
+from crypto.grants import GRANT_BYTES, new_key
+from hotline import db, offline_open
 from hotline.models import Attachment, Author, CaseGrant, Handler, Message
 from hotline.services import (
     accounts,
@@ -236,3 +241,65 @@ def test_a_holder_reactivated_after_the_notes_key_was_made_can_be_given_it(
     assert back.note(case_id, world.ledger.marker("note after return")).status_code == 201
     # A holder who has both keys already cannot be granted again.
     assert console.share(case_id, console.directory()[returning]).status_code == 409
+
+
+def test_one_case_or_message_that_does_not_open_leaves_the_offline_export_readable(
+    world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A reporter's browser makes the grants and seals its messages and file descriptions: a
+    malicious one can make any of them not open. The ombudsperson's offline export must still
+    open every other case, and the rest of that case, with a placeholder for what does not."""
+    mine = submit(world, external_only=True)
+    spoilt = submit(world, external_only=True)
+    follow = world.ledger.marker("follow-up before export")
+    r = world.app.test_client().post(
+        "/api/v1/channel/followup/messages",
+        json={"receipt": mine["receipt"], "body": follow},
+        headers=world.auth(),
+    )
+    assert r.status_code == 201, r.data
+    out = tmp_path / "ombuds.json"
+    password = HANDLERS["ombuds.one"][1]
+    result = world.app.test_cli_runner().invoke(
+        args=["cases", "export", "--username", "ombuds.one", "--password-stdin", "--out", str(out)],
+        input=password + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text())
+    items = {item["case_id"]: item for item in document["cases"]}
+    # What a malicious reporter's browser could have sent in the first place.
+    items[mine["case_id"]]["messages"].append(
+        {
+            "author": "reporter",
+            "author_id": "reporter",
+            "seq": len(items[mine["case_id"]]["messages"]),
+            "sent_on": "2026-01-01",
+            "sealed_body": base64.b64encode(secrets.token_bytes(100)).decode(),
+        }
+    )
+    items[mine["case_id"]]["files"].append(
+        {
+            "attachment_id": "0" * 32,
+            "sealed_meta": base64.b64encode(secrets.token_bytes(attachments.META_BYTES)).decode(),
+        }
+    )
+    items[spoilt["case_id"]]["grant"] = base64.b64encode(secrets.token_bytes(GRANT_BYTES)).decode()
+    out.write_text(json.dumps(document))
+
+    opened = {c.case_id: c for c in offline_open.open_cases(document, password)}
+    assert mine["body"] in json.dumps(opened[mine["case_id"]].report, ensure_ascii=False)
+    assert [m.body for m in opened[mine["case_id"]].messages] == [
+        follow,
+        offline_open.UNREADABLE,
+    ]
+    assert opened[mine["case_id"]].files == ["file"]
+    assert not opened[spoilt["case_id"]].readable
+    # The command line prints every case.
+    monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    assert offline_open.main([str(out), "--password-stdin"]) == 0
+    printed = capsys.readouterr().out
+    assert mine["body"] in printed and follow in printed
+    assert spoilt["case_id"] in printed and offline_open.UNOPENED in printed

@@ -290,6 +290,27 @@ describe('handler keys and grants', () => {
     throwsA(() => hc.openGrant(grant, priv, { ...about, kind: 'other' }), hc.CryptoError);
   });
 
+  test('a grant names a well-formed case and recipient (as crypto/grants.py)', () => {
+    const key = hc.newKey();
+    const grant = hc.makeGrant(key, pub, about);
+    const bad = [
+      { ...about, caseId: '' },
+      { ...about, caseId: 'HL-7QX2M9K4T' },
+      { kind: hc.NOTES_KEY, caseId: 'hl-7qx2m9k4tb', handlerId: 7 },
+      { ...about, caseId: 'HL-7QX2M9K4TＢ' },
+      { ...about, caseId: 'HL-7QX2M9K4TB\n' },
+      { ...about, handlerId: 0 },
+      { kind: hc.BACKUP_KEY, caseId: 'HL-7QX2M9K4TB', handlerId: 0 },
+      { kind: hc.BACKUP_KEY, caseId: '', handlerId: 7 },
+    ];
+    for (const other of bad) {
+      throwsA(() => hc.makeGrant(key, pub, other), hc.CryptoError);
+      throwsA(() => hc.openGrant(grant, priv, other), hc.CryptoError);
+    }
+    const backup = { kind: hc.BACKUP_KEY, caseId: '', handlerId: 0 };
+    assert.deepEqual(hc.openGrant(hc.makeGrant(key, pub, backup), priv, backup), key);
+  });
+
   test('tampered, truncated or misdirected grants do not open', () => {
     const grant = hc.makeGrant(hc.newKey(), pub, about);
     for (const at of [0, 31, 32, 600, 1119, 1120, 1150, grant.length - 1]) {

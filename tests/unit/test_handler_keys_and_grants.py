@@ -10,6 +10,7 @@ import pytest
 from crypto import handler_keys
 from crypto.errors import CryptoError, DecryptionError
 from crypto.grants import (
+    BACKUP_KEY,
     CASE_KEY,
     MLKEM_CIPHERTEXT_BYTES,
     NOTES_KEY,
@@ -406,6 +407,35 @@ def test_grant_context_is_checked(handler: NewHandlerKeys, case_key: bytes) -> N
         make_grant(case_key, handler.public, GrantFor("other", "HL-7QX2M9K4TB", 7))
     with pytest.raises(CryptoError):
         make_grant(case_key[:16], handler.public, ABOUT)
+
+
+@pytest.mark.parametrize(
+    "about",
+    [
+        GrantFor(CASE_KEY, "", 7),  # a case's key named for no case
+        GrantFor(CASE_KEY, "HL-7QX2M9K4T", 7),  # too short
+        GrantFor(NOTES_KEY, "hl-7qx2m9k4tb", 7),  # not the case id's alphabet
+        GrantFor(CASE_KEY, "HL-7QX2M9K4TＢ", 7),  # not ASCII (a CryptoError, not a crash)
+        GrantFor(CASE_KEY, "HL-7QX2M9K4TB\n", 7),
+        GrantFor(CASE_KEY, "HL-7QX2M9K4TB", 0),  # no recipient
+        GrantFor(BACKUP_KEY, "HL-7QX2M9K4TB", 0),  # a backup grant is for no case
+        GrantFor(BACKUP_KEY, "", 7),  # and for no handler
+    ],
+)
+def test_grant_names_a_well_formed_case_and_recipient(
+    handler: NewHandlerKeys, case_key: bytes, about: GrantFor
+) -> None:
+    """Python and the browser refuse the same malformed contexts (tests/js/units.test.mjs)."""
+    with pytest.raises(CryptoError):
+        make_grant(case_key, handler.public, about)
+    grant = make_grant(case_key, handler.public, ABOUT)
+    with pytest.raises(CryptoError):
+        open_grant(grant, handler.private, about)
+    assert open_grant(
+        make_grant(case_key, handler.public, GrantFor(BACKUP_KEY, "", 0)),
+        handler.private,
+        GrantFor(BACKUP_KEY, "", 0),
+    ) == case_key
 
 
 def test_check_public_keys(handler: NewHandlerKeys, case_key: bytes) -> None:

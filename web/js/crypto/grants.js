@@ -8,6 +8,7 @@ import {
   randomBytes, seal,
 } from './primitives.js';
 import { MLKEM_PUBLIC_BYTES, MLKEM_SEED_BYTES, X25519_BYTES, x25519Public } from './handler_keys.js';
+import { isCaseId } from './sealing.js';
 
 export const MLKEM_CIPHERTEXT_BYTES = 1088;
 const GRANT_LABEL = 'hotline:grant:x25519+mlkem768:v1';
@@ -33,6 +34,14 @@ export function grantContext(about) {
   if (!KINDS.includes(about?.kind)) throw new CryptoError('unknown grant kind');
   if (!Number.isSafeInteger(about.handlerId) || about.handlerId < 0) {
     throw new CryptoError('handler id out of range');
+  }
+  // A case's key goes to a handler of that case; a backup's to no case and no one.
+  if (about.kind === BACKUP_KEY) {
+    if (about.caseId !== '' || about.handlerId !== 0) {
+      throw new CryptoError("a backup key's grant names no case and no handler");
+    }
+  } else if (!isCaseId(about.caseId) || about.handlerId === 0) {
+    throw new CryptoError("a case's grant names a case id and a handler");
   }
   return [ascii(about.kind), ascii(about.caseId), ascii(String(about.handlerId))];
 }
