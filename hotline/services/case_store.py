@@ -13,13 +13,13 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.blobs.store import BlobStore
-from hotline.models import Author, Case, CaseGrant, CaseStatus, Channel
+from hotline.models import AuditEvent, Author, Case, CaseGrant, CaseStatus, Channel
 from hotline.services import attachments, dates, exclusions
 from hotline.services.context import ServiceContext
 from hotline.services.errors import Conflict
@@ -68,6 +68,8 @@ def store(
     """Store the case in one transaction; Conflict if its id, lookup or idempotency tag
     exists."""
     case = _build(ctx, new)
+    if id_was_used(session, new.case_id):
+        raise Conflict("please submit again", field="lookup_tag")
     try:
         # Two statements (the case, then every grant in one executemany) instead of the
         # unit of work's bookkeeping for 1 + n objects: a third of a sealed submission's CPU.
@@ -114,6 +116,14 @@ def _columns(case: Case) -> dict[str, object]:
 
 
 _CASE_COLUMNS = frozenset(attr.key for attr in sa_inspect(Case).column_attrs)
+
+
+def id_was_used(session: Session, case_id: str) -> bool:
+    """Whether the audit trail names this id: a purged case's entries stay under its id, so a
+    new case (whose id the reporter's browser chooses) must never take it, or its handlers
+    would read the old case's trail as its own. A live case's id is refused by the key."""
+    found = session.scalar(select(AuditEvent.id).where(AuditEvent.case_id == case_id).limit(1))
+    return found is not None
 
 
 def _build(ctx: ServiceContext, new: NewCase) -> Case:

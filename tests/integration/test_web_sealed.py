@@ -42,7 +42,7 @@ from crypto.handler_keys import HandlerPublicKeys
 from crypto.primitives import Argon2Params
 from hotline import create_app, db, wiring
 from hotline.models import Attachment, BlobChunk, Case, CaseGrant, Message, PendingBlob
-from hotline.services import handler_access
+from hotline.services import audit, handler_access, retention
 from hotline.services import proof_of_work as pow_service
 from hotline.services import throttle as throttle_service
 from hotline.services.attachments import AttachmentView
@@ -932,3 +932,33 @@ def test_page_rate_limit_answers_html(tmp_path: Path) -> None:
     assert "Too many attempts" in limited.text and "Traceback" not in limited.text
     assert "Retry-After" in limited.headers
     check_headers(limited, "429 page")
+
+
+def test_a_purged_cases_id_is_never_given_to_a_new_case(world: World) -> None:
+    """The browser chooses the case id. A purged case leaves its audit entries under its id
+    (the trail keeps the fact); a reporter who knows that id (their own old case) must not
+    get it for a new case, whose handlers would then see the old case's trail (who handled
+    it, when, its outcome) as this one's. Refused as a taken id is: 409, nothing stored."""
+    client = world.app.test_client()
+    _, old_id = submitted(world, client)
+    with world.app.app_context():
+        retention.purge_case(db.session(), world.app.extensions["hotline.blobs"], old_id)
+        assert db.session().get(Case, old_id) is None
+        assert audit.trail(db.session(), old_id)  # the purge is recorded under the id
+    d = draft(world, client)
+    document = {
+        "category": "fraud_accounting",
+        "language": "en",
+        "fields": {"what_happened": d.text},
+    }
+    d.case_id = old_id
+    d.payload["case_id"] = old_id
+    d.payload["sealed_report"] = b64(sealing.seal_report(d.case_key, document, old_id))
+    d.payload["grants"] = [
+        grant_for(d, r) for r in preview(client, "fraud_accounting")["recipients"]
+    ]
+    r = post_report(client, d.payload)
+    assert r.status_code == 409, r.data
+    assert body(r)["error"] == "conflict"
+    with world.app.app_context():
+        assert db.session().get(Case, old_id) is None
