@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from crypto import attachments as file_crypto
 from crypto import sealing
-from hotline import db
+from hotline import db, wiring
 from hotline.models import Attachment, Author, CaseGrant, Handler
 from hotline.services import accounts, attachments, dates, followup
 from tests.e2e.test_case_binding import fresh_handler, report_in_browser, sign_in_fresh
@@ -25,7 +25,7 @@ from tests.support.live_server import LiveServer
 def _plant(server: LiveServer, case_id: str, case_key: bytes, sealed_meta: bytes) -> None:
     file_key = file_crypto.new_file_key()
     ciphertext = b"".join(file_crypto.encrypt_file(file_key, [b"%PDF-1.4 planted"]))
-    blobs = server.app.extensions["hotline.blobs"]
+    blobs = wiring.services(server.app).blobs
     blob_id = blobs.new_id()
     writer = blobs.writer(blob_id)
     writer.write(ciphertext)
@@ -63,7 +63,7 @@ def test_a_file_description_that_does_not_open_leaves_the_case_readable(
     context.close()
     with live_server.app.app_context():
         case, case_key = followup._unlock(
-            db.session(), live_server.app.extensions["hotline.services"], receipt
+            db.session(), wiring.services(live_server.app).context, receipt
         )
         case_id = case.id
     good = file_crypto.describe_file("ledger.pdf", "application/pdf", 16, False)
@@ -97,7 +97,7 @@ def test_console_gives_the_notes_key_to_a_reactivated_holder(
     first, returning = fresh_handler(live_server), fresh_handler(live_server)
     what = marker(live_server, "reactivated holder report")
     case_id = report_in_browser(browser, live_server, what)["case_id"]
-    ctx = live_server.app.extensions["hotline.services"]
+    ctx = wiring.services(live_server.app).context
     with live_server.app.app_context():
         session = db.session()
         admin = accounts.create_handler(

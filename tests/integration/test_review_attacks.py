@@ -29,7 +29,7 @@ from sqlalchemy import select
 from crypto import attachments as file_crypto
 from crypto import sealing
 from crypto.grants import GRANT_BYTES, new_key
-from hotline import db, offline_open
+from hotline import db, offline_open, wiring
 from hotline.models import Attachment, Author, CaseGrant, Handler, Message
 from hotline.services import (
     accounts,
@@ -40,6 +40,7 @@ from hotline.services import (
     handler_auth,
 )
 from hotline.services import reporter_case as reporter_case_service
+from tests.support.config import patch_settings
 from tests.support.console import CLOCK, new_handler, sign_in, submit
 from tests.support.world import HANDLERS, World
 
@@ -53,7 +54,7 @@ def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(world.app.config, "LOGIN_RATE_LIMIT", "10000 per minute")
+    patch_settings(monkeypatch, world.app, LOGIN_RATE_LIMIT="10000 per minute")
 
 
 def grant_rows(world: World, case_id: str) -> dict[int, CaseGrant]:
@@ -65,7 +66,7 @@ def grant_rows(world: World, case_id: str) -> dict[int, CaseGrant]:
 def _case_key(world: World, receipt: str) -> bytes:
     with world.app.app_context():
         _case, case_key = followup._unlock(
-            db.session(), world.app.extensions["hotline.services"], receipt
+            db.session(), wiring.services(world.app).context, receipt
         )
     return case_key
 
@@ -76,7 +77,7 @@ def _plant(world: World, case_id: str, case_key: bytes, sealed_meta: bytes | Non
     file_key = file_crypto.new_file_key()
     data = world.ledger.marker("planted file").encode()
     ciphertext = b"".join(file_crypto.encrypt_file(file_key, [data]))
-    blobs = world.app.extensions["hotline.blobs"]
+    blobs = wiring.services(world.app).blobs
     blob_id = blobs.new_id()
     writer = blobs.writer(blob_id)
     writer.write(ciphertext)
@@ -144,7 +145,7 @@ def test_a_file_description_that_does_not_open_leaves_the_case_readable(world: W
     # The offline handler path lists them too, the bad ones as unreadable.
     with world.app.app_context():
         session = db.session()
-        ctx = world.app.extensions["hotline.services"]
+        ctx = wiring.services(world.app).context
         who = handler_access.unlock(session, ctx, "comp.one", HANDLERS["comp.one"][1])
         listed = {a.attachment_id: a for a in handler_access.attachments_of(session, who, case_id)}
     assert listed[good].readable and listed[good].name == "ledger.pdf"
@@ -209,7 +210,7 @@ def test_a_holder_reactivated_after_the_notes_key_was_made_can_be_given_it(
     only one who can make their grant); they could otherwise never read or write a note."""
     username = new_handler(world, "compliance", "reactivated")
     case_id = submit(world)["case_id"]
-    ctx = world.app.extensions["hotline.services"]
+    ctx = wiring.services(world.app).context
     with world.app.app_context():
         session = db.session()
         returning = session.scalars(select(Handler.id).where(Handler.username == username)).one()

@@ -942,7 +942,7 @@ def test_a_purged_cases_id_is_never_given_to_a_new_case(world: World) -> None:
     client = world.app.test_client()
     _, old_id = submitted(world, client)
     with world.app.app_context():
-        retention.purge_case(db.session(), world.app.extensions["hotline.blobs"], old_id)
+        retention.purge_case(db.session(), wiring.services(world.app).blobs, old_id)
         assert db.session().get(Case, old_id) is None
         assert audit.trail(db.session(), old_id)  # the purge is recorded under the id
     d = draft(world, client)
