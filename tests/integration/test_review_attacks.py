@@ -37,24 +37,12 @@ from hotline.services import (
     dates,
     followup,
     handler_access,
-    handler_auth,
 )
 from hotline.services import reporter_case as reporter_case_service
-from tests.support.config import patch_settings
-from tests.support.console import CLOCK, new_handler, sign_in, submit
+from tests.support.console import new_handler, sign_in, submit
 from tests.support.world import HANDLERS, World
 
-pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(autouse=True)
-def _totp_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handler_auth, "_now", lambda: CLOCK.now)
-
-
-@pytest.fixture(autouse=True)
-def _generous_login_limit(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    patch_settings(monkeypatch, world.app, LOGIN_RATE_LIMIT="10000 per minute")
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("console_signins")]
 
 
 def grant_rows(world: World, case_id: str) -> dict[int, CaseGrant]:
