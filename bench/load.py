@@ -314,7 +314,7 @@ class Server:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{self.db}"'))
         admin.dispose()
-        self.init_root()
+        self.init_root()  # the app's configuration names the root's public half
         self.flask("db", "upgrade")
         self.flask("routing", "load")
         self.flask("demo", "seed")
@@ -322,7 +322,15 @@ class Server:
 
     def offline(self, *args: str) -> None:
         """A command on the "offline" signing side: its own instance folder, the root key."""
-        env = {**self.env, "HOTLINE_INSTANCE_PATH": str(self.tmp / "offline")}
+        offline = self.tmp / "offline"
+        offline.mkdir(mode=0o700, exist_ok=True)
+        env = {
+            **self.env,
+            "HOTLINE_INSTANCE_PATH": str(offline),
+            # Its own database and pepper: the offline machine shares nothing with the server.
+            "HOTLINE_DATABASE_URL": f"sqlite:///{offline / 'offline.db'}",
+            "HOTLINE_REDIS_URL": "",
+        }
         env.pop("HOTLINE_KEYS_ROOT_PUBLIC_FILE")
         subprocess.run(
             [str(VENV / "flask"), "--app", "wsgi", *args, "--passphrase-stdin"],
