@@ -83,6 +83,18 @@ class ContentFreeFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _ForPeopleInCommands(ContentFreeFormatter):
+    """The same content-free entry; inside a `flask` command, whose reader is a person at a
+    terminal, one plain line (`warning: <reason>`) instead of a JSON object."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if not in_command():
+            return text
+        entry = json.loads(text)
+        return f"{entry['level']}: {entry.get('reason') or entry['event']}"
+
+
 class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever sys.stderr is at the time (a command runner may have replaced it)."""
 
@@ -112,7 +124,7 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     if not _configured:
         handler = _CurrentStderr()
-        handler.setFormatter(ContentFreeFormatter())
+        handler.setFormatter(_ForPeopleInCommands())
         handler.addFilter(_CommandsWarnOnly())
         root.addHandler(handler)
         _configured = True

@@ -74,6 +74,48 @@ def test_flask_executable_writes_no_log_line_to_either_stream(instance: Path) ->
         assert done.stderr == "", (args, done.stderr)
 
 
+def test_a_warning_inside_a_command_is_one_plain_line_for_people(
+    instance: Path, tmp_path: Path
+) -> None:
+    """`make run` keeps the demo's organisation root online, which warns at every start:
+    the terminal gets `warning: <reason>`, not a JSON object."""
+    root_key = tmp_path / "root.key"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "HOTLINE_INSTANCE_PATH": str(instance),
+        "HOTLINE_DATABASE_URL": f"sqlite:///{instance / 'hotline.db'}",
+        **{f"HOTLINE_{k}": str(v) for k, v in CHEAP_ARGON.items()},
+    }
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "keys"]
+    subprocess.run(
+        [*command, "init-root", "--out", str(root_key), "--passphrase-stdin"],
+        cwd=ROOT,
+        env=env,
+        input="a passphrase for the test\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    env |= {
+        "HOTLINE_KEYS_ONLINE_ROOT_FILE": str(root_key),
+        "HOTLINE_KEYS_ONLINE_ROOT_PASSPHRASE": "a passphrase for the test",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "cases", "count"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stderr.splitlines()
+    assert lines and all(line.startswith("warning: ") for line in lines), done.stderr
+    assert "ONLINE" in done.stderr and not [line for line in lines if _is_log_line(line)]
+
+
 def test_logs_inside_commands_are_warnings_only_and_never_on_stdout(instance: Path) -> None:
     with LogCapture() as logs:
         result = flask(instance, "demo", "seed", "--if-empty")
