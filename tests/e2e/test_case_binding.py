@@ -26,6 +26,7 @@ from hotline.models import Case, CaseGrant, Handler
 from hotline.services import accounts
 from tests.e2e.test_console import marker, sign_in_first_time
 from tests.support.live_server import LiveServer
+from tests.support.tamper import copy_grant
 
 CASE_KEY_ERROR = "does not open this case's report"
 
@@ -195,17 +196,5 @@ def test_console_stops_when_a_grant_is_moved_from_another_case(
     second = report_in_browser(browser, live_server, target_text)
     with live_server.app.app_context():
         me = db.session().scalars(select(Handler.id).where(Handler.username == who[0])).one()
-    with live_server.app.app_context():
-        session = db.session()
-        grant = session.scalars(
-            select(CaseGrant.sealed_keys).where(
-                CaseGrant.case_id == first["case_id"], CaseGrant.handler_id == me
-            )
-        ).one()
-        session.execute(
-            update(CaseGrant)
-            .where(CaseGrant.case_id == second["case_id"], CaseGrant.handler_id == me)
-            .values(sealed_keys=grant)
-        )
-        session.commit()
+    copy_grant(live_server.app, me, first["case_id"], second["case_id"])
     _console_stops(browser, live_server, who, second["case_id"], target_text)

@@ -15,36 +15,16 @@ from sqlalchemy import select
 from crypto import attachments as file_crypto
 from crypto import sealing
 from hotline import db, wiring
-from hotline.models import Attachment, Author, CaseGrant, Handler
-from hotline.services import accounts, attachments, dates, followup
+from hotline.models import CaseGrant, Handler
+from hotline.services import accounts, attachments, followup
 from tests.e2e.test_case_binding import fresh_handler, report_in_browser, sign_in_fresh
 from tests.e2e.test_console import marker
 from tests.support.live_server import LiveServer
+from tests.support.tamper import plant_file
 
 
 def _plant(server: LiveServer, case_id: str, case_key: bytes, sealed_meta: bytes) -> None:
-    file_key = file_crypto.new_file_key()
-    ciphertext = b"".join(file_crypto.encrypt_file(file_key, [b"%PDF-1.4 planted"]))
-    blobs = wiring.services(server.app).blobs
-    blob_id = blobs.new_id()
-    writer = blobs.writer(blob_id)
-    writer.write(ciphertext)
-    writer.close()
-    with server.app.app_context():
-        session = db.session()
-        blobs.claim(session, blob_id)
-        session.add(
-            Attachment(
-                id=blob_id,
-                case_id=case_id,
-                author=Author.REPORTER,
-                sealed_file_key=file_crypto.seal_file_key(case_key, file_key, case_id),
-                sealed_meta=sealed_meta,
-                stored_bytes=len(ciphertext),
-                added_on=dates.today(),
-            )
-        )
-        session.commit()
+    plant_file(server.app, case_id, case_key, b"%PDF-1.4 planted", sealed_meta)
 
 
 def test_a_file_description_that_does_not_open_leaves_the_case_readable(

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from crypto import sealing
@@ -29,6 +29,7 @@ from hotline.services import handler_access, key_rotation
 from hotline.services.errors import NotGranted
 from tests.support import b64, body, unb64
 from tests.support.console import Console, new_handler, sign_in, submit
+from tests.support.tamper import copy_grant
 from tests.support.world import HANDLERS, World
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("console_signins")]
@@ -355,19 +356,7 @@ def test_a_grant_moved_to_another_case_or_handler_does_not_open(world: World) ->
     first, second = submit(world), submit(world)
     console = sign_in(world, "comp.one")
     me, colleague = console.handler_id, world.handler_ids["comp.two"]
-    with world.app.app_context():
-        session = db.session()
-        mine = session.scalars(
-            select(CaseGrant.sealed_keys).where(
-                CaseGrant.case_id == first["case_id"], CaseGrant.handler_id == me
-            )
-        ).one()
-        session.execute(
-            update(CaseGrant)
-            .where(CaseGrant.case_id == second["case_id"], CaseGrant.handler_id == me)
-            .values(sealed_keys=mine)
-        )
-        session.commit()
+    mine = copy_grant(world.app, me, first["case_id"], second["case_id"])
     data = console.bundle(second["case_id"])
     with pytest.raises(DecryptionError):
         open_grant(

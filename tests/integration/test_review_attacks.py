@@ -30,16 +30,16 @@ from crypto import attachments as file_crypto
 from crypto import sealing
 from crypto.grants import GRANT_BYTES, new_key
 from hotline import db, offline_open, wiring
-from hotline.models import Attachment, Author, CaseGrant, Handler, Message
+from hotline.models import CaseGrant, Handler, Message
 from hotline.services import (
     accounts,
     attachments,
-    dates,
     followup,
     handler_access,
 )
 from hotline.services import reporter_case as reporter_case_service
 from tests.support.console import new_handler, sign_in, submit
+from tests.support.tamper import plant_file
 from tests.support.world import HANDLERS, World
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("console_signins")]
@@ -62,34 +62,12 @@ def _case_key(world: World, receipt: str) -> bytes:
 def _plant(world: World, case_id: str, case_key: bytes, sealed_meta: bytes | None) -> str:
     """A padded file on the case as a browser upload stores it, with `sealed_meta` as its
     description (None: a good one)."""
-    file_key = file_crypto.new_file_key()
     data = world.ledger.marker("planted file").encode()
-    ciphertext = b"".join(file_crypto.encrypt_file(file_key, [data]))
-    blobs = wiring.services(world.app).blobs
-    blob_id = blobs.new_id()
-    writer = blobs.writer(blob_id)
-    writer.write(ciphertext)
-    writer.close()
     if sealed_meta is None:
         meta = file_crypto.describe_file("ledger.pdf", "application/pdf", len(data), False)
         sealed_meta = sealing.seal_attachment_meta(case_key, meta, case_id)
     assert len(sealed_meta) == attachments.META_BYTES  # what the upload check lets through
-    with world.app.app_context():
-        session = db.session()
-        blobs.claim(session, blob_id)
-        session.add(
-            Attachment(
-                id=blob_id,
-                case_id=case_id,
-                author=Author.REPORTER,
-                sealed_file_key=file_crypto.seal_file_key(case_key, file_key, case_id),
-                sealed_meta=sealed_meta,
-                stored_bytes=len(ciphertext),
-                added_on=dates.today(),
-            )
-        )
-        session.commit()
-    return blob_id
+    return plant_file(world.app, case_id, case_key, data, sealed_meta)
 
 
 def _bad_descriptions(case_key: bytes, case_id: str) -> list[bytes]:
