@@ -6,11 +6,19 @@ from __future__ import annotations
 import json
 import re
 
-from playwright.sync_api import Browser, Request, expect
+from playwright.sync_api import Browser, Page, Request, expect
 
 from hotline import wiring
 from tests.e2e.test_console import sign_in_first_time
 from tests.support.live_server import LiveServer
+
+
+def _case_list_status(page: Page) -> int:
+    """What the server answers this tab's cookie on the case list (200 or 401)."""
+    status: int = page.evaluate(
+        "fetch('/handler/api/cases', {headers: {Accept: 'application/json'}}).then(r => r.status)"
+    )
+    return status
 
 
 def test_idle_console_forgets_keys_and_ends_the_session(
@@ -38,9 +46,7 @@ def test_idle_console_forgets_keys_and_ends_the_session(
     expect(page.locator("#console-status")).to_contain_text(str(minutes))
     assert page.locator("#case-rows tr").count() == 0
     # The server session ended too: the API refuses the old cookie.
-    status = page.evaluate(
-        "fetch('/handler/api/cases', {headers: {Accept: 'application/json'}}).then(r => r.status)"
-    )
+    status = _case_list_status(page)
     assert status == 401
     context.close()
 
@@ -60,9 +66,7 @@ def test_sign_out_says_signed_out_only_once_the_server_ended_the_session(
     expect(page.locator("#view-signin")).to_be_visible()
     expect(page.locator("#console-status")).to_contain_text("could not be reached")
     assert page.locator("#case-rows tr").count() == 0
-    status = page.evaluate(
-        "fetch('/handler/api/cases', {headers: {Accept: 'application/json'}}).then(r => r.status)"
-    )
+    status = _case_list_status(page)
     assert status == 200
     context.close()
 

@@ -13,9 +13,9 @@ import pytest
 import redis
 
 from crypto import receipts
-from hotline import create_app, db, migrate, wiring
-from hotline.services import accounts, routing
+from hotline import create_app, db, wiring
 from tests.support import REDIS_URL, config_for, find_plaintext, raw_database_bytes
+from tests.support.world import small_app
 
 CLIENT_IP = "203.0.113.77"
 
@@ -26,26 +26,10 @@ def client_from(app, address: str):  # type: ignore[no-untyped-def]
     return client
 
 
-def make_app(tmp_path: Path, **extra: object):  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path / 'h.db'}"
-    migrate.upgrade(url)
-    app = create_app(config_for(url, tmp_path / "instance", **extra))
-    with app.app_context():
-        routing.load_policy(db.session(), Path(wiring.settings(app).routing_file))
-        accounts.create_handler(
-            db.session(),
-            wiring.services(app).context,
-            "comp.one",
-            "compliance",
-            "a-long-enough-password",
-        )
-    return app
-
-
 def test_receipt_guessing_is_limited_in_redis_without_addresses(tmp_path: Path) -> None:
     prefix_db = 15
     prefix = "hotline-test-" + secrets.token_hex(6)  # never touch another run's counters
-    app = make_app(
+    app = small_app(
         tmp_path,
         RATELIMIT_STORAGE_URI=REDIS_URL.rsplit("/", 1)[0] + f"/{prefix_db}",
         RATELIMIT_KEY_PREFIX=prefix,
@@ -83,7 +67,7 @@ def test_receipt_guessing_is_limited_in_redis_without_addresses(tmp_path: Path) 
 
 
 def test_global_limit_bounds_a_distributed_flood(tmp_path: Path) -> None:
-    app = make_app(
+    app = small_app(
         tmp_path, REPORT_RATE_LIMIT="100 per minute", REPORT_GLOBAL_RATE_LIMIT="4 per minute"
     )
     auth = {"Authorization": f"Bearer {wiring.settings(app).channel_token}"}
@@ -102,7 +86,7 @@ def test_global_limit_bounds_a_distributed_flood(tmp_path: Path) -> None:
 
 def test_concurrent_submissions_all_succeed(tmp_path: Path) -> None:
     """GlobaLeaks answers 40 % of concurrent submissions with 500; every one must land here."""
-    app = make_app(tmp_path, REPORT_RATE_LIMIT="1000 per minute")
+    app = small_app(tmp_path, REPORT_RATE_LIMIT="1000 per minute")
     auth = {"Authorization": f"Bearer {wiring.settings(app).channel_token}"}
     results: list[tuple[int, str]] = []
     lock = threading.Lock()
@@ -152,7 +136,7 @@ def test_environment_overrides_secrets(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_channel_api_refuses_everything_without_token(tmp_path: Path) -> None:
-    app = make_app(tmp_path, CHANNEL_TOKEN="")
+    app = small_app(tmp_path, CHANNEL_TOKEN="")
     client = app.test_client()
     for path in (
         "/api/v1/channel/reports",
@@ -166,7 +150,7 @@ def test_channel_api_refuses_everything_without_token(tmp_path: Path) -> None:
 
 
 def test_security_headers_and_no_stack_traces(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
+    app = small_app(tmp_path)
 
     @app.get("/boom")
     def boom() -> str:
@@ -189,7 +173,7 @@ def test_scan_detects_planted_plaintext(tmp_path: Path) -> None:
     """The plaintext scan is able to fail: plant a string and it must be found."""
     from sqlalchemy import text
 
-    app = make_app(tmp_path)
+    app = small_app(tmp_path)
     planted = f"planted {secrets.token_hex(6)}"
     with app.app_context():
         db.session().execute(
@@ -204,10 +188,10 @@ def test_scan_detects_planted_plaintext(tmp_path: Path) -> None:
 def test_hsts_only_over_https_behind_a_trusted_proxy(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    direct = make_app(tmp_path / "a")
+    direct = small_app(tmp_path / "a")
     assert "Strict-Transport-Security" not in direct.test_client().get("/").headers
     forged = direct.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" not in forged.headers  # no proxy trusted
-    proxied = make_app(tmp_path / "b", PROXY_COUNT=1)
+    proxied = small_app(tmp_path / "b", PROXY_COUNT=1)
     response = proxied.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
     assert "max-age=" in response.headers["Strict-Transport-Security"]

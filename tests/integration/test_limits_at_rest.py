@@ -24,38 +24,22 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from crypto import receipts
-from hotline import create_app, db, migrate, wiring
+from hotline import wiring
 from hotline.kv import MemoryStore
-from hotline.services import accounts, routing
 from hotline.services import throttle as throttle_module
 from hotline.services.throttle import ReceiptThrottle, Throttled
-from tests.support import REDIS_URL, body, client_at, config_for
+from tests.support import REDIS_URL, body, client_at
+from tests.support.world import small_app
 
 REDIS_15 = REDIS_URL.rsplit("/", 1)[0] + "/15"
 CLIENT_IP = "203.0.113.91"
-
-
-def make_app(tmp_path: Path, **extra: object) -> Flask:
-    url = f"sqlite:///{tmp_path / 'h.db'}"
-    migrate.upgrade(url)
-    app = create_app(config_for(url, tmp_path / "instance", **extra))
-    with app.app_context():
-        routing.load_policy(db.session(), Path(wiring.settings(app).routing_file))
-        accounts.create_handler(
-            db.session(),
-            wiring.services(app).context,
-            "comp.one",
-            "compliance",
-            "a-long-enough-password",
-        )
-    return app
 
 
 @pytest.fixture
 def redis_app(tmp_path: Path) -> Iterator[tuple[Flask, redis.Redis, str]]:
     """An app whose limiter counters and shared state live in Redis, under a fresh prefix."""
     prefix = "hotline-test-" + secrets.token_hex(6)
-    app = make_app(
+    app = small_app(
         tmp_path,
         RATELIMIT_STORAGE_URI=REDIS_15,
         RATELIMIT_KEY_PREFIX=prefix,
@@ -130,7 +114,7 @@ def test_client_keys_use_a_key_of_the_day_not_the_secret_key(
 
 
 def test_a_valid_receipt_does_not_reset_the_wrong_receipt_count(tmp_path: Path) -> None:
-    app = make_app(
+    app = small_app(
         tmp_path,
         RECEIPT_FREE_FAILURES=2,
         RECEIPT_RATE_LIMIT="100 per minute",
@@ -180,7 +164,7 @@ def test_failures_fade_with_time(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_flood_of_invalid_posts_spends_no_global_budget(tmp_path: Path) -> None:
     """130 invalid posts from 13 addresses (the attack that locked every channel out for a
     minute), then a genuine report and a genuine follow-up: both go through."""
-    app = make_app(
+    app = small_app(
         tmp_path,
         REPORT_RATE_LIMIT="10 per minute",
         REPORT_GLOBAL_RATE_LIMIT="20 per minute",
@@ -225,7 +209,7 @@ def test_a_flood_of_invalid_posts_spends_no_global_budget(tmp_path: Path) -> Non
 
 
 def test_accepted_work_still_spends_the_global_budget(tmp_path: Path) -> None:
-    app = make_app(
+    app = small_app(
         tmp_path, REPORT_RATE_LIMIT="100 per minute", REPORT_GLOBAL_RATE_LIMIT="3 per minute"
     )
     codes = [report(client_at(app, f"198.51.100.{i}"), app) for i in range(5)]

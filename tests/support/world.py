@@ -96,3 +96,21 @@ def build_world(kind: str, folder: Path, **config: Any) -> Iterator[World]:
             world.scan()
         finally:
             wiring.services(app).database.dispose()
+
+
+def small_app(tmp_path: Path, **extra: object) -> Flask:
+    """A migrated SQLite app with the routing policy and one compliance handler (`comp.one`),
+    for tests of one setting or limit that need no whole world; `extra` overrides settings."""
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    migrate.upgrade(url)
+    app = create_app(config_for(url, tmp_path / "instance", **extra))
+    with app.app_context():
+        routing.load_policy(db.session(), Path(wiring.settings(app).routing_file))
+        accounts.create_handler(
+            db.session(),
+            wiring.services(app).context,
+            "comp.one",
+            "compliance",
+            "a-long-enough-password",
+        )
+    return app
