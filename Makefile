@@ -28,6 +28,8 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install --quiet --upgrade pip
 	@$(BIN)/pip install --quiet -e '.[test]'
+	@# gunicorn runs under python -OO (hotline/serving.py): its bytecode, compiled once
+	@$(BIN)/python -OO -m compileall -q -j 0 $(VENV)/lib hotline crypto integrations wsgi.py > /dev/null
 	@touch $@
 
 # Browser crypto: libsodium-wrappers-sumo and @noble/post-quantum from npm (lockfile),

@@ -9,7 +9,9 @@ refuses to start more than one worker.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import multiprocess
 
@@ -55,10 +57,15 @@ def check_shape(worker_count: int) -> None:
         )
 
 
-def on_starting(server: object) -> None:
+def on_starting(server: Any) -> None:
     """After the command line is applied (it may override `workers`). A new run starts
     with an empty metrics folder (multiprocess mode keeps one file per worker there)."""
     check_shape(int(getattr(getattr(server, "cfg", None), "workers", workers)))
+    if sys.flags.optimize < 2:
+        server.log.warning(
+            "workers keep docstrings (about 7 MiB each): start gunicorn as "
+            "`python -OO -m gunicorn -c gunicorn.conf.py wsgi:app` (hotline/serving.py)"
+        )
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)

@@ -55,6 +55,7 @@ from bench import client as hc  # noqa: E402
 from crypto import pow as pow_rule  # noqa: E402
 from crypto import receipts  # noqa: E402
 from crypto.primitives import Argon2Params  # noqa: E402
+from hotline.serving import gunicorn_command  # noqa: E402
 
 PG_ADMIN = os.environ.get(
     "HOTLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -365,7 +366,7 @@ class Server:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [str(VENV / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            gunicorn_command(VENV / "python"),
             cwd=ROOT,
             env=self.env,
             start_new_session=True,

@@ -35,6 +35,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from bench import client as hc  # noqa: E402
 from hotline.devserver import bot_commands  # noqa: E402
+from hotline.serving import gunicorn_command  # noqa: E402
 
 PG_ADMIN = os.environ.get(
     "HOTLINE_SMOKE_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -228,7 +229,7 @@ class Stack:
     def start_app(self, name: str) -> None:
         self.start(
             name,
-            [str(VENV / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            gunicorn_command(VENV / "python"),
             HOTLINE_BIND=f"127.0.0.1:{self.ports[name]}",
         )
 

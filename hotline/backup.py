@@ -158,8 +158,10 @@ def _database_member(url: str) -> tuple[str, Iterator[bytes]]:
         process = subprocess.Popen(  # noqa: S603 (fixed command, the configured database)
             [*command, "-Fc"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
         )
-        assert process.stdout is not None
-        while chunk := process.stdout.read(_CHUNK):
+        output = process.stdout
+        if output is None:  # never: stdout=PIPE
+            raise BackupError("pg_dump gave no output stream")
+        while chunk := output.read(_CHUNK):
             yield chunk
         _, errors = process.communicate()
         if process.returncode != 0:
@@ -307,7 +309,8 @@ def _restore_postgres(chunks: Iterator[bytes], url: str) -> None:
     process = subprocess.Popen(  # noqa: S603 (fixed command, the configured database)
         [*command, "--exit-on-error"], stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env
     )
-    assert process.stdin is not None
+    if process.stdin is None:  # never: stdin=PIPE
+        raise BackupError("pg_restore took no input stream")
     try:
         for chunk in chunks:
             process.stdin.write(chunk)

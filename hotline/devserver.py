@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 from hotline.config import ConfigError, Settings, load_settings
+from hotline.serving import gunicorn_command
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
@@ -105,18 +106,9 @@ def bot_commands(bot_port: int, actions_port: int) -> list[tuple[str, list[str]]
 def web_command(host: str, port: int) -> list[str]:
     """gunicorn with production's settings file (no access log; its own warnings keep no
     client address), one worker with threads for the single-process stores."""
-    return [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "--config",
-        str(ROOT / "gunicorn.conf.py"),
-        "--workers",
-        "1",
-        "--threads",
-        "8",
-        "--bind",
-        f"{host}:{port}",
-        "wsgi:app",
-    ]
+    return gunicorn_command(
+        sys.executable, "--workers", "1", "--threads", "8", "--bind", f"{host}:{port}"
+    )
 
 
 def main() -> int:

@@ -159,7 +159,8 @@ class RedisStore:
         value = self._redis.get(self._prefix + key)
         if value is None:
             return None
-        assert isinstance(value, bytes)  # the client is made without decode_responses
+        if not isinstance(value, bytes):  # never: the client is made without decode_responses
+            raise TypeError("Redis answered text where bytes were stored")
         return value
 
     def delete(self, key: str) -> None:
@@ -173,7 +174,6 @@ class RedisStore:
         self._redis.set(self._prefix + key, made, nx=True, ex=ttl_seconds)
         value = self._redis.get(self._prefix + key)
         return value if isinstance(value, bytes) else made
-
 
 
 def make_store(url: str, prefix: str = "hotline:kv:") -> ExpiringStore:

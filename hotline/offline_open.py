@@ -156,7 +156,7 @@ def render(case: OpenedCase) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
     parser.add_argument("export", type=Path)
     parser.add_argument("--case", default=None, help="Show only this case.")
     parser.add_argument("--password-stdin", action="store_true")

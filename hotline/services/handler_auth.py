@@ -252,9 +252,12 @@ def recovery_material(
 ) -> bytes:
     """The recovery-wrapped private bundle, for whoever proves they hold the recovery key."""
     handler = session.scalar(select(Handler).where(Handler.username == username))
-    if len(recovery_proof) != 32 or not _recovery_matches(ctx, handler, recovery_proof):
+    if (
+        len(recovery_proof) != 32
+        or not _recovery_matches(ctx, handler, recovery_proof)
+        or handler is None
+    ):
         raise InvalidCredentials("unknown username or wrong recovery key")
-    assert handler is not None
     return ctx.keyring.pepper.unwrap("handler-recovery", handler.recovery_wrapped_private)
 
 

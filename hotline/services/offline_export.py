@@ -43,7 +43,8 @@ def export_for(session: Session, ctx: ServiceContext, username: str, password: s
     """Check the handler's password, then gather their released cases as ciphertext."""
     who = handler_access.unlock(session, ctx, username, password)
     handler = session.get(Handler, who.handler_id)
-    assert handler is not None  # unlock found it
+    if handler is None:  # removed since unlock found it
+        raise LookupError("the handler account was removed meanwhile")
     wrapped = ctx.keyring.pepper.unwrap("handler-private", handler.wrapped_private)
     grants = session.scalars(
         select(CaseGrant)

@@ -50,11 +50,18 @@ def test_config_has_no_access_log_and_bounded_workers(monkeypatch: pytest.Monkey
     assert settings["logger_class"] == "hotline.gunicorn_logging.AddressFreeLogger"
     monkeypatch.delenv("HOTLINE_REDIS_URL")
 
+    warnings: list[str] = []
+
     class Server:
         class cfg:
             workers = 2
+
+        class log:
+            warning = warnings.append
 
     with pytest.raises(RuntimeError, match="HOTLINE_REDIS_URL"):
         settings["on_starting"](Server())
     Server.cfg.workers = 1  # `make run`'s one worker needs no Redis
     settings["on_starting"](Server())
+    # pytest runs without -OO: gunicorn started that way says how to start it
+    assert any("python -OO -m gunicorn" in warning for warning in warnings)
