@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline import (
     argon2_gate,
-    cli,
+    cli_lazy,
     db,
     http_errors,
     limits,
@@ -27,11 +27,6 @@ from hotline import (
 from hotline.assets import AssetHashes
 from hotline.blobs.images import ImageCleaner
 from hotline.blobs.store import BlobStore
-from hotline.cli_backup import backup_group
-from hotline.cli_jobs import jobs_group
-from hotline.cli_keys import keys_group
-from hotline.cli_sms import sms_group
-from hotline.cli_web import web_group
 from hotline.config import flask_overrides, load_settings
 from hotline.kv import make_store
 from hotline.services import audit
@@ -149,11 +144,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(sms_bp)  # Twilio's signature authenticates these posts
     app.register_blueprint(sms_bp)
     app.register_blueprint(make_health_blueprint())
-    app.cli.add_command(sms_group)
-    app.cli.add_command(jobs_group)
-    app.cli.add_command(backup_group)
-    app.cli.add_command(keys_group)
-    app.cli.add_command(web_group)
 
     def sri(relative: str) -> str:
         return wiring.services(app).assets.integrity(relative)
@@ -164,7 +154,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     http_errors.register(app)
     security.register(app)
     metrics.register(app)
-    cli.register(app)
+    cli_lazy.register(app)
     words.register(app)
 
     keys = context.keys

@@ -8,14 +8,11 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from hotline import db, mailer, pepper_check, wiring
 from hotline.blobs import legacy
-from hotline.cli_audit import audit_group
-from hotline.cli_demo import demo_group
 from hotline.models import Case, Category
 from hotline.services import (
     accounts,
@@ -318,16 +315,3 @@ def notify_key_changes() -> None:
     except mail.MailError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"sent {sent} key-change notices")
-
-
-def register(app: Flask) -> None:
-    for group in (
-        demo_group,
-        db_group,
-        routing_group,
-        handlers_group,
-        cases_group,
-        audit_group,
-        notify_group,
-    ):
-        app.cli.add_command(group)
