@@ -43,6 +43,9 @@ def random_bytes(size: int = KEY_BYTES) -> bytes:
 
 
 _argon2_gate: Callable[[], AbstractContextManager[object]] = nullcontext
+# (secret, salt, params, size) -> the key, or None to run it here; set at start
+Argon2Delegate = Callable[[bytes, bytes, Argon2Params, int], bytes | None]
+_argon2_delegate: Argon2Delegate | None = None
 
 
 def gate_argon2id(gate: Callable[[], AbstractContextManager[object]]) -> None:
@@ -51,12 +54,23 @@ def gate_argon2id(gate: Callable[[], AbstractContextManager[object]]) -> None:
     _argon2_gate = gate
 
 
+def delegate_argon2id(delegate: Argon2Delegate | None) -> None:
+    """Hand every Argon2id of this process to `delegate` first (the host's pool,
+    crypto/argon2_pool.py); when it answers None the run happens here, inside the gate."""
+    global _argon2_delegate
+    _argon2_delegate = delegate
+
+
 def argon2id(secret: bytes, salt: bytes, params: Argon2Params, size: int = KEY_BYTES) -> bytes:
     if len(salt) != SALT_BYTES:
         raise ValueError("Argon2id salt must be 16 bytes")
     # PyNaCl calls libsodium through cffi, which releases the GIL: concurrent requests
     # run their Argon2id in parallel, never behind one lock.
     # The process's gate (hotline/argon2_gate.py) bounds how many run, holding memory, at once.
+    if _argon2_delegate is not None:
+        delegated = _argon2_delegate(secret, salt, params, size)
+        if delegated is not None:
+            return delegated
     with _argon2_gate():
         result: bytes = argon2id_mod.kdf(
             size, secret, salt, opslimit=params.ops, memlimit=params.mem_bytes

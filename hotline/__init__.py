@@ -79,6 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
     logs.configure(settings.log_level)
     argon2_gate.bound(settings.argon2_concurrency)
+    argon2_gate.share_pool(settings.argon2_socket)
 
     context = ServiceContext.from_settings(settings)
     database = db.Database(settings.database_url, audit.session_info(context.keyring.pepper))

@@ -6,10 +6,17 @@ lets at most `slots` run at once and makes the others wait their turn; since lib
 releases the GIL, two slots on two cores lose no throughput. Wait time is recorded for the
 metrics. Set once per process at start (`bound`, which hooks it into crypto.primitives.argon2id);
 unbounded until then.
+
+With HOTLINE_ARGON2_SOCKET set (`share_pool`), every run goes to the host's Argon2id pool
+(crypto/argon2_pool.py) instead, which bounds runs per host and keeps their memory out of
+the workers; the pool's wait for a slot is what the metrics record then. A worker that
+cannot reach the pool runs Argon2id here, inside this gate, counts it and logs it (at most
+once a minute): a pool that is down costs memory, never a request.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +24,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from crypto import primitives
+from crypto.argon2_pool import PoolClient, PoolUnavailable, Request
+
+log = logging.getLogger("hotline.argon2")
 
 
 @dataclass
@@ -81,3 +91,59 @@ def observe_waits(observer: Callable[[float], None]) -> None:
     """Call `observer(seconds waited)` for every run (the metrics' histogram)."""
     if observer not in _OBSERVERS:
         _OBSERVERS.append(observer)
+
+
+_FALLBACK_OBSERVERS: list[Callable[[], None]] = []
+_FALLBACK_LOG_EVERY = 60.0
+
+
+@dataclass
+class _Fallbacks:
+    count: int = 0
+    last_logged: float = float("-inf")
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+fallbacks = _Fallbacks()
+
+
+def observe_fallbacks(observer: Callable[[], None]) -> None:
+    """Call `observer()` whenever a run falls back from the pool to this process."""
+    if observer not in _FALLBACK_OBSERVERS:
+        _FALLBACK_OBSERVERS.append(observer)
+
+
+def _fell_back(reason: str) -> None:
+    now = time.monotonic()
+    with fallbacks.lock:
+        fallbacks.count += 1
+        due = now - fallbacks.last_logged >= _FALLBACK_LOG_EVERY
+        if due:
+            fallbacks.last_logged = now
+    for observer in list(_FALLBACK_OBSERVERS):
+        observer()
+    if due:
+        log.warning("argon2.pool_unreachable", extra={"kind": reason})
+
+
+def share_pool(path: str) -> PoolClient | None:
+    """Send every Argon2id run of this process to the pool at `path` ("" : run them here)."""
+    if not path:
+        primitives.delegate_argon2id(None)
+        return None
+    client = PoolClient(path)
+
+    def delegate(
+        secret: bytes, salt: bytes, params: primitives.Argon2Params, size: int
+    ) -> bytes | None:
+        try:
+            key, waited = client.derive(Request(params.ops, params.mem_bytes, size, salt, secret))
+        except PoolUnavailable as error:
+            _fell_back(str(error))
+            return None
+        for observer in list(_OBSERVERS):
+            observer(waited)
+        return key
+
+    primitives.delegate_argon2id(delegate)
+    return client

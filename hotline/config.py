@@ -96,6 +96,8 @@ class Settings:
     # Argon2id runs at once per worker process (receipts 64 MiB each, passwords 256 MiB):
     # more concurrent server-sealed submissions queue instead of multiplying memory. 0: no bound.
     argon2_concurrency: int = _s(2, least=0)
+    # The host's Argon2id pool (crypto/argon2_pool.py): "" runs Argon2id in the workers.
+    argon2_socket: str = _s("")
     # Shared state and limits
     redis_url: str = _s("")
     redis_prefix: str = _s("hotline:kv:")

@@ -56,8 +56,12 @@ REFUSED = Counter("hotline_rate_limited", "Requests refused by a rate limit", ["
 SMS = Counter("hotline_sms_messages", "Signed SMS webhooks handled")
 ARGON2_WAIT = Histogram(
     "hotline_argon2_wait_seconds",
-    "Time an Argon2id run waited for a slot in its worker",
+    "Time an Argon2id run waited for a slot (in the host's pool, or in its worker)",
     buckets=(0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+ARGON2_FALLBACKS = Counter(
+    "hotline_argon2_pool_fallbacks",
+    "Argon2id runs made in the worker because the host's pool could not be reached",
 )
 
 
@@ -98,6 +102,7 @@ def _loopback_peer() -> bool:
 
 def register(app: Flask) -> None:
     argon2_gate.observe_waits(ARGON2_WAIT.observe)
+    argon2_gate.observe_fallbacks(ARGON2_FALLBACKS.inc)
     queues = QueueCollector(app) if wiring.settings(app).redis_url else None
 
     @app.before_request

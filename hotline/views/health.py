@@ -4,7 +4,9 @@
 query, the shared store (Redis) answers a ping, at least one bot instance answers on its URL
 (`bot_instances` says which of them answer, by position in HOTLINE_RASA_URL: one down is
 served by the others, so it does not make the app unready); 503 names the failing parts,
-never a URL, a host or an error text.
+never a URL, a host or an error text. `argon2_pool` says whether the host's Argon2id pool
+answers ("ok"), does not ("down": workers run Argon2id themselves, so the app stays ready)
+or is not configured ("off").
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, g, jsonify
 
+from crypto.argon2_pool import PoolClient, PoolUnavailable
 from hotline import db, wiring
 from hotline.kv import ExpiringStore
 from integrations.rasa import RasaGateway
@@ -41,6 +44,17 @@ def _bot() -> None:
 CHECKS: dict[str, Callable[[], None]] = {"database": _database, "redis": _store, "bot": _bot}
 
 
+def _argon2_pool() -> str:
+    path = wiring.settings().argon2_socket
+    if not path:
+        return "off"
+    try:
+        PoolClient(path).ping()
+    except PoolUnavailable:
+        return "down"
+    return "ok"
+
+
 def make_health_blueprint() -> Blueprint:
     bp = Blueprint("health", __name__)
 
@@ -64,6 +78,7 @@ def make_health_blueprint() -> Blueprint:
             checks=results,
             failing=failing,
             bot_instances=g.get("bot_instances", {}),
+            argon2_pool=_argon2_pool(),
         )
         response.status_code = 503 if failing else 200
         return response
