@@ -41,6 +41,11 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("HOTLINE_GUNICORN_LOG_LEVEL", "warning")
 logger_class = "hotline.gunicorn_logging.AddressFreeLogger"
+# The metrics folder must exist before gunicorn imports that class: importing the `hotline`
+# package defines the app's metrics, whose multiprocess files go there (systemd's
+# RuntimeDirectory makes only the parent). Stale files are cleared in on_starting.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 proc_name = "hotline"
 # No shared control socket in the home folder: several instances run side by side.
 control_socket_disable = True

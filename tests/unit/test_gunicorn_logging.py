@@ -65,3 +65,14 @@ def test_config_has_no_access_log_and_bounded_workers(monkeypatch: pytest.Monkey
     settings["on_starting"](Server())
     # pytest runs without -OO: gunicorn started that way says how to start it
     assert any("python -OO -m gunicorn" in warning for warning in warnings)
+
+
+def test_the_metrics_folder_exists_before_the_logger_class_loads_the_app(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """systemd's RuntimeDirectory makes only the parent of PROMETHEUS_MULTIPROC_DIR; the
+    logger class imports the `hotline` package, whose metrics write their files there."""
+    folder = tmp_path / "hotline-web-8001" / "metrics"
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert folder.is_dir()
