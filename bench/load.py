@@ -1,5 +1,6 @@
 """Load against the production shape over loopback: gunicorn (gunicorn.conf.py) with 1, 2
-and 4 workers, PostgreSQL, Redis, production Argon2id.
+and 4 workers, the host's Argon2id pool (crypto/argon2_pool.py; `--argon2-pool off` runs
+Argon2id in the workers instead), PostgreSQL, Redis, production Argon2id.
 
 Scenarios, each at 1, 4, 16 and 64 concurrent clients, every request on its own connection:
 - sealed:        the browser-sealed submission: GET a proof-of-work challenge, POST the sealed
@@ -16,11 +17,12 @@ Scenarios, each at 1, 4, 16 and 64 concurrent clients, every request on its own 
 - followup:      the channel API follow-up with a receipt (one server Argon2id run);
 - followup_nojs: the no-JS follow-up: GET /followup, POST the receipt (one Argon2id run).
 
-Prints throughput, p50/p95/p99, errors by status and peak RSS per worker, and beside the
-server-sealed rates the Argon2id-bound limit (cores / one Argon2id run, measured here);
+Prints throughput, p50/p95/p99, errors by status, peak RSS per worker and of the pool, and
+beside the server-sealed rates the Argon2id-bound limit (cores / one Argon2id run, measured here);
 writes everything to a JSON file.
 
     .venv/bin/python bench/load.py [--workers 1,2,4] [--clients 1,4,16,64] [--seconds 8]
+        [--argon2-pool on|off]
 """
 
 from __future__ import annotations
@@ -54,8 +56,9 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from bench import client as hc  # noqa: E402
 from crypto import pow as pow_rule  # noqa: E402
 from crypto import receipts  # noqa: E402
+from crypto.argon2_pool import PoolClient, PoolUnavailable  # noqa: E402
 from crypto.primitives import Argon2Params  # noqa: E402
-from hotline.serving import gunicorn_command  # noqa: E402
+from hotline.serving import argon2_pool_command, gunicorn_command  # noqa: E402
 
 PG_ADMIN = os.environ.get(
     "HOTLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -267,8 +270,10 @@ def client_process(
 
 
 class Server:
-    def __init__(self, tmp: Path, workers: int) -> None:
+    def __init__(self, tmp: Path, workers: int, pool: bool = True) -> None:
         self.tmp = tmp
+        self.pool_socket = str(tmp / "run" / "argon2.sock") if pool else ""
+        self.pool: subprocess.Popen[bytes] | None = None
         self.port = free_port()
         self.db = f"hotline_load_{secrets.token_hex(5)}"
         self.url = PG_ADMIN.rsplit("/", 1)[0] + "/" + self.db
@@ -285,6 +290,7 @@ class Server:
             "HOTLINE_LOG_LEVEL": "WARNING",
             "HOTLINE_RATELIMIT_ENABLED": "0",
             "HOTLINE_MAX_REQUESTS": "0",
+            "HOTLINE_ARGON2_SOCKET": self.pool_socket,
             # Metrics as in production (hotline-web@.service): every worker writes its own
             # files, summed at scrape time.
             "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
@@ -365,6 +371,20 @@ class Server:
         admin.dispose()
 
     def start(self) -> None:
+        if self.pool_socket:
+            self.pool = subprocess.Popen(
+                argon2_pool_command(VENV / "python", self.pool_socket),
+                cwd=ROOT,
+                env=self.env,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            deadline = time.monotonic() + 30
+            while not _pool_answers(self.pool_socket):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the Argon2id pool did not come up")
+                time.sleep(0.1)
         self.process = subprocess.Popen(
             gunicorn_command(VENV / "python"),
             cwd=ROOT,
@@ -390,21 +410,39 @@ class Server:
         return [int(p) for p in found.stdout.split()]
 
     def peak_rss_mib(self) -> list[float]:
-        peaks = []
-        for pid in self.worker_pids():
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            for line in status.splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks.append(int(line.split()[1]) / 1024)
-        return peaks
+        return [p for p in map(_peak_rss_mib, self.worker_pids()) if p is not None]
+
+    def pool_peak_rss_mib(self) -> float | None:
+        if self.pool is None:
+            return None
+        return _peak_rss_mib(self.pool.pid)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=60)
+        if self.pool is not None and self.pool.poll() is None:
+            self.pool.terminate()
+            self.pool.wait(timeout=30)
+
+
+def _pool_answers(path: str) -> bool:
+    try:
+        PoolClient(path).ping()
+    except PoolUnavailable:
+        return False
+    return True
+
+
+def _peak_rss_mib(pid: int) -> float | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
 
 
 def argon2_seconds() -> float:
@@ -501,6 +539,12 @@ def main() -> None:
         "--append", action="store_true", help="add this run's rows to the JSON file at --out"
     )
     parser.add_argument("--table", help="print the docs table of an earlier JSON file and stop")
+    parser.add_argument(
+        "--argon2-pool",
+        choices=("on", "off"),
+        default="on",
+        help="the host's Argon2id pool (production's shape), or Argon2id in the workers",
+    )
     args = parser.parse_args()
     if args.table:
         print(markdown(json.loads(Path(args.table).read_text())))
@@ -530,7 +574,7 @@ def main() -> None:
     }
     for workers in worker_counts:
         with tempfile.TemporaryDirectory(prefix="hotline-load-") as folder:
-            server = Server(Path(folder), workers)
+            server = Server(Path(folder), workers, pool=args.argon2_pool == "on")
             server.create()
             try:
                 server.start()
@@ -548,6 +592,10 @@ def main() -> None:
                         row = cell(server, scenario, clients, args.seconds, shared)
                         row["workers"] = workers
                         row["peak_rss_mib"] = [round(x) for x in server.peak_rss_mib()]
+                        row["argon2_pool"] = args.argon2_pool
+                        pool_rss = server.pool_peak_rss_mib()
+                        if pool_rss is not None:
+                            row["pool_peak_rss_mib"] = round(pool_rss)
                         if scenario in SERVER_SEALED:
                             row["of_bound"] = round(row["throughput"] / bound, 2)
                             row["bound"] = round(bound, 2)
@@ -557,6 +605,11 @@ def main() -> None:
                             f"p50 {row['p50_ms']:>7} p95 {row['p95_ms']:>7} "
                             f"p99 {row['p99_ms']:>7} ms"
                             f" errors {row['errors'] or '-'} rss {row['peak_rss_mib']}"
+                            + (
+                                f" pool {row['pool_peak_rss_mib']}"
+                                if "pool_peak_rss_mib" in row
+                                else ""
+                            )
                             + (f" {row['of_bound']} of bound" if "of_bound" in row else ""),
                             flush=True,
                         )
@@ -587,7 +640,9 @@ def markdown(report: dict[str, Any]) -> str:
     runs = report["runs"]
     clients = sorted({r["clients"] for r in runs})
     head = "| workers | scenario | " + " | ".join(f"{c} clients: /s, p95 ms" for c in clients)
-    lines = [head + " | errors | peak RSS MiB |", "|" + "---|" * (len(clients) + 4)]
+    pools = any("pool_peak_rss_mib" in r for r in runs)
+    tail = " | errors | peak RSS MiB per worker |" + (" pool peak RSS MiB |" if pools else "")
+    lines = [head + tail, "|" + "---|" * (len(clients) + 4 + pools)]
     for workers in sorted({r["workers"] for r in runs}):
         for scenario in SCENARIOS:
             rows = {
@@ -609,8 +664,12 @@ def markdown(report: dict[str, Any]) -> str:
             ]
             errors = sum(sum(r["errors"].values()) for r in rows.values())
             rss = max(max(r["peak_rss_mib"] or [0]) for r in rows.values())
+            pool = max((r.get("pool_peak_rss_mib", 0) for r in rows.values()), default=0)
             lines.append(
-                f"| {workers} | {scenario} | " + " | ".join(cells) + f" | {errors} | {rss} |"
+                f"| {workers} | {scenario} | "
+                + " | ".join(cells)
+                + f" | {errors} | {rss} |"
+                + (f" {pool or '-'} |" if pools else "")
             )
     return "\n".join(lines)
 

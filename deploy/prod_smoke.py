@@ -3,10 +3,12 @@
 Starts, from the same configuration a deployment uses (HOTLINE_ENV=production,
 gunicorn.conf.py, deploy/haproxy.cfg.in): a Redis of its own, a fresh PostgreSQL database,
 two app instances (gunicorn, two workers each) on two ports behind HAProxy (round robin,
-no stickiness), the RQ worker, the scheduler and the bot (Rasa + actions). Then, through
-the balancer: a browser-sealed report with an attachment, a no-JS report, a chat report, a
-bot-down SMS report whose texts alternate between the instances, follow-ups; a stream of
-submissions while one instance is killed with SIGKILL; a Redis restart; and every receipt
+no stickiness), the host's Argon2id pool both instances share, the RQ worker, the scheduler
+and the bot (Rasa + actions). Then, through the balancer: a browser-sealed report with an
+attachment, a no-JS report, a chat report, a bot-down SMS report whose texts alternate
+between the instances, follow-ups (every Argon2id run so far made by the pool); a stream of
+submissions while one instance is killed with SIGKILL; a Redis restart; the pool killed with
+SIGKILL (the workers run Argon2id themselves meanwhile) and restarted; and every receipt
 accepted before, during and after still opens its report. Exit 0 only if all of it holds.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import http.client
 import itertools
+import json
 import os
 import secrets
 import shutil
@@ -34,8 +37,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from bench import client as hc  # noqa: E402
+from crypto.argon2_pool import PoolClient, PoolUnavailable  # noqa: E402
 from hotline.devserver import bot_commands  # noqa: E402
-from hotline.serving import gunicorn_command  # noqa: E402
+from hotline.serving import argon2_pool_command, gunicorn_command  # noqa: E402
 
 PG_ADMIN = os.environ.get(
     "HOTLINE_SMOKE_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -69,6 +73,14 @@ def wait_for(what: str, check: Callable[[], bool], seconds: float = 180) -> None
             pass
         time.sleep(0.5)
     raise RuntimeError(f"{what} did not come up within {seconds:.0f} s")
+
+
+def pool_answers(socket: str) -> bool:
+    try:
+        PoolClient(socket).ping()
+    except PoolUnavailable:
+        return False
+    return True
 
 
 def http_ok(url: str) -> bool:
@@ -139,6 +151,7 @@ class Stack:
             "HOTLINE_SMS_RATE_LIMIT": "10000 per minute",
             "HOTLINE_WORKERS": "2",
             "HOTLINE_GUNICORN_LOG_LEVEL": "warning",
+            "HOTLINE_ARGON2_SOCKET": str(tmp / "run" / "argon2.sock"),
         }
         self.token = self.env["HOTLINE_CHANNEL_TOKEN"]
 
@@ -231,6 +244,23 @@ class Stack:
             name,
             gunicorn_command(VENV / "python"),
             HOTLINE_BIND=f"127.0.0.1:{self.ports[name]}",
+            # as hotline-web@.service: the workers' metrics summed at scrape time
+            PROMETHEUS_MULTIPROC_DIR=str(self.tmp / f"metrics-{name}"),
+        )
+
+    def start_pool(self) -> None:
+        socket = self.env["HOTLINE_ARGON2_SOCKET"]
+        self.start("argon2", argon2_pool_command(VENV / "python", socket))
+        wait_for("argon2 pool", lambda: pool_answers(socket), 30)
+
+    def fallbacks(self, name: str) -> float:
+        """Argon2id runs app instance `name` made itself (its metrics, read over loopback)."""
+        page = hc.Client("127.0.0.1", self.ports[name]).get("/metrics")
+        assert page.status == 200, page.status
+        return sum(
+            float(line.split()[-1])
+            for line in page.text.splitlines()
+            if line.startswith("hotline_argon2_pool_fallbacks_total")
         )
 
     def wait_app(self, name: str) -> None:
@@ -406,6 +436,7 @@ def main() -> int:
         stack.flask("demo", "seed")
         stack.sign_keys_offline()
         stack.start_bot()
+        stack.start_pool()
         for name in ("app1", "app2"):
             stack.start_app(name)
         stack.start("worker", [str(VENV / "flask"), "--app", "wsgi", "jobs", "worker"])
@@ -417,7 +448,7 @@ def main() -> int:
         wait_for("rasa", lambda: http_ok(f"http://127.0.0.1:{stack.ports['rasa']}/"), 300)
         wait_for("actions", lambda: http_ok(f"http://127.0.0.1:{stack.ports['actions']}/health"))
         ready = stack.client().get("/readyz")
-        assert ready.status == 200, ready.text
+        assert ready.status == 200 and json.loads(ready.text)["argon2_pool"] == "ok", ready.text
 
         receipts: list[str] = []
         sealed = sealed_journey(stack)
@@ -437,6 +468,8 @@ def main() -> int:
         for r in receipts:
             follows(stack, r)
         log("follow-ups of every receipt: ok")
+        assert stack.fallbacks("app1") == stack.fallbacks("app2") == 0
+        log("every Argon2id run so far was made by the pool")
 
         accepted: list[str] = []
         errors: list[str] = []
@@ -464,6 +497,20 @@ def main() -> int:
             "after the kill and the restart every receipt opens "
             f"({len(receipts) + len(accepted) + 1})"
         )
+
+        stack.kill("argon2", signal.SIGKILL)
+        receipts.append(nojs_journey(stack))
+        follows(stack, receipts[-1])
+        down = json.loads(stack.client().get("/readyz").text)
+        # the bot is down since the SMS journey: that alone is what makes the app unready
+        assert down["argon2_pool"] == "down" and down["failing"] == ["bot"], down
+        assert stack.fallbacks("app2") > 0
+        log("argon2 pool killed: a no-JS report and its follow-up ran Argon2id in the workers")
+        stack.start_pool()
+        before = stack.fallbacks("app2")
+        receipts.append(nojs_journey(stack))
+        assert stack.fallbacks("app2") == before
+        log("argon2 pool restarted: the workers use it again")
 
         status = stack.flask("jobs", "status")
         assert "scheduler: running" in status, status

@@ -1,13 +1,14 @@
 """Run the whole service for development and small deployments: the Flask app (gunicorn),
-the Rasa server and the Rasa action server, started together and stopped together.
+the Argon2id pool, the Rasa server and the Rasa action server, started together and stopped
+together.
 
     python -m hotline.devserver     (what `make run` does after set-up)
 
 Ports come from HOTLINE_PORT (8000), BOT_PORT (5005) and BOT_ACTIONS_PORT (5055). Every
 process binds to 127.0.0.1 unless HOTLINE_HOST says otherwise (Rasa always stays on
 loopback). The terminal shows what is happening and the URLs; the processes' own output goes
-to <instance>/logs/ (web.log, rasa.log, actions.log, setup.log); none of it carries report
-text or client addresses.
+to <instance>/logs/ (web.log, argon2.log, rasa.log, actions.log, setup.log); none of it
+carries report text or client addresses.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
+from crypto.argon2_pool import PoolClient, PoolUnavailable
 from hotline.config import ConfigError, Settings, load_settings
-from hotline.serving import gunicorn_command
+from hotline.serving import argon2_pool_command, gunicorn_command
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT = ROOT / "bot"
@@ -34,6 +37,14 @@ def _healthy(url: str) -> bool:
             return bool(response.status == 200)
     except OSError:
         return False
+
+
+def _pool_answers(path: str) -> bool:
+    try:
+        PoolClient(path).ping()
+    except PoolUnavailable:
+        return False
+    return True
 
 
 def bot_environment(settings: Settings) -> dict[str, str]:
@@ -126,7 +137,21 @@ def main() -> int:
 
     app_env = dict(os.environ)
     app_env.setdefault("HOTLINE_RASA_URL", f"http://127.0.0.1:{bot_port}")
+    pool_socket = settings.argon2_socket or str(settings.instance_path / "run" / "argon2.sock")
+    app_env["HOTLINE_ARGON2_SOCKET"] = pool_socket
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+    with open(logs / "argon2.log", "ab") as log:
+        processes.append(
+            (
+                "argon2",
+                subprocess.Popen(
+                    argon2_pool_command(sys.executable, pool_socket),
+                    cwd=ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                ),
+            )
+        )
     for name, command in bot_commands(bot_port, actions_port):
         with open(logs / f"{name}.log", "ab") as log:
             processes.append(
@@ -159,17 +184,18 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    checks = {
-        "web": f"http://127.0.0.1:{port}/",
-        "rasa": f"http://127.0.0.1:{bot_port}/",
-        "actions": f"http://127.0.0.1:{actions_port}/health",
+    checks: dict[str, Callable[[], bool]] = {
+        "web": lambda: _healthy(f"http://127.0.0.1:{port}/"),
+        "argon2": lambda: _pool_answers(pool_socket),
+        "rasa": lambda: _healthy(f"http://127.0.0.1:{bot_port}/"),
+        "actions": lambda: _healthy(f"http://127.0.0.1:{actions_port}/health"),
     }
-    print("starting the web app, the chat bot and its action server...")
+    print("starting the web app, the Argon2id pool, the chat bot and its action server...")
     deadline = time.monotonic() + 120
     ready: set[str] = set()
     while not stopping and len(ready) < len(checks) and time.monotonic() < deadline:
-        for name, url in checks.items():
-            if name not in ready and _healthy(url):
+        for name, answers in checks.items():
+            if name not in ready and answers():
                 ready.add(name)
         if any(p.poll() is not None for _, p in processes):
             break

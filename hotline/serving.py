@@ -1,5 +1,5 @@
-"""How every launcher starts the web server: production's systemd unit and image, `make run`,
-`make prod-smoke` and the load benchmark.
+"""How every launcher starts the web server and the host's Argon2id pool: production's
+systemd units and image, `make run`, `make prod-smoke` and the load benchmark.
 
 gunicorn runs under `python -OO`: no docstrings (SQLAlchemy's alone are megabytes) and no
 `assert` in any worker, about 7 MiB less per worker, which matters beside the 64 MiB each
@@ -13,6 +13,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OPTIMISE = "-OO"
+
+
+def argon2_pool_command(python: Path | str, socket: Path | str) -> list[str]:
+    """The host's Argon2id pool (crypto/argon2_pool.py), one slot per core."""
+    return [str(python), OPTIMISE, "-m", "crypto.argon2_pool", "--socket", str(socket)]
 
 
 def gunicorn_command(python: Path | str, *options: str) -> list[str]:

@@ -1,5 +1,6 @@
 """Web workers run under `python -OO` (hotline/serving.py): nothing in the app may depend on
-`assert` (stripped) or on docstrings (None), and every launcher starts gunicorn that way."""
+`assert` (stripped) or on docstrings (None), and every launcher starts gunicorn that way,
+with the host's Argon2id pool beside it."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def test_the_command_runs_gunicorn_optimised_with_the_settings_file() -> None:
 )
 def test_every_launcher_uses_the_one_command(launcher: str) -> None:
     text = (ROOT / launcher).read_text(encoding="utf-8")
-    assert "gunicorn_command(" in text
+    assert "gunicorn_command(" in text and "argon2_pool_command(" in text
     assert not re.search(r'"gunicorn"\)?,\s*"(-c|--config)"', text)
 
 
@@ -66,6 +67,13 @@ def test_every_launcher_uses_the_one_command(launcher: str) -> None:
         ("deploy/Dockerfile", r'CMD \["python", "-OO", "-m", "gunicorn"'),
         ("deploy/Dockerfile", r"python -OO -m compileall"),
         ("Makefile", r"python -OO -m compileall"),
+        (
+            "deploy/systemd/hotline-argon2.service",
+            r"ExecStart=\S+/python -OO -m crypto.argon2_pool --socket /run/hotline-argon2/",
+        ),
+        ("deploy/systemd/hotline-web@.service", r"HOTLINE_ARGON2_SOCKET=/run/hotline-argon2/"),
+        ("deploy/docker-compose.yml", r'"python", "-OO", "-m", "crypto.argon2_pool"'),
+        ("deploy/docker-compose.yml", r"HOTLINE_ARGON2_SOCKET: /run/hotline-argon2/"),
     ],
 )
 def test_production_shapes_start_workers_optimised(path: str, pattern: str) -> None:
