@@ -56,7 +56,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from bench import client as hc  # noqa: E402
 from crypto import pow as pow_rule  # noqa: E402
 from crypto import receipts  # noqa: E402
-from crypto.argon2_pool import PoolClient, PoolUnavailable  # noqa: E402
+from crypto.argon2_pool import PoolClient  # noqa: E402
 from crypto.primitives import Argon2Params  # noqa: E402
 from hotline.serving import argon2_pool_command, gunicorn_command  # noqa: E402
 
@@ -381,7 +381,7 @@ class Server:
                 stderr=subprocess.DEVNULL,
             )
             deadline = time.monotonic() + 30
-            while not _pool_answers(self.pool_socket):
+            while not PoolClient(self.pool_socket).answers():
                 if time.monotonic() > deadline:
                     raise RuntimeError("the Argon2id pool did not come up")
                 time.sleep(0.1)
@@ -424,14 +424,6 @@ class Server:
         if self.pool is not None and self.pool.poll() is None:
             self.pool.terminate()
             self.pool.wait(timeout=30)
-
-
-def _pool_answers(path: str) -> bool:
-    try:
-        PoolClient(path).ping()
-    except PoolUnavailable:
-        return False
-    return True
 
 
 def _peak_rss_mib(pid: int) -> float | None:

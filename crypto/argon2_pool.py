@@ -297,6 +297,13 @@ class PoolClient:
             raise PoolUnavailable("refused")
         return int(slots)
 
+    def answers(self) -> bool:
+        try:
+            self.ping()
+        except PoolUnavailable:
+            return False
+        return True
+
 
 if __name__ == "__main__":
     main()

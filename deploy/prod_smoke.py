@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from bench import client as hc  # noqa: E402
-from crypto.argon2_pool import PoolClient, PoolUnavailable  # noqa: E402
+from crypto.argon2_pool import PoolClient  # noqa: E402
 from hotline.devserver import bot_commands  # noqa: E402
 from hotline.serving import argon2_pool_command, gunicorn_command  # noqa: E402
 
@@ -73,14 +73,6 @@ def wait_for(what: str, check: Callable[[], bool], seconds: float = 180) -> None
             pass
         time.sleep(0.5)
     raise RuntimeError(f"{what} did not come up within {seconds:.0f} s")
-
-
-def pool_answers(socket: str) -> bool:
-    try:
-        PoolClient(socket).ping()
-    except PoolUnavailable:
-        return False
-    return True
 
 
 def http_ok(url: str) -> bool:
@@ -251,7 +243,7 @@ class Stack:
     def start_pool(self) -> None:
         socket = self.env["HOTLINE_ARGON2_SOCKET"]
         self.start("argon2", argon2_pool_command(VENV / "python", socket))
-        wait_for("argon2 pool", lambda: pool_answers(socket), 30)
+        wait_for("argon2 pool", PoolClient(socket).answers, 30)
 
     def fallbacks(self, name: str) -> float:
         """Argon2id runs app instance `name` made itself (its metrics, read over loopback)."""

@@ -22,7 +22,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from crypto.argon2_pool import PoolClient, PoolUnavailable
+from crypto.argon2_pool import PoolClient
 from hotline.config import ConfigError, Settings, load_settings
 from hotline.serving import argon2_pool_command, gunicorn_command
 
@@ -37,14 +37,6 @@ def _healthy(url: str) -> bool:
             return bool(response.status == 200)
     except OSError:
         return False
-
-
-def _pool_answers(path: str) -> bool:
-    try:
-        PoolClient(path).ping()
-    except PoolUnavailable:
-        return False
-    return True
 
 
 def bot_environment(settings: Settings) -> dict[str, str]:
@@ -186,7 +178,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     checks: dict[str, Callable[[], bool]] = {
         "web": lambda: _healthy(f"http://127.0.0.1:{port}/"),
-        "argon2": lambda: _pool_answers(pool_socket),
+        "argon2": PoolClient(pool_socket).answers,
         "rasa": lambda: _healthy(f"http://127.0.0.1:{bot_port}/"),
         "actions": lambda: _healthy(f"http://127.0.0.1:{actions_port}/health"),
     }

@@ -5,18 +5,16 @@ minute, with no secret), and stays ready; /readyz says which."""
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from crypto import primitives
-from crypto.argon2_pool import Pool
 from hotline import argon2_gate, wiring
 from tests.support import receipt_forms
+from tests.support.argon2_pool import running_pool
 from tests.support.world import small_app
 
 
@@ -24,19 +22,6 @@ from tests.support.world import small_app
 def _no_pool_after() -> Iterator[None]:
     yield
     primitives.delegate_argon2id(None)  # the delegate is per process; leave none behind
-
-
-@contextmanager
-def pool_at(path: Path) -> Iterator[Pool]:
-    pool = Pool(path, 2)
-    thread = threading.Thread(target=pool.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield pool
-    finally:
-        pool.shutdown()
-        thread.join()
-        pool.server_close()
 
 
 def report_and_follow_up(app: Flask) -> list[str]:
@@ -67,7 +52,7 @@ def readyz(app: Flask) -> str:
 
 def test_every_derivation_goes_to_the_pool(tmp_path: Path) -> None:
     socket = tmp_path / "run" / "argon2.sock"
-    with pool_at(socket) as pool:
+    with running_pool(socket) as pool:
         app = small_app(tmp_path, ARGON2_SOCKET=str(socket))
         before = argon2_gate.fallbacks.count
         report_and_follow_up(app)
@@ -104,7 +89,7 @@ def test_a_pool_that_comes_back_is_used_again(tmp_path: Path) -> None:
     socket = tmp_path / "run" / "argon2.sock"
     app = small_app(tmp_path, ARGON2_SOCKET=str(socket))
     report_and_follow_up(app)  # no pool yet: made here
-    with pool_at(socket) as pool:
+    with running_pool(socket) as pool:
         before = argon2_gate.fallbacks.count
         report_and_follow_up(app)
         assert pool.stats.runs >= 2 and argon2_gate.fallbacks.count == before

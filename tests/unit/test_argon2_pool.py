@@ -13,8 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import nacl.pwhash.argon2id as argon2id_mod
@@ -28,6 +26,7 @@ from crypto.argon2_pool import (
     PoolUnavailable,
     Request,
 )
+from tests.support.argon2_pool import running_pool
 
 ROOT = Path(__file__).resolve().parents[2]
 SALT = b"s" * 16
@@ -38,21 +37,8 @@ def request(secret: bytes = b"1234567890123456", ops: int = 1, mem: int = 8192) 
     return Request(ops, mem, 32, SALT, secret)
 
 
-@contextmanager
-def running_pool(folder: Path, slots: int = 2) -> Iterator[Pool]:
-    pool = Pool(folder / "argon2.sock", slots)
-    thread = threading.Thread(target=pool.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield pool
-    finally:
-        pool.shutdown()
-        thread.join()
-        pool.server_close()
-
-
 def test_the_pool_derives_what_libsodium_derives(tmp_path: Path) -> None:
-    with running_pool(tmp_path, slots=3) as pool:
+    with running_pool(tmp_path / "argon2.sock", slots=3) as pool:
         client = PoolClient(str(pool.path))
         assert client.ping() == 3
         key, waited = client.derive(request(b"receipt 1", 2, 65536))
@@ -62,7 +48,7 @@ def test_the_pool_derives_what_libsodium_derives(tmp_path: Path) -> None:
 
 
 def test_no_more_than_slots_run_at_once_and_the_rest_wait(tmp_path: Path) -> None:
-    with running_pool(tmp_path, slots=1) as pool:
+    with running_pool(tmp_path / "argon2.sock", slots=1) as pool:
         client = PoolClient(str(pool.path))
         waits: list[float] = []
         keys: list[bytes] = []
@@ -96,7 +82,7 @@ def test_no_more_than_slots_run_at_once_and_the_rest_wait(tmp_path: Path) -> Non
 def test_malformed_requests_are_refused_without_a_run(
     tmp_path: Path, bad: Request, reason: str
 ) -> None:
-    with running_pool(tmp_path) as pool:
+    with running_pool(tmp_path / "argon2.sock") as pool:
         with pytest.raises(PoolRefused, match=reason):
             PoolClient(str(pool.path)).derive(bad)
         assert pool.stats.runs == 0 and pool.stats.refused == 1
@@ -104,7 +90,7 @@ def test_malformed_requests_are_refused_without_a_run(
 
 
 def test_a_salt_the_wire_cannot_carry_is_refused_before_sending(tmp_path: Path) -> None:
-    with running_pool(tmp_path) as pool:
+    with running_pool(tmp_path / "argon2.sock") as pool:
         for salt in (b"short-salt-15by", b"s" * 17):
             with pytest.raises(PoolRefused, match="salt must be 16 bytes"):
                 PoolClient(str(pool.path)).derive(Request(1, 8192, 32, salt, b"x"))
@@ -112,7 +98,7 @@ def test_a_salt_the_wire_cannot_carry_is_refused_before_sending(tmp_path: Path) 
 
 
 def test_garbage_and_half_requests_leave_the_pool_serving(tmp_path: Path) -> None:
-    with running_pool(tmp_path) as pool:
+    with running_pool(tmp_path / "argon2.sock") as pool:
         for junk in (b"GET / HTTP/1.1\r\n\r\n", b"HA2\x01\x00", os.urandom(64)):
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as raw:
                 raw.connect(str(pool.path))
@@ -125,7 +111,7 @@ def test_garbage_and_half_requests_leave_the_pool_serving(tmp_path: Path) -> Non
 
 
 def test_only_the_owner_can_connect(tmp_path: Path) -> None:
-    with running_pool(tmp_path / "run") as pool:
+    with running_pool(tmp_path / "run" / "argon2.sock") as pool:
         assert stat.S_IMODE(pool.path.stat().st_mode) == 0o600
         assert stat.S_IMODE(pool.path.parent.stat().st_mode) == 0o700
     assert not pool.path.exists()  # removed on stop
@@ -145,7 +131,10 @@ def test_a_missing_pool_or_a_stale_socket_is_unavailable(tmp_path: Path) -> None
 
 
 def test_a_second_pool_or_a_file_at_the_path_refuses_to_start(tmp_path: Path) -> None:
-    with running_pool(tmp_path) as pool, pytest.raises(SystemExit, match="another pool"):
+    with (
+        running_pool(tmp_path / "argon2.sock") as pool,
+        pytest.raises(SystemExit, match="another pool"),
+    ):
         Pool(pool.path, 1)
     plain = tmp_path / "plain.sock"
     plain.write_text("not a socket")
