@@ -40,9 +40,10 @@ class Excludable:
 def excludable_handlers(session: Session) -> list[Excludable]:
     """The people a reporter may exclude: active handlers who can receive cases (an
     administrator receives none, so listing one would offer a choice that does nothing)."""
-    rows = session.scalars(
-        select(Handler)
+    # The three columns only (every form page runs this): no Handler objects with their keys.
+    rows = session.execute(
+        select(Handler.id, Handler.display_name, Handler.role)
         .where(Handler.active.is_(True), Handler.is_admin.is_(False))
         .order_by(Handler.display_name)
     )
-    return [Excludable(h.id, h.display_name, h.role) for h in rows]
+    return [Excludable(id_, name, role) for id_, name, role in rows]

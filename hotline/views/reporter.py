@@ -69,13 +69,6 @@ def _blobs() -> BlobStore:
     return store
 
 
-def _handler_directory() -> list[dict[str, Any]]:
-    return [
-        {"id": h.id, "name": h.name, "role": h.role}
-        for h in exclusions.excludable_handlers(db.session())
-    ]
-
-
 def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
     bp = Blueprint("reporter", __name__)
     limits = reporter_limits(limiter)
@@ -88,7 +81,7 @@ def make_reporter_blueprint(limiter: Limiter) -> Blueprint:
         return render_template(
             "reporter/report.html",
             categories=routing.categories(db.session()),
-            handlers=_handler_directory(),
+            handlers=exclusions.excludable_handlers(db.session()),
             error=error,
             values=values or {},
         ), status
