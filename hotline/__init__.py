@@ -37,6 +37,7 @@ from hotline.views import words
 from hotline.views.admin import make_admin_blueprint
 from hotline.views.api import make_api_blueprint
 from hotline.views.chat import make_chat_blueprint
+from hotline.views.fragments import Fragments
 from hotline.views.handler_cases import make_handler_cases_blueprint
 from hotline.views.handler_files import make_handler_files_blueprint
 from hotline.views.handler_signin import make_handler_blueprint
@@ -159,24 +160,38 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     words.register(app)
 
     keys = context.keys
+    # The page globals per locale. Lifetime: while the app's settings object is the same
+    # (tests replace it on a running app). Reason: they are the only values a page
+    # fragment may use (hotline/views/fragments.py), and they are the same on every page.
+    fixed: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+    def page_globals(lang: str) -> dict[str, Any]:
+        settings = wiring.settings(app)
+        found = fixed.get(lang)
+        if found is None or found[0] is not settings:
+            found = fixed[lang] = (
+                settings,
+                {
+                    "lang": lang,
+                    "other_lang": "ja" if lang == "en" else "en",
+                    "sms_number": settings.sms_number,
+                    "max_attachments": settings.max_attachments,
+                    "max_attachment_mb": f"{settings.max_attachment_bytes / 2**20:.3g}",
+                    "max_attachment_bytes": settings.max_attachment_bytes,
+                    "max_field_chars": settings.max_field_chars,
+                    "ack_days": settings.acknowledge_days,
+                    "feedback_months": settings.feedback_months,
+                    "handler_idle_minutes": settings.handler_idle_minutes,
+                    "root_key": keys.root_b64,
+                    "root_fingerprint": keys.fingerprint,
+                },
+            )
+        return found[1]
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
-        lang = select_locale()
-        settings = wiring.settings(app)
-        return {
-            "lang": lang,
-            "other_lang": "ja" if lang == "en" else "en",
-            "sms_number": settings.sms_number,
-            "max_attachments": settings.max_attachments,
-            "max_attachment_mb": f"{settings.max_attachment_bytes / 2**20:.3g}",
-            "max_attachment_bytes": settings.max_attachment_bytes,
-            "max_field_chars": settings.max_field_chars,
-            "ack_days": settings.acknowledge_days,
-            "feedback_months": settings.feedback_months,
-            "handler_idle_minutes": settings.handler_idle_minutes,
-            "root_key": keys.root_b64,
-            "root_fingerprint": keys.fingerprint,
-        }
+        return page_globals(select_locale())
+
+    app.jinja_env.globals["fragment"] = Fragments(app.jinja_env, page_globals)
 
     return app
