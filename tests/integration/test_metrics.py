@@ -7,38 +7,24 @@ import re
 import secrets
 from pathlib import Path
 
-from hotline import create_app, db, migrate, wiring
-from hotline.services import accounts, routing
+from hotline import create_app, migrate, wiring
 from integrations.rasa import RasaGateway
 from tests.support import config_for, receipt_forms
 from tests.support.sms import AUTH_TOKEN, PUBLIC_URL, text
+from tests.support.world import small_app
 
 CLIENT = "198.51.100.23"
 NUMBER = "+819055556666"
 
 
 def test_scrape_after_journeys_identifies_nothing(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'h.db'}"
-    migrate.upgrade(url)
-    app = create_app(
-        config_for(
-            url,
-            tmp_path / "instance",
-            TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-            PUBLIC_URL=PUBLIC_URL,
-            REPORT_RATE_LIMIT="3 per minute",
-        )
+    app = small_app(
+        tmp_path,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        PUBLIC_URL=PUBLIC_URL,
+        REPORT_RATE_LIMIT="3 per minute",
     )
     wiring.services(app).rasa = RasaGateway("http://127.0.0.1:9", 1)
-    with app.app_context():
-        routing.load_policy(db.session(), Path(wiring.settings(app).routing_file))
-        accounts.create_handler(
-            db.session(),
-            wiring.services(app).context,
-            "comp.one",
-            "compliance",
-            "a-long-enough-password",
-        )
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = CLIENT
     auth = {"Authorization": f"Bearer {wiring.settings(app).channel_token}"}
