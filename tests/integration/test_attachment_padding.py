@@ -21,10 +21,10 @@ from sqlalchemy import delete, func, select
 from crypto import attachments as file_crypto
 from crypto import sealing
 from hotline import db, wiring
-from hotline.models import Attachment, Author, BlobChunk
-from hotline.services import attachments, dates, followup
+from hotline.models import Attachment, BlobChunk
+from hotline.services import attachments, followup
 from hotline.services.errors import UnreadableFile
-from tests.support import GENEROUS_LIMITS
+from tests.support import GENEROUS_LIMITS, tamper
 from tests.support.world import World, build_world
 
 pytestmark = pytest.mark.postgres
@@ -126,31 +126,9 @@ def test_server_sealed_files_in_one_bucket_store_one_length(world: World) -> Non
 
 def plant_file(world: World, case_id: str, case_key: bytes, data: bytes, padded: bool) -> str:
     """Store a file on a case as intake would (padded), or as an earlier release did."""
-    file_key = file_crypto.new_file_key()
-    encrypt = file_crypto.encrypt_file if padded else file_crypto.encrypt_stream
-    ciphertext = b"".join(encrypt(file_key, [data]))
-    blobs = wiring.services(world.app).blobs
-    blob_id = blobs.new_id()
-    writer = blobs.writer(blob_id)
-    writer.write(ciphertext)
-    writer.close()
     meta = file_crypto.describe_file("ledger.pdf", "application/pdf", len(data), False)
-    with world.app.app_context():
-        session = db.session()
-        blobs.claim(session, blob_id)
-        session.add(
-            Attachment(
-                id=blob_id,
-                case_id=case_id,
-                author=Author.REPORTER,
-                sealed_file_key=file_crypto.seal_file_key(case_key, file_key, case_id),
-                sealed_meta=sealing.seal_attachment_meta(case_key, meta, case_id),
-                stored_bytes=len(ciphertext),
-                added_on=dates.today(),
-            )
-        )
-        session.commit()
-    return blob_id
+    sealed_meta = sealing.seal_attachment_meta(case_key, meta, case_id)
+    return tamper.plant_file(world.app, case_id, case_key, data, sealed_meta, padded=padded)
 
 
 def reporter_case_key(world: World, receipt: str) -> bytes:

@@ -31,11 +31,20 @@ def copy_grant(app: Flask, handler_id: int, from_case: str, to_case: str) -> byt
     return sealed
 
 
-def plant_file(app: Flask, case_id: str, case_key: bytes, data: bytes, sealed_meta: bytes) -> str:
-    """A reporter's file on the case, stored as a browser upload is, with `sealed_meta` as
-    its description; returns the attachment's id."""
+def plant_file(
+    app: Flask,
+    case_id: str,
+    case_key: bytes,
+    data: bytes,
+    sealed_meta: bytes,
+    padded: bool = True,
+) -> str:
+    """A reporter's file on the case, stored as a browser upload is (or, `padded=False`, as
+    an earlier release stored it, unpadded), with `sealed_meta` as its description; returns
+    the attachment's id."""
     file_key = file_crypto.new_file_key()
-    ciphertext = b"".join(file_crypto.encrypt_file(file_key, [data]))
+    encrypt = file_crypto.encrypt_file if padded else file_crypto.encrypt_stream
+    ciphertext = b"".join(encrypt(file_key, [data]))
     blobs = wiring.services(app).blobs
     blob_id = blobs.new_id()
     writer = blobs.writer(blob_id)
