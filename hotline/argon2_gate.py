@@ -10,13 +10,14 @@ unbounded until then.
 With HOTLINE_ARGON2_SOCKET set (`share_pool`), every run goes to the host's Argon2id pool
 (crypto/argon2_pool.py) instead, which bounds runs per host and keeps their memory out of
 the workers; the pool's wait for a slot is what the metrics record then. A worker that
-cannot reach the pool runs Argon2id here, inside this gate, counts it and logs it (at most
-once a minute): a pool that is down costs memory, never a request.
+cannot reach the pool runs Argon2id here, inside this gate, and counts it (the metrics):
+a pool that is down costs memory, never a request. It logs nothing then: a log line's
+second, written while a report is filed or reopened, would mark when that happened
+(hotline/logs.py); `/readyz` says and logs that the pool is down instead.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,8 +26,6 @@ from dataclasses import dataclass, field
 
 from crypto import primitives
 from crypto.argon2_pool import PoolClient, PoolUnavailable, Request
-
-log = logging.getLogger("hotline.argon2")
 
 
 @dataclass
@@ -94,13 +93,11 @@ def observe_waits(observer: Callable[[float], None]) -> None:
 
 
 _FALLBACK_OBSERVERS: list[Callable[[], None]] = []
-_FALLBACK_LOG_EVERY = 60.0
 
 
 @dataclass
 class _Fallbacks:
     count: int = 0
-    last_logged: float = float("-inf")
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -113,24 +110,18 @@ def observe_fallbacks(observer: Callable[[], None]) -> None:
         _FALLBACK_OBSERVERS.append(observer)
 
 
-def _fell_back(reason: str) -> None:
-    now = time.monotonic()
+def _fell_back() -> None:
     with fallbacks.lock:
         fallbacks.count += 1
-        due = now - fallbacks.last_logged >= _FALLBACK_LOG_EVERY
-        if due:
-            fallbacks.last_logged = now
     for observer in list(_FALLBACK_OBSERVERS):
         observer()
-    if due:
-        log.warning("argon2.pool_unreachable", extra={"kind": reason})
 
 
-def share_pool(path: str) -> PoolClient | None:
+def share_pool(path: str) -> None:
     """Send every Argon2id run of this process to the pool at `path` ("" : run them here)."""
     if not path:
         primitives.delegate_argon2id(None)
-        return None
+        return
     client = PoolClient(path)
 
     def delegate(
@@ -138,12 +129,11 @@ def share_pool(path: str) -> PoolClient | None:
     ) -> bytes | None:
         try:
             key, waited = client.derive(Request(params.ops, params.mem_bytes, size, salt, secret))
-        except PoolUnavailable as error:
-            _fell_back(str(error))
+        except PoolUnavailable:
+            _fell_back()
             return None
         for observer in list(_OBSERVERS):
             observer(waited)
         return key
 
     primitives.delegate_argon2id(delegate)
-    return client
