@@ -370,29 +370,25 @@ class Server:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)'))
         admin.dispose()
 
-    def start(self) -> None:
-        if self.pool_socket:
-            self.pool = subprocess.Popen(
-                argon2_pool_command(VENV / "python", self.pool_socket),
-                cwd=ROOT,
-                env=self.env,
-                start_new_session=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            deadline = time.monotonic() + 30
-            while not PoolClient(self.pool_socket).answers():
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the Argon2id pool did not come up")
-                time.sleep(0.1)
-        self.process = subprocess.Popen(
-            gunicorn_command(VENV / "python"),
+    def _spawn(self, command: list[str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            command,
             cwd=ROOT,
             env=self.env,
             start_new_session=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+
+    def start(self) -> None:
+        if self.pool_socket:
+            self.pool = self._spawn(argon2_pool_command(VENV / "python", self.pool_socket))
+            deadline = time.monotonic() + 30
+            while not PoolClient(self.pool_socket).answers():
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the Argon2id pool did not come up")
+                time.sleep(0.1)
+        self.process = self._spawn(gunicorn_command(VENV / "python"))
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:

@@ -4,7 +4,7 @@ Each Argon2id run holds its whole memory cost (64 MiB for a receipt, 256 MiB for
 password) for ~0.1 s of one core. In the workers, that memory is multiplied by the workers
 and their threads, and every worker's resident size carries it; here at most `slots` runs (one per
 core by default) hold memory at once, whatever the number of workers, and the workers stay
-small. Runs beyond `slots` queue in arrival order.
+small. Runs beyond `slots` wait for a free slot.
 
     python -m crypto.argon2_pool --socket /run/hotline-argon2/argon2.sock [--slots N]
 
